@@ -1,0 +1,192 @@
+//! Turning path values into the summary: chunk accumulators reduced in chunk order, exact
+//! percentiles per period and per result.
+
+use rayon::prelude::*;
+
+use super::stats::{mean_std, min_max, quantiles};
+use super::RunOptions;
+use crate::model::{Flows, Model, PathResults, Period};
+use crate::scenario::Scenario;
+use crate::summary::{
+    Band, CapHitYear, Distribution, PeriodSummary, ResultMetric, RunSummary, Stats, PERCENTILES,
+};
+
+/// The eight timeseries.csv values of one path in one period (`SeriesMetric` order).
+#[inline]
+pub fn series_values(f: &Flows, dt: f64) -> [f64; 8] {
+    [
+        f.t * dt,
+        f.valuation,
+        f.b * dt,
+        f.paid,
+        f.cum,
+        f.stake,
+        f.stake_value,
+        f.cash_flow,
+    ]
+}
+
+/// Sums over the paths of one chunk in one period.
+#[derive(Debug, Clone, Default)]
+pub struct PeriodAccumulator {
+    series: [f64; 8],
+    revenue_share: f64,
+    model_margin: f64,
+    reverse_share: f64,
+    compute_margin: f64,
+    discount_factor: f64,
+    pv_cash_flow: f64,
+}
+
+impl PeriodAccumulator {
+    #[inline]
+    pub fn add(&mut self, f: &Flows, series: &[f64; 8]) {
+        for (s, v) in self.series.iter_mut().zip(series) {
+            *s += v;
+        }
+        self.revenue_share += f.paid;
+        self.model_margin += f.model_margin;
+        self.reverse_share += f.reverse_share;
+        self.compute_margin += f.compute_margin;
+        self.discount_factor += f.discount_factor;
+        self.pv_cash_flow += f.cash_flow * f.discount_factor;
+    }
+
+    fn merge(&mut self, o: &PeriodAccumulator) {
+        for (s, v) in self.series.iter_mut().zip(&o.series) {
+            *s += v;
+        }
+        self.revenue_share += o.revenue_share;
+        self.model_margin += o.model_margin;
+        self.reverse_share += o.reverse_share;
+        self.compute_margin += o.compute_margin;
+        self.discount_factor += o.discount_factor;
+        self.pv_cash_flow += o.pv_cash_flow;
+    }
+}
+
+/// Summarise one period: means from the chunk partials (in chunk order), exact
+/// percentiles from the per-metric buffers (which this reorders).
+pub fn period_summary(per: &Period, partials: &[PeriodAccumulator], buffers: &mut [Vec<f64>], n: usize) -> PeriodSummary {
+    let mut total = PeriodAccumulator::default();
+    for p in partials {
+        total.merge(p);
+    }
+    let nf = n as f64;
+    let pcts: Vec<[f64; 5]> = buffers.par_iter_mut().map(|b| quantiles(&mut b[..n], &PERCENTILES)).collect();
+    let bands: [Band; 8] = std::array::from_fn(|m| Band { mean: total.series[m] / nf, pct: pcts[m] });
+    PeriodSummary {
+        period_end: per.period_end,
+        year: per.year,
+        t: per.t,
+        bands,
+        revenue_share: total.revenue_share / nf,
+        cloud_model_margin: total.model_margin / nf,
+        reverse_share: -(total.reverse_share / nf),
+        compute_margin: total.compute_margin / nf,
+        discount_factor: total.discount_factor / nf,
+        pv_investor_cash_flow: total.pv_cash_flow / nf,
+    }
+}
+
+/// Full statistics of one per-path result.
+pub fn stats_of(values: &mut [f64]) -> Stats {
+    let (mean, std_dev) = mean_std(values);
+    let (min, max) = min_max(values);
+    let pct = quantiles(values, &PERCENTILES);
+    Stats { mean, std_dev, std_error: std_dev / (values.len() as f64).sqrt(), pct, min, max }
+}
+
+/// Number of histogram bins of npv_total.
+const HIST_BINS: usize = 60;
+
+/// Quantile grid and histogram of npv_total (`values` is reordered).
+fn distribution(values: &mut [f64]) -> Distribution {
+    let probs: [f64; 201] = std::array::from_fn(|i| i as f64 / 200.0);
+    let q = quantiles(values, &probs);
+    let quantiles: Vec<(f64, f64)> = probs.iter().copied().zip(q).collect();
+    // Bins span p0.5..p99.5 so one far path does not squash the picture; the paths
+    // outside are counted in `below` / `above`.
+    let (lo, hi) = (q[1], q[199]);
+    let width = (hi - lo) / HIST_BINS as f64;
+    let edges: Vec<f64> = (0..=HIST_BINS).map(|i| if i == HIST_BINS { hi } else { lo + width * i as f64 }).collect();
+    let mut counts = vec![0u64; HIST_BINS];
+    let (mut below, mut above) = (0u64, 0u64);
+    for &v in values.iter() {
+        if v < lo {
+            below += 1;
+        } else if v > hi {
+            above += 1;
+        } else if width > 0.0 {
+            let b = (((v - lo) / width) as usize).min(HIST_BINS - 1);
+            counts[b] += 1;
+        } else {
+            counts[0] += 1;
+        }
+    }
+    Distribution { quantiles, edges, counts, below, above }
+}
+
+/// Assemble the run summary from the per-path results and the period summaries.
+pub fn run_summary(
+    sc: &Scenario,
+    model: &Model,
+    opts: &RunOptions,
+    results: &[PathResults],
+    periods: Vec<PeriodSummary>,
+) -> RunSummary {
+    let n = results.len();
+    let stats: Vec<Stats> = ResultMetric::ALL
+        .par_iter()
+        .map(|m| {
+            let mut v: Vec<f64> = results.iter().map(|r| r.as_array()[m.index()]).collect();
+            stats_of(&mut v)
+        })
+        .collect();
+    let mut npv: Vec<f64> = results.iter().map(|r| r.npv_total).collect();
+    let npv_total_dist = distribution(&mut npv);
+
+    let (y0, y1) = (model.grid.start_year, model.grid.end_year);
+    let mut first_hits = vec![0u64; (y1 - y0 + 1) as usize];
+    for y in results.iter().filter_map(|r| r.cap_hit_year) {
+        first_hits[(y - y0) as usize] += 1;
+    }
+    let mut cum = 0u64;
+    let cap_hits: Vec<CapHitYear> = first_hits
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| {
+            cum += c;
+            CapHitYear {
+                year: y0 + i as i32,
+                probability: c as f64 / n as f64,
+                cumulative_probability: cum as f64 / n as f64,
+            }
+        })
+        .collect();
+    // Median cap-hit year over all paths, "never" counting as later than any year: defined
+    // only when at least half the paths hit the cap.
+    let half = n.div_ceil(2) as u64;
+    let median_cap_hit_year = {
+        let mut c = 0u64;
+        first_hits.iter().enumerate().find_map(|(i, &h)| {
+            c += h;
+            (c >= half).then_some(y0 + i as i32)
+        })
+    };
+    RunSummary {
+        meta: sc.meta.clone(),
+        paths: opts.paths,
+        seed: opts.seed,
+        start_year: y0,
+        end_year: y1,
+        steps_per_year: model.grid.steps_per_year,
+        revenue_share_end_year: sc.revenue_share.end_year,
+        cap: sc.revenue_share.cap.and_then(|c| c.as_const()),
+        results: std::array::from_fn(|i| stats[i]),
+        periods,
+        cap_hits,
+        median_cap_hit_year,
+        npv_total_dist,
+    }
+}

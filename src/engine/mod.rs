@@ -1,0 +1,196 @@
+//! Many paths of the model in parallel, aggregated in a fixed order.
+//!
+//! Time-major: all paths advance one period at a time, so each period's values of every
+//! path are at hand for exact percentiles without holding paths x periods in memory.
+//! Paths are cut into fixed chunks (independent of the thread count); chunk partial sums
+//! are reduced in chunk order and order statistics are exact, so the output is identical
+//! on any number of threads.
+
+mod aggregate;
+pub mod rng;
+pub mod stats;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use rand::rngs::Xoshiro256PlusPlus;
+use rand::RngExt;
+use rand_distr::StandardNormal;
+use rayon::prelude::*;
+
+use crate::model::dist::draw_dist;
+use crate::model::{Model, PathParams, PathResults, PathState};
+use crate::scenario::{Input, Scenario};
+use crate::summary::{RunSummary, SeriesMetric};
+
+pub use aggregate::PeriodAccumulator;
+
+/// Paths per work item. Fixed, so the reduction order never depends on threads.
+pub const CHUNK: usize = 4096;
+
+/// How to run.
+pub struct RunOptions<'a> {
+    pub paths: u64,
+    pub seed: u64,
+    /// Worker threads of the run's own pool (0 = all cores).
+    pub threads: usize,
+    /// Keep each path's results and draws (paths.csv, comparisons, sensitivity).
+    pub keep_paths: bool,
+    /// Called after each period with (periods done, total).
+    pub progress: Option<&'a (dyn Fn(usize, usize) + Sync)>,
+    /// Set from another thread (Ctrl-C) to stop between periods.
+    pub cancel: Option<&'a AtomicBool>,
+}
+
+/// Per-path results and the draws of each uncertain input, in path order.
+#[derive(Debug, Clone, Default)]
+pub struct PathTable {
+    pub results: Vec<PathResults>,
+    /// Key paths of the uncertain inputs, in `Scenario::uncertain_inputs()` order.
+    pub draw_names: Vec<String>,
+    /// `paths x draw_names.len()`, row-major.
+    pub draws: Vec<f64>,
+}
+
+impl PathTable {
+    pub fn draws_of(&self, path: usize) -> &[f64] {
+        let w = self.draw_names.len();
+        &self.draws[path * w..(path + 1) * w]
+    }
+}
+
+/// What a run returns.
+#[derive(Debug, Clone)]
+pub struct RunOutput {
+    pub summary: RunSummary,
+    pub paths: Option<PathTable>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("could not start the thread pool: {0}")]
+    Pool(#[from] rayon::ThreadPoolBuildError),
+    #[error("the run was interrupted")]
+    Cancelled,
+    #[error("paths must be at least 1")]
+    NoPaths,
+}
+
+/// One path's moving parts: its state and its two step streams.
+struct Lane {
+    state: PathState,
+    shocks: Xoshiro256PlusPlus,
+    rounds: Option<Xoshiro256PlusPlus>,
+}
+
+/// Run `sc` over `opts.paths` paths.
+pub fn run(sc: &Scenario, opts: &RunOptions) -> Result<RunOutput, EngineError> {
+    if opts.paths == 0 {
+        return Err(EngineError::NoPaths);
+    }
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(opts.threads).build()?;
+    pool.install(|| run_in_pool(sc, opts))
+}
+
+fn run_in_pool(sc: &Scenario, opts: &RunOptions) -> Result<RunOutput, EngineError> {
+    let model = Model::new(sc);
+    let n = opts.paths as usize;
+    let seed = opts.seed;
+    let draw_names: Vec<String> = sc.uncertain_inputs().into_iter().map(|(k, _)| k).collect();
+    let width = draw_names.len();
+
+    // Draw every path's parameters and seed its streams (parallel, path-indexed).
+    let mut params: Vec<PathParams> = Vec::with_capacity(n);
+    let mut lanes: Vec<Lane> = Vec::with_capacity(n);
+    let mut draws = if opts.keep_paths { vec![0.0; n * width] } else { Vec::new() };
+    (0..n)
+        .into_par_iter()
+        .with_min_len(CHUNK)
+        .map(|i| {
+            let path = i as u64;
+            let mut recorded = Vec::with_capacity(if opts.keep_paths { width } else { 0 });
+            let p = PathParams::new(sc, &model, |input, key| match input {
+                Input::Const(v) => *v,
+                Input::Dist(d) => {
+                    let x = draw_dist(d, &mut rng::stream(seed, key, path));
+                    if opts.keep_paths {
+                        recorded.push(x);
+                    }
+                    x
+                }
+            });
+            let lane = Lane {
+                state: p.initial_state(),
+                shocks: rng::stream(seed, rng::SHOCKS, path),
+                rounds: (model.random_rounds && p.has_random_rounds())
+                    .then(|| rng::stream(seed, rng::RANDOM_ROUNDS, path)),
+            };
+            (p, lane, recorded)
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .enumerate()
+        .for_each(|(i, (p, lane, rec))| {
+            if opts.keep_paths {
+                draws[i * width..(i + 1) * width].copy_from_slice(&rec);
+            }
+            params.push(p);
+            lanes.push(lane);
+        });
+
+    // Step all paths period by period.
+    let nmetrics = SeriesMetric::ALL.len();
+    let mut buffers: Vec<Vec<f64>> = vec![vec![0.0; n]; nmetrics];
+    let mut periods = Vec::with_capacity(model.grid.len());
+    for per in &model.grid.periods {
+        if opts.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+            return Err(EngineError::Cancelled);
+        }
+        let mut outs: Vec<std::slice::ChunksMut<'_, f64>> = buffers.iter_mut().map(|b| b.chunks_mut(CHUNK)).collect();
+        let work: Vec<_> = lanes
+            .chunks_mut(CHUNK)
+            .zip(params.chunks(CHUNK))
+            .map(|(l, p)| {
+                let o: Vec<&mut [f64]> = outs.iter_mut().filter_map(|it| it.next()).collect();
+                (l, p, o)
+            })
+            .collect();
+        let partials: Vec<PeriodAccumulator> = work
+            .into_par_iter()
+            .map(|(lanes, params, mut out)| {
+                let mut acc = PeriodAccumulator::default();
+                for (j, (lane, p)) in lanes.iter_mut().zip(params).enumerate() {
+                    let z = [
+                        lane.shocks.sample(StandardNormal),
+                        lane.shocks.sample(StandardNormal),
+                        lane.shocks.sample(StandardNormal),
+                    ];
+                    let eps = model.correlate(z);
+                    let nr = match &mut lane.rounds {
+                        Some(r) => p.random_round_count(r.random::<f64>()),
+                        None => 0,
+                    };
+                    let f = p.step(&model, per, &mut lane.state, eps, nr);
+                    let values = aggregate::series_values(&f, model.dt);
+                    for (buf, v) in out.iter_mut().zip(values) {
+                        buf[j] = v;
+                    }
+                    acc.add(&f, &values);
+                }
+                acc
+            })
+            .collect();
+        periods.push(aggregate::period_summary(per, &partials, &mut buffers, n));
+        if let Some(cb) = opts.progress {
+            cb(per.k, model.grid.len());
+        }
+    }
+    drop(buffers);
+
+    let results: Vec<PathResults> =
+        lanes.par_iter().zip(params.par_iter()).with_min_len(CHUNK).map(|(l, p)| p.results(&model, &l.state)).collect();
+    drop(lanes);
+    drop(params);
+    let summary = aggregate::run_summary(sc, &model, opts, &results, periods);
+    let paths = opts.keep_paths.then(|| PathTable { results, draw_names, draws });
+    Ok(RunOutput { summary, paths })
+}

@@ -1,0 +1,16 @@
+//! dealsim: a Monte Carlo simulator of deal payoffs.
+//!
+//! An investor holds an equity stake in a company, receives a capped revenue share from
+//! it, sells the company's models and compute on its own cloud, and a rival channel starts
+//! selling the company's models too. The pipeline is
+//! `scenario` (parse + validate) → `model` (one path) → `engine` (many paths, ordered
+//! aggregation into a [`summary::RunSummary`]) → `report` (CSV, charts) → `cli`.
+
+pub mod date;
+pub mod scenario;
+pub mod summary;
+pub mod app;
+pub mod cli;
+pub mod engine;
+pub mod model;
+pub mod report;

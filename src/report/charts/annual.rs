@@ -1,0 +1,141 @@
+//! Expected cash flows to the investor per calendar year, by component: the inflows
+//! (revenue share, model margin, compute margin) stacked above zero, the reverse share
+//! (a cost) below it, and the net as a line with markers.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use anyhow::Result;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::layout::{self, Axis, LegendItem, Swatch};
+use super::palette;
+use super::style;
+use crate::summary::RunSummary;
+
+/// One component's expected cash flow per year.
+#[derive(Debug, Clone)]
+pub struct AnnualComponent {
+    pub label: String,
+    pub color: RGBColor,
+    /// USD bn per year, one value per entry of the chart's `years`.
+    pub values: Vec<f64>,
+}
+
+/// The sums of each year's periods: `(years, [revenue share, model margin, compute
+/// margin, reverse share])`. Means add, so the sum of period means is the mean of the
+/// year's total.
+pub fn annual_sums(s: &RunSummary) -> (Vec<i32>, [Vec<f64>; 4]) {
+    let mut by_year: BTreeMap<i32, [f64; 4]> = BTreeMap::new();
+    for p in &s.periods {
+        let e = by_year.entry(p.year).or_default();
+        e[0] += p.revenue_share;
+        e[1] += p.cloud_model_margin;
+        e[2] += p.compute_margin;
+        e[3] += p.reverse_share;
+    }
+    let years = by_year.keys().copied().collect();
+    let mut cols: [Vec<f64>; 4] = Default::default();
+    for v in by_year.values() {
+        for (c, x) in cols.iter_mut().zip(v) {
+            c.push(*x);
+        }
+    }
+    (years, cols)
+}
+
+/// Per year: the bottom and top of each component's bar segment. Positive values stack
+/// up from zero and negative ones down, in component order, whatever their sign.
+fn stack(components: &[AnnualComponent], n_years: usize) -> Vec<Vec<(f64, f64)>> {
+    let mut up = vec![0.0; n_years];
+    let mut down = vec![0.0; n_years];
+    components
+        .iter()
+        .map(|c| {
+            (0..n_years)
+                .map(|i| {
+                    let v = c.values.get(i).copied().unwrap_or(0.0);
+                    let base = if v >= 0.0 { &mut up[i] } else { &mut down[i] };
+                    let seg = (*base, *base + v);
+                    *base += v;
+                    seg
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The y range covering the stacks and the net line.
+pub fn annual_y_range(components: &[AnnualComponent], n_years: usize) -> Range<f64> {
+    let ends = stack(components, n_years).into_iter().flatten().flat_map(|(a, b)| [a, b]);
+    style::padded_range(ends, 0.08, true)
+}
+
+/// Stacked bars of `components` per year with the net (their sum) as a line.
+pub fn annual_chart<DB>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    subtitle: &str,
+    years: &[i32],
+    components: &[AnnualComponent],
+    y_range: Option<Range<f64>>,
+) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let (Some(&first), Some(&last)) = (years.first(), years.last()) else {
+        return layout::message_chart(root, title, subtitle, "no periods to show");
+    };
+    let mut legend: Vec<LegendItem> = components
+        .iter()
+        .map(|c| LegendItem::new(c.label.clone(), Swatch::Fill { color: c.color, alpha: 0.85 }))
+        .collect();
+    legend.push(LegendItem::new("net cash flow", Swatch::LineWithMarker { color: palette::TOTAL }));
+    let area = layout::frame(root, title, subtitle, &legend)?;
+    let x = Axis::year_bars(first, last, "Year");
+    let y_range = y_range.unwrap_or_else(|| annual_y_range(components, years.len()));
+    let y = Axis::money(y_range, "Expected cash flow in the year (USD bn)");
+    let mut chart = layout::build_chart(&area, &x, &y)?;
+
+    let half = 0.36;
+    for (c, segs) in components.iter().zip(stack(components, years.len())) {
+        chart.draw_series(years.iter().zip(segs).map(|(&yr, (lo, hi))| {
+            let xc = f64::from(yr);
+            Rectangle::new([(xc - half, lo), (xc + half, hi)], c.color.mix(0.85).filled())
+        }))?;
+    }
+    layout::hline(&mut chart, 0.0, palette::AXIS.stroke_width(1))?;
+    let net: Vec<(f64, f64)> = years
+        .iter()
+        .enumerate()
+        .map(|(i, &yr)| (f64::from(yr), components.iter().map(|c| c.values.get(i).copied().unwrap_or(0.0)).sum()))
+        .collect();
+    chart.draw_series(LineSeries::new(net.clone(), palette::TOTAL.stroke_width(2)))?;
+    chart.draw_series(net.iter().map(|&p| Circle::new(p, 5, palette::TOTAL.filled())))?;
+    Ok(())
+}
+
+/// The annual-cash-flow chart of run `s`.
+pub fn draw_annual<DB>(root: &DrawingArea<DB, Shift>, s: &RunSummary) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let m = &s.meta;
+    let (years, [rev, model, compute, reverse]) = annual_sums(s);
+    let c = |label: String, color, values| AnnualComponent { label, color, values };
+    let components = [
+        c(format!("revenue share from {}", m.company), palette::REVENUE_SHARE, rev),
+        c(format!("model margin on {}", m.cloud), palette::CLOUD_MODELS, model),
+        c(format!("compute margin on {}", m.cloud), palette::COMPUTE, compute),
+        c(format!("reverse share to {}", m.company), palette::REVERSE_SHARE, reverse),
+    ];
+    let title = format!("{}: expected annual cash flows to {} by component", m.name, m.investor);
+    let subtitle = format!(
+        "means across paths, undiscounted; stake value not included · {} paths, seed {}",
+        s.paths, s.seed
+    );
+    annual_chart(root, &title, &subtitle, &years, &components, None)
+}

@@ -1,0 +1,82 @@
+//! When the revenue-share cap binds: per calendar year, the probability that the cap is
+//! first reached in that year (bars) and that it has been reached by the year's end
+//! (cumulative line), both on one 0–100% axis.
+
+use std::ops::Range;
+
+use anyhow::Result;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::layout::{self, Axis, LegendItem, Swatch};
+use super::palette;
+use super::style;
+use crate::summary::{CapHitYear, RunSummary};
+
+/// Bars of first-hit probability and the cumulative line, for `hits` (one entry per
+/// year, in order). `y_range` defaults to 0..1 (probabilities).
+pub fn cap_timing_chart<DB>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    subtitle: &str,
+    hits: &[CapHitYear],
+    y_range: Option<Range<f64>>,
+) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let (Some(first), Some(last)) = (hits.first(), hits.last()) else {
+        return layout::message_chart(root, title, subtitle, "no years to show");
+    };
+    let legend = [
+        LegendItem::new("cap first reached in the year", Swatch::Fill { color: palette::REVENUE_SHARE, alpha: 0.85 }),
+        LegendItem::new("cap reached by the end of the year (cumulative)", Swatch::LineWithMarker { color: palette::TOTAL }),
+    ];
+    let area = layout::frame(root, title, subtitle, &legend)?;
+    let x = Axis::year_bars(first.year, last.year, "Year");
+    let y = Axis::probability(y_range.unwrap_or(0.0..1.0), "Probability");
+    let mut chart = layout::build_chart(&area, &x, &y)?;
+
+    let half = 0.35;
+    chart.draw_series(hits.iter().map(|h| {
+        let xc = f64::from(h.year);
+        Rectangle::new(
+            [(xc - half, 0.0), (xc + half, h.probability)],
+            palette::REVENUE_SHARE.mix(0.85).filled(),
+        )
+    }))?;
+    let cumulative: Vec<(f64, f64)> = hits.iter().map(|h| (f64::from(h.year), h.cumulative_probability)).collect();
+    chart.draw_series(LineSeries::new(cumulative.clone(), palette::TOTAL.stroke_width(2)))?;
+    chart.draw_series(cumulative.iter().map(|&p| Circle::new(p, 5, palette::TOTAL.filled())))?;
+    Ok(())
+}
+
+/// The cap-timing chart of run `s`; without a cap, a chart that says so.
+pub fn draw_cap_timing<DB>(root: &DrawingArea<DB, Shift>, s: &RunSummary) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let m = &s.meta;
+    let Some(cap) = s.cap else {
+        let title = format!("{}: revenue-share cap timing", m.name);
+        let subtitle = format!("{} paths, seed {}", s.paths, s.seed);
+        let msg = format!(
+            "No cap in this scenario: the revenue share from {} runs uncapped to the end of {}",
+            m.company, s.revenue_share_end_year
+        );
+        return layout::message_chart(root, &title, &subtitle, &msg);
+    };
+    let title = format!("{}: when {}'s {} revenue-share cap is reached", m.name, m.investor, style::money_short(cap));
+    let by_end = s
+        .cap_hits
+        .last()
+        .map(|h| format!("reached by the end of {} in {:.1}% of paths · ", h.year, h.cumulative_probability * 100.0))
+        .unwrap_or_default();
+    let subtitle = format!(
+        "{by_end}revenue share ends after {} · {} paths, seed {}",
+        s.revenue_share_end_year, s.paths, s.seed
+    );
+    cap_timing_chart(root, &title, &subtitle, &s.cap_hits, None)
+}

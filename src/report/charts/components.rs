@@ -1,0 +1,114 @@
+//! What the deal's NPV is made of: one horizontal bar per component at its mean NPV,
+//! with a p5–p95 whisker, and the total below them.
+//!
+//! Bars are horizontal so the component names, which carry the scenario's company and
+//! cloud names, fit as axis labels without being cut or rotated.
+
+use std::ops::Range;
+
+use anyhow::Result;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::layout::{self, Axis, LegendItem, Swatch};
+use super::palette;
+use super::style;
+use crate::summary::{ResultMetric, RunSummary, Stats};
+
+/// One bar: a component's name, colour and distribution across paths.
+#[derive(Debug, Clone)]
+pub struct ComponentBar {
+    pub label: String,
+    pub color: RGBColor,
+    pub stats: Stats,
+}
+
+/// The x range covering every bar, whisker and zero, with room for the value labels.
+pub fn components_x_range(bars: &[ComponentBar]) -> Range<f64> {
+    let values = bars.iter().flat_map(|b| [b.stats.mean, b.stats.p5(), b.stats.p95()]);
+    style::padded_range(values, 0.14, true)
+}
+
+/// Horizontal bars (mean) with p5–p95 whiskers, first bar on top.
+pub fn components_chart<DB>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    subtitle: &str,
+    x_desc: &str,
+    bars: &[ComponentBar],
+    x_range: Option<Range<f64>>,
+) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let legend = [
+        LegendItem::new("mean across paths", Swatch::Fill { color: palette::AXIS, alpha: 0.6 }),
+        LegendItem::new("p5–p95 across paths", Swatch::Line { color: palette::BLACK, width: 2, dashed: false }),
+    ];
+    let area = layout::frame(root, title, subtitle, &legend)?;
+    // Category i is drawn at y = n-1-i so the list reads top to bottom.
+    let names: Vec<String> = bars.iter().rev().map(|b| b.label.clone()).collect();
+    let y = Axis::categories(names, "");
+    let x = Axis::money(x_range.unwrap_or_else(|| components_x_range(bars)), x_desc);
+    let mut chart = layout::build_chart(&area, &x, &y)?;
+
+    let n = bars.len();
+    let half = 0.32;
+    let value_style = style::bold(style::NOTE_SIZE, palette::BLACK);
+    for (i, b) in bars.iter().enumerate() {
+        let yc = (n - 1 - i) as f64;
+        let (mean, p5, p95) = (b.stats.mean, b.stats.p5(), b.stats.p95());
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(0.0, yc - half), (mean, yc + half)],
+            b.color.mix(0.85).filled(),
+        )))?;
+        let whisker = palette::BLACK.stroke_width(2);
+        let cap = half * 0.5;
+        chart.draw_series([
+            PathElement::new(vec![(p5, yc), (p95, yc)], whisker),
+            PathElement::new(vec![(p5, yc - cap), (p5, yc + cap)], whisker),
+            PathElement::new(vec![(p95, yc - cap), (p95, yc + cap)], whisker),
+        ])?;
+        // The mean's value beyond the far end of bar and whisker, on the bar's side of zero.
+        let (at, dx, hpos) = if mean >= 0.0 {
+            (mean.max(p95).max(0.0), 8, HPos::Left)
+        } else {
+            (mean.min(p5).min(0.0), -8, HPos::Right)
+        };
+        chart.draw_series(std::iter::once(
+            EmptyElement::at((at, yc))
+                + Text::new(style::money_short(mean), (dx, 0), value_style.pos(Pos::new(hpos, VPos::Center))),
+        ))?;
+    }
+    let yr = chart.y_range();
+    chart.draw_series(LineSeries::new(vec![(0.0, yr.start), (0.0, yr.end)], palette::AXIS.stroke_width(2)))?;
+    Ok(())
+}
+
+/// The components of run `s`, named after its parties, then the total.
+pub fn component_bars(s: &RunSummary) -> Vec<ComponentBar> {
+    let m = &s.meta;
+    let bar = |label: String, color, metric| ComponentBar { label, color, stats: *s.result(metric) };
+    vec![
+        bar(format!("Revenue share from {}", m.company), palette::REVENUE_SHARE, ResultMetric::NpvRevenueShare),
+        bar(format!("Model margin on {}", m.cloud), palette::CLOUD_MODELS, ResultMetric::NpvCloudModels),
+        bar(format!("Reverse share to {}", m.company), palette::REVERSE_SHARE, ResultMetric::NpvReverseShare),
+        bar(format!("Compute margin on {}", m.cloud), palette::COMPUTE, ResultMetric::NpvCompute),
+        bar(format!("Stake in {} (PV)", m.company), palette::STAKE, ResultMetric::PvStake),
+        bar("Total NPV".to_string(), palette::TOTAL, ResultMetric::NpvTotal),
+    ]
+}
+
+/// The NPV-components chart of run `s`.
+pub fn draw_components<DB>(root: &DrawingArea<DB, Shift>, s: &RunSummary) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let title = format!("{}: NPV to {} by component", s.meta.name, s.meta.investor);
+    let subtitle = format!("bar = mean, whisker = p5–p95 across paths · {} paths, seed {}", s.paths, s.seed);
+    let x_desc = "NPV (USD bn, discounted to the start)";
+    components_chart(root, &title, &subtitle, x_desc, &component_bars(s), None)
+}

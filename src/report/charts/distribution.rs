@@ -1,0 +1,224 @@
+//! The distribution of the total NPV across paths: a histogram with its key statistics
+//! marked, and the cumulative distribution (CDF) read from the quantile table.
+//!
+//! Both take optional axis ranges so that several runs can be compared on identical axes;
+//! the CDF already takes several series.
+
+use std::ops::Range;
+
+use anyhow::Result;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::layout::{self, Axis, LegendItem, Swatch};
+use super::palette;
+use super::style;
+use crate::summary::{Distribution, ResultMetric, RunSummary};
+
+/// A vertical line marking a statistic (p5, median, mean, p95) on a histogram.
+#[derive(Debug, Clone)]
+pub struct StatLine {
+    pub label: String,
+    pub value: f64,
+    pub color: RGBColor,
+    pub dashed: bool,
+}
+
+/// Titles and the x-axis description of a distribution chart.
+#[derive(Debug, Clone)]
+pub struct DistSpec {
+    pub title: String,
+    pub subtitle: String,
+    pub x_desc: String,
+}
+
+/// Histogram of `dist` (bar height = share of paths in the bin) with `lines` marked.
+pub fn histogram_chart<DB>(
+    root: &DrawingArea<DB, Shift>,
+    spec: &DistSpec,
+    dist: &Distribution,
+    lines: &[StatLine],
+    x_range: Option<Range<f64>>,
+    y_range: Option<Range<f64>>,
+) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let total: u64 = dist.counts.iter().sum();
+    if total == 0 || dist.edges.len() != dist.counts.len() + 1 {
+        let msg = "no histogram: the run has no paths";
+        return layout::message_chart(root, &spec.title, &spec.subtitle, msg);
+    }
+    let shares: Vec<f64> = dist.counts.iter().map(|&c| c as f64 / total as f64).collect();
+
+    let mut legend = vec![LegendItem::new("share of paths in each bin", Swatch::Fill { color: palette::SKY_BLUE, alpha: 0.8 })];
+    legend.extend(lines.iter().map(|l| {
+        LegendItem::new(l.label.clone(), Swatch::Line { color: l.color, width: 3, dashed: l.dashed })
+    }));
+    let area = layout::frame(root, &spec.title, &spec.subtitle, &legend)?;
+
+    let x_range = x_range.unwrap_or_else(|| {
+        let values = dist.edges.iter().copied().chain(lines.iter().map(|l| l.value));
+        style::padded_range(values, 0.03, false)
+    });
+    let y_max = shares.iter().copied().fold(0.0, f64::max);
+    let x = Axis::money(x_range, spec.x_desc.as_str());
+    let y = Axis::probability(y_range.unwrap_or(0.0..y_max * 1.08), "Share of paths");
+    let mut chart = layout::build_chart(&area, &x, &y)?;
+
+    let bars = dist.edges.windows(2).zip(&shares).map(|(e, &h)| {
+        Rectangle::new([(e[0], 0.0), (e[1], h)], palette::SKY_BLUE.mix(0.8).filled())
+    });
+    chart.draw_series(bars)?;
+    // Thin white outlines separate neighbouring bins without a heavy border.
+    let outlines = dist.edges.windows(2).zip(&shares).map(|(e, &h)| {
+        Rectangle::new([(e[0], 0.0), (e[1], h)], WHITE.stroke_width(1))
+    });
+    chart.draw_series(outlines)?;
+    if x.range.start < 0.0 && x.range.end > 0.0 {
+        layout::dashed_vline(&mut chart, 0.0, palette::AXIS.stroke_width(1))?;
+    }
+    let yr = chart.y_range();
+    for l in lines {
+        let pts = vec![(l.value, yr.start), (l.value, yr.end)];
+        let stroke = l.color.stroke_width(3);
+        if l.dashed {
+            chart.draw_series(DashedLineSeries::new(pts, 10, 6, stroke))?;
+        } else {
+            chart.draw_series(LineSeries::new(pts, stroke))?;
+        }
+    }
+    Ok(())
+}
+
+/// One cumulative distribution: `(probability, value)` pairs, probabilities increasing.
+#[derive(Debug, Clone)]
+pub struct CdfSeries {
+    pub label: String,
+    pub color: RGBColor,
+    pub quantiles: Vec<(f64, f64)>,
+}
+
+/// The value at probability `p`, linear between the stored quantiles.
+pub fn quantile_at(quantiles: &[(f64, f64)], p: f64) -> Option<f64> {
+    let i = quantiles.iter().position(|q| q.0 >= p)?;
+    if i == 0 {
+        return Some(quantiles[0].1);
+    }
+    let ((p0, v0), (p1, v1)) = (quantiles[i - 1], quantiles[i]);
+    let w = if p1 > p0 { (p - p0) / (p1 - p0) } else { 1.0 };
+    Some(v0 + w * (v1 - v0))
+}
+
+/// The probability that the value is at most `v`, linear between the stored quantiles.
+pub fn probability_below(quantiles: &[(f64, f64)], v: f64) -> Option<f64> {
+    let (first, last) = (quantiles.first()?, quantiles.last()?);
+    if v < first.1 {
+        return Some(0.0);
+    }
+    if v >= last.1 {
+        return Some(1.0);
+    }
+    let i = quantiles.iter().rposition(|q| q.1 <= v)?;
+    let ((p0, v0), (p1, v1)) = (quantiles[i], quantiles[i + 1]);
+    let w = if v1 > v0 { (v - v0) / (v1 - v0) } else { 0.0 };
+    Some(p0 + w * (p1 - p0))
+}
+
+/// Cumulative distributions of `series`; a single series gets its p5, median and p95
+/// marked and labelled on the curve.
+pub fn cdf_chart<DB>(
+    root: &DrawingArea<DB, Shift>,
+    spec: &DistSpec,
+    series: &[CdfSeries],
+    x_range: Option<Range<f64>>,
+) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let mut legend: Vec<LegendItem> = series
+        .iter()
+        .map(|s| LegendItem::new(s.label.clone(), Swatch::Line { color: s.color, width: 3, dashed: false }))
+        .collect();
+    if series.len() == 1 {
+        legend.push(LegendItem::new("p5, median, p95", Swatch::LineWithMarker { color: palette::BLACK }));
+    }
+    let area = layout::frame(root, &spec.title, &spec.subtitle, &legend)?;
+    let x_range = x_range.unwrap_or_else(|| {
+        let values = series.iter().flat_map(|s| s.quantiles.iter().map(|q| q.1));
+        style::padded_range(values, 0.03, false)
+    });
+    let x = Axis::money(x_range, spec.x_desc.as_str());
+    let y = Axis::probability(0.0..1.0, "Probability that NPV ≤ x");
+    let mut chart = layout::build_chart(&area, &x, &y)?;
+    if x.range.start < 0.0 && x.range.end > 0.0 {
+        layout::dashed_vline(&mut chart, 0.0, palette::AXIS.stroke_width(1))?;
+    }
+    for s in series {
+        let line = s.quantiles.iter().map(|&(p, v)| (v, p));
+        chart.draw_series(LineSeries::new(line, s.color.stroke_width(3)))?;
+    }
+    if let [s] = series {
+        let label_style = style::bold(style::NOTE_SIZE, palette::BLACK).pos(Pos::new(HPos::Left, VPos::Center));
+        for (p, name) in [(0.05, "p5"), (0.5, "median"), (0.95, "p95")] {
+            let Some(v) = quantile_at(&s.quantiles, p) else { continue };
+            let label = format!("{name} {}", style::money_short(v));
+            chart.draw_series(std::iter::once(
+                EmptyElement::at((v, p))
+                    + Circle::new((0, 0), 5, palette::BLACK.filled())
+                    + Text::new(label, (10, 0), label_style.clone()),
+            ))?;
+        }
+    }
+    Ok(())
+}
+
+fn dist_spec(s: &RunSummary, what: &str) -> DistSpec {
+    let p_loss = probability_below(&s.npv_total_dist.quantiles, 0.0)
+        .map(|p| format!(" · P(NPV < 0) = {:.1}%", p * 100.0))
+        .unwrap_or_default();
+    DistSpec {
+        title: format!("{}: {what} of total NPV to {}", s.meta.name, s.meta.investor),
+        subtitle: format!("{} paths, seed {}{p_loss}", s.paths, s.seed),
+        x_desc: "Total NPV (USD bn, discounted to the start)".to_string(),
+    }
+}
+
+/// The npv_total histogram of run `s` with p5, median, mean and p95 marked.
+pub fn draw_npv_histogram<DB>(root: &DrawingArea<DB, Shift>, s: &RunSummary) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let st = s.result(ResultMetric::NpvTotal);
+    let line = |name: &str, value: f64, color: RGBColor, dashed: bool| StatLine {
+        label: format!("{name} {}", style::money_short(value)),
+        value,
+        color,
+        dashed,
+    };
+    let lines = [
+        line("p5", st.p5(), palette::TAIL, true),
+        line("median", st.p50(), palette::MEDIAN, false),
+        line("mean", st.mean, palette::MEAN, true),
+        line("p95", st.p95(), palette::TAIL, true),
+    ];
+    histogram_chart(root, &dist_spec(s, "distribution"), &s.npv_total_dist, &lines, None, None)
+}
+
+/// The npv_total CDF of run `s`.
+pub fn draw_npv_cdf<DB>(root: &DrawingArea<DB, Shift>, s: &RunSummary) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let series = [CdfSeries {
+        label: format!("{}: P(total NPV ≤ x)", s.meta.name),
+        color: palette::SERIES[0],
+        quantiles: s.npv_total_dist.quantiles.clone(),
+    }];
+    cdf_chart(root, &dist_spec(s, "cumulative distribution"), &series, None)
+}

@@ -1,0 +1,326 @@
+//! The frame every chart shares: white page, title and subtitle on top, the legend in a
+//! strip under the plot (so it never covers data), and axes with explicit, formatted
+//! ticks. Chart modules only decide ranges and draw series.
+
+use std::ops::Range;
+
+use anyhow::Result;
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
+use plotters::coord::types::RangedCoordf64;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::palette;
+use super::style::{self, TickFormat};
+
+/// Image size of every chart, PNG and SVG alike.
+pub const WIDTH: u32 = 1200;
+pub const HEIGHT: u32 = 700;
+
+/// Both axes are continuous with explicit tick positions; categories sit at 0, 1, 2...
+pub type Axes = Cartesian2d<Ticked, Ticked>;
+
+/// A linear f64 axis with exactly the given ticks. plotters' own `WithKeyPoints` wrapper
+/// loses the label formatter of f64 axes, so this one delegates the mapping instead.
+#[derive(Clone)]
+pub struct Ticked {
+    inner: RangedCoordf64,
+    ticks: Vec<f64>,
+}
+
+impl Ranged for Ticked {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        self.inner.map(value, limit)
+    }
+
+    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        // Only bold (labelled) lines: light grid lines between ticks add clutter.
+        if hint.weight().allow_light_points() {
+            Vec::new()
+        } else {
+            self.ticks.clone()
+        }
+    }
+
+    fn range(&self) -> Range<f64> {
+        self.inner.range()
+    }
+}
+
+/// One axis: its range, where the ticks go, how they read and what the axis means.
+#[derive(Debug, Clone)]
+pub struct Axis {
+    pub range: Range<f64>,
+    pub ticks: Vec<f64>,
+    pub step: f64,
+    pub format: TickFormat,
+    pub desc: String,
+    /// Draw grid lines at the ticks (off for category axes).
+    pub grid: bool,
+}
+
+impl Axis {
+    pub fn years(range: Range<f64>, desc: impl Into<String>) -> Axis {
+        let (ticks, step) = style::year_ticks(&range, 12);
+        Axis { range, ticks, step, format: TickFormat::Year, desc: desc.into(), grid: true }
+    }
+
+    pub fn money(range: Range<f64>, desc: impl Into<String>) -> Axis {
+        let (ticks, step) = style::nice_ticks(&range, 8);
+        Axis { range, ticks, step, format: TickFormat::Money, desc: desc.into(), grid: true }
+    }
+
+    /// A probability axis labelled in percent.
+    pub fn probability(range: Range<f64>, desc: impl Into<String>) -> Axis {
+        let (ticks, step) = style::nice_ticks(&range, 6);
+        Axis { range, ticks, step, format: TickFormat::Percent, desc: desc.into(), grid: true }
+    }
+
+    /// Category `i` of `names` at position `i`.
+    pub fn categories(names: Vec<String>, desc: impl Into<String>) -> Axis {
+        let n = names.len().max(1) as f64;
+        let ticks = (0..names.len()).map(|i| i as f64).collect();
+        Axis {
+            range: -0.5..n - 0.5,
+            ticks,
+            step: 1.0,
+            format: TickFormat::Category(names),
+            desc: desc.into(),
+            grid: false,
+        }
+    }
+
+    /// Integer years as categories (for bars per year), ticks thinned like `years`.
+    pub fn year_bars(first: i32, last: i32, desc: impl Into<String>) -> Axis {
+        let range = f64::from(first) - 0.6..f64::from(last) + 0.6;
+        let (ticks, step) = style::year_ticks(&(f64::from(first)..f64::from(last)), 16);
+        Axis { range, ticks, step, format: TickFormat::Year, desc: desc.into(), grid: false }
+    }
+
+    fn ticked(&self) -> Ticked {
+        Ticked { inner: self.range.clone().into(), ticks: self.ticks.clone() }
+    }
+
+    fn label(&self, v: f64) -> String {
+        self.format.label(v, self.step)
+    }
+}
+
+/// What a legend entry shows next to its label.
+#[derive(Debug, Clone, Copy)]
+pub enum Swatch {
+    Line { color: RGBColor, width: u32, dashed: bool },
+    Fill { color: RGBColor, alpha: f64 },
+    LineWithMarker { color: RGBColor },
+}
+
+#[derive(Debug, Clone)]
+pub struct LegendItem {
+    pub label: String,
+    pub swatch: Swatch,
+}
+
+impl LegendItem {
+    pub fn new(label: impl Into<String>, swatch: Swatch) -> LegendItem {
+        LegendItem { label: label.into(), swatch }
+    }
+}
+
+const SIDE: i32 = 24;
+const SWATCH_W: i32 = 30;
+const LEGEND_ROW: i32 = 26;
+
+/// Paints the page, title, subtitle and legend; returns the area left for the plot.
+pub fn frame<DB>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    subtitle: &str,
+    legend: &[LegendItem],
+) -> Result<DrawingArea<DB, Shift>>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let (w, h) = root.dim_in_pixel();
+    let (w, h) = (w as i32, h as i32);
+
+    // Long scenario names shrink the title rather than run off the page.
+    let mut size = style::TITLE_SIZE;
+    let mut title_style = style::title_style();
+    while size > 14.0 && root.estimate_text_size(title, &title_style)?.0 as i32 > w - 2 * SIDE {
+        size -= 1.0;
+        title_style = style::bold(size, palette::BLACK);
+    }
+    let top = 14;
+    root.draw(&Text::new(
+        title.to_string(),
+        (w / 2, top),
+        title_style.pos(Pos::new(HPos::Center, VPos::Top)),
+    ))?;
+    let sub_y = top + size as i32 + 8;
+    root.draw(&Text::new(
+        subtitle.to_string(),
+        (w / 2, sub_y),
+        style::subtitle_style().pos(Pos::new(HPos::Center, VPos::Top)),
+    ))?;
+    let header = sub_y + style::SUBTITLE_SIZE as i32 + 12;
+
+    let rows = legend_rows(root, legend, w - 2 * SIDE)?;
+    let legend_h = if rows.is_empty() { 12 } else { rows.len() as i32 * LEGEND_ROW + 14 };
+    let legend_top = h - legend_h;
+    for (r, row) in rows.iter().enumerate() {
+        let row_w: i32 = row.iter().map(|(_, width)| width).sum();
+        let mut x = (w - row_w) / 2;
+        let y = legend_top + 4 + r as i32 * LEGEND_ROW + LEGEND_ROW / 2;
+        for (item, width) in row {
+            draw_legend_item(root, &legend[*item], x, y)?;
+            x += width;
+        }
+    }
+    Ok(root.margin(header, legend_h, SIDE, SIDE + 10))
+}
+
+/// Splits the legend into centred rows that fit `max_w`; each entry is (index, width).
+fn legend_rows<DB>(
+    root: &DrawingArea<DB, Shift>,
+    legend: &[LegendItem],
+    max_w: i32,
+) -> Result<Vec<Vec<(usize, i32)>>>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let font = style::text(style::LEGEND_SIZE, palette::BLACK);
+    let mut rows: Vec<Vec<(usize, i32)>> = Vec::new();
+    let mut used = 0;
+    for (i, item) in legend.iter().enumerate() {
+        let text_w = root.estimate_text_size(&item.label, &font)?.0 as i32;
+        let width = SWATCH_W + 8 + text_w + 28;
+        match rows.last_mut() {
+            Some(row) if used + width <= max_w => row.push((i, width)),
+            _ => {
+                rows.push(vec![(i, width)]);
+                used = 0;
+            }
+        }
+        used += width;
+    }
+    Ok(rows)
+}
+
+fn draw_legend_item<DB>(root: &DrawingArea<DB, Shift>, item: &LegendItem, x: i32, y: i32) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    match item.swatch {
+        Swatch::Line { color, width, dashed: false } => {
+            root.draw(&PathElement::new(vec![(x, y), (x + SWATCH_W, y)], color.stroke_width(width)))?;
+        }
+        Swatch::Line { color, width, dashed: true } => {
+            for (a, b) in [(0, 9), (13, 21), (25, SWATCH_W)] {
+                root.draw(&PathElement::new(vec![(x + a, y), (x + b, y)], color.stroke_width(width)))?;
+            }
+        }
+        Swatch::Fill { color, alpha } => {
+            root.draw(&Rectangle::new([(x, y - 8), (x + SWATCH_W, y + 8)], color.mix(alpha).filled()))?;
+        }
+        Swatch::LineWithMarker { color } => {
+            root.draw(&PathElement::new(vec![(x, y), (x + SWATCH_W, y)], color.stroke_width(2)))?;
+            root.draw(&Circle::new((x + SWATCH_W / 2, y), 4, color.filled()))?;
+        }
+    }
+    root.draw(&Text::new(
+        item.label.clone(),
+        (x + SWATCH_W + 8, y),
+        style::text(style::LEGEND_SIZE, palette::BLACK).pos(Pos::new(HPos::Left, VPos::Center)),
+    ))?;
+    Ok(())
+}
+
+/// Builds the coordinate system and draws axes, ticks, grid and axis titles. The label
+/// area is sized from the widest tick label, so long money labels are never clipped.
+pub fn build_chart<'a, DB>(area: &'a DrawingArea<DB, Shift>, x: &Axis, y: &Axis) -> Result<ChartContext<'a, DB, Axes>>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let tick_font = style::text(style::TICK_SIZE, palette::BLACK);
+    let mut y_label_w = 0;
+    for &t in &y.ticks {
+        y_label_w = y_label_w.max(area.estimate_text_size(&y.label(t), &tick_font)?.0);
+    }
+    let y_area = y_label_w + 12 + style::AXIS_DESC_SIZE as u32 + 16;
+    let x_area = style::TICK_SIZE as u32 + 12 + style::AXIS_DESC_SIZE as u32 + 18;
+
+    let mut chart = ChartBuilder::on(area)
+        .margin_top(8)
+        .x_label_area_size(x_area)
+        .y_label_area_size(y_area)
+        .build_cartesian_2d(x.ticked(), y.ticked())?;
+
+    let x_fmt = |v: &f64| x.label(*v);
+    let y_fmt = |v: &f64| y.label(*v);
+    let mut mesh = chart.configure_mesh();
+    mesh.x_desc(x.desc.as_str())
+        .y_desc(y.desc.as_str())
+        .x_label_formatter(&x_fmt)
+        .y_label_formatter(&y_fmt)
+        .label_style(tick_font.clone())
+        .axis_desc_style(style::text(style::AXIS_DESC_SIZE, palette::BLACK))
+        .axis_style(palette::AXIS.stroke_width(1))
+        .bold_line_style(palette::GRID.stroke_width(1))
+        .light_line_style(TRANSPARENT);
+    if !x.grid {
+        mesh.disable_x_mesh();
+    }
+    if !y.grid {
+        mesh.disable_y_mesh();
+    }
+    mesh.draw()?;
+    Ok(chart)
+}
+
+/// A horizontal line across the plot at `y` (zero lines, caps).
+pub fn hline<DB>(chart: &mut ChartContext<'_, DB, Axes>, y: f64, style: ShapeStyle) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let xr = chart.x_range();
+    chart.draw_series(std::iter::once(PathElement::new(vec![(xr.start, y), (xr.end, y)], style)))?;
+    Ok(())
+}
+
+/// A dashed vertical line from the bottom to the top of the plot at `x`.
+pub fn dashed_vline<DB>(chart: &mut ChartContext<'_, DB, Axes>, x: f64, style: ShapeStyle) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let yr = chart.y_range();
+    chart.draw_series(DashedLineSeries::new(vec![(x, yr.start), (x, yr.end)], 8, 6, style))?;
+    Ok(())
+}
+
+/// A chart that only says why there is nothing to plot (e.g. no cap in the scenario), so
+/// the file set stays the same for every scenario.
+pub fn message_chart<DB>(root: &DrawingArea<DB, Shift>, title: &str, subtitle: &str, message: &str) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let area = frame(root, title, subtitle, &[])?;
+    let (w, h) = area.dim_in_pixel();
+    area.draw(&Text::new(
+        message.to_string(),
+        (w as i32 / 2, h as i32 / 2),
+        style::text(22.0, palette::MUTED_TEXT).pos(Pos::new(HPos::Center, VPos::Center)),
+    ))?;
+    Ok(())
+}

@@ -1,0 +1,156 @@
+//! Charts of one run, drawn from its [`RunSummary`] only (never from paths), as PNG and
+//! SVG files that read the same side by side: one size, one font, one palette, legends
+//! under the plot, money as `$120bn` and years as `2030`.
+//!
+//! Each chart family lives in its own module with a reusable function that takes its
+//! data and optional axis ranges (`fan::fan_chart`, `distribution::cdf_chart`, ...), so
+//! a comparison of scenarios can draw several runs on identical axes; the `draw_*`
+//! functions there build the single-run charts listed in [`RunChart`].
+//!
+//! Text uses DejaVu Sans embedded in the binary (see `style`): no system font is read.
+
+pub mod annual;
+pub mod cap;
+pub mod components;
+pub mod distribution;
+pub mod fan;
+pub mod layout;
+pub mod palette;
+pub mod style;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, Context, Result};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use crate::summary::RunSummary;
+use fan::FanKind;
+
+/// Which image formats to write (`--charts png|svg|both|none`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ChartFormat {
+    Png,
+    Svg,
+    #[default]
+    Both,
+    None,
+}
+
+impl ChartFormat {
+    fn png(self) -> bool {
+        matches!(self, ChartFormat::Png | ChartFormat::Both)
+    }
+    fn svg(self) -> bool {
+        matches!(self, ChartFormat::Svg | ChartFormat::Both)
+    }
+}
+
+/// The charts of one run, in the order they are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunChart {
+    Fan(FanKind),
+    NpvHistogram,
+    NpvCdf,
+    NpvComponents,
+    CapTiming,
+    AnnualCashFlows,
+}
+
+impl RunChart {
+    pub const ALL: [RunChart; 10] = [
+        RunChart::Fan(FanKind::CompanyRevenue),
+        RunChart::Fan(FanKind::CompanyValuation),
+        RunChart::Fan(FanKind::StakeValue),
+        RunChart::Fan(FanKind::RevenueShareCumulative),
+        RunChart::Fan(FanKind::InvestorCashFlow),
+        RunChart::NpvHistogram,
+        RunChart::NpvCdf,
+        RunChart::NpvComponents,
+        RunChart::CapTiming,
+        RunChart::AnnualCashFlows,
+    ];
+
+    /// File name without extension.
+    pub fn file_stem(self) -> &'static str {
+        match self {
+            RunChart::Fan(kind) => kind.file_stem(),
+            RunChart::NpvHistogram => "npv_total_histogram",
+            RunChart::NpvCdf => "npv_total_cdf",
+            RunChart::NpvComponents => "npv_components",
+            RunChart::CapTiming => "cap_timing",
+            RunChart::AnnualCashFlows => "annual_cash_flows",
+        }
+    }
+
+    /// Draws this chart of run `s` onto `root` (any backend).
+    pub fn draw<DB>(self, root: &DrawingArea<DB, Shift>, s: &RunSummary) -> Result<()>
+    where
+        DB: DrawingBackend,
+        DB::ErrorType: 'static,
+    {
+        match self {
+            RunChart::Fan(kind) => fan::draw_fan(root, s, kind),
+            RunChart::NpvHistogram => distribution::draw_npv_histogram(root, s),
+            RunChart::NpvCdf => distribution::draw_npv_cdf(root, s),
+            RunChart::NpvComponents => components::draw_components(root, s),
+            RunChart::CapTiming => cap::draw_cap_timing(root, s),
+            RunChart::AnnualCashFlows => annual::draw_annual(root, s),
+        }
+    }
+}
+
+/// Writes every chart of run `summary` into `dir` (created if missing) in `format`, and
+/// returns the files written, in order. `ChartFormat::None` writes nothing.
+pub fn render_run_charts(summary: &RunSummary, dir: &Path, format: ChartFormat) -> Result<Vec<PathBuf>> {
+    if format == ChartFormat::None {
+        return Ok(Vec::new());
+    }
+    style::ensure_fonts()?;
+    fs::create_dir_all(dir).with_context(|| format!("cannot create chart directory {}", dir.display()))?;
+    let mut written = Vec::new();
+    for chart in RunChart::ALL {
+        if format.png() {
+            let path = dir.join(format!("{}.png", chart.file_stem()));
+            write_png(&path, |root| chart.draw(root, summary))?;
+            written.push(path);
+        }
+        if format.svg() {
+            let path = dir.join(format!("{}.svg", chart.file_stem()));
+            let svg = render_svg(|root| chart.draw(root, summary))
+                .with_context(|| format!("cannot draw chart {}", path.display()))?;
+            fs::write(&path, svg).with_context(|| format!("cannot write chart {}", path.display()))?;
+            written.push(path);
+        }
+    }
+    Ok(written)
+}
+
+/// Draws with `draw` into an in-memory SVG document of the standard size.
+pub fn render_svg<F>(draw: F) -> Result<String>
+where
+    F: FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<()>,
+{
+    style::ensure_fonts()?;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (layout::WIDTH, layout::HEIGHT)).into_drawing_area();
+        draw(&root)?;
+        root.present()?;
+    }
+    Ok(svg)
+}
+
+/// Draws with `draw` and encodes the bitmap as a PNG file at `path`.
+pub fn write_png<F>(path: &Path, draw: F) -> Result<()>
+where
+    F: FnOnce(&DrawingArea<BitMapBackend<'_>, Shift>) -> Result<()>,
+{
+    style::ensure_fonts()?;
+    let root = BitMapBackend::new(path, (layout::WIDTH, layout::HEIGHT)).into_drawing_area();
+    draw(&root).with_context(|| format!("cannot draw chart {}", path.display()))?;
+    // `present` encodes and writes the file; its error does not name the path.
+    root.present()
+        .map_err(|e| anyhow!("cannot write chart {}: {e}", path.display()))
+}

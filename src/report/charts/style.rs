@@ -1,0 +1,254 @@
+//! Fonts, text sizes, number formats and tick placement shared by every chart.
+//!
+//! The font is DejaVu Sans, embedded in the binary and registered with plotters'
+//! `ab_glyph` backend under the family name `sans-serif`, so rendering never looks up
+//! system fonts (no fontconfig, no freetype): charts come out the same on a bare server.
+
+use std::ops::Range;
+use std::sync::OnceLock;
+
+use anyhow::anyhow;
+use plotters::style::{register_font, FontStyle, IntoFont, RGBColor, TextStyle};
+
+use super::palette;
+
+/// The family name the embedded font is registered under and every text style uses.
+pub const FONT_FAMILY: &str = "sans-serif";
+
+static REGULAR: &[u8] = include_bytes!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/assets/fonts/DejaVuSans.ttf"
+));
+static BOLD: &[u8] = include_bytes!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/assets/fonts/DejaVuSans-Bold.ttf"
+));
+
+/// Registers the embedded fonts once per process. plotters keeps fonts in a global
+/// table; registering again would only re-parse the same bytes, but a failure (corrupt
+/// font data) must be reported on every call, so the outcome is cached.
+pub fn ensure_fonts() -> anyhow::Result<()> {
+    static REGISTERED: OnceLock<Result<(), String>> = OnceLock::new();
+    REGISTERED
+        .get_or_init(|| {
+            // `InvalidFont` implements neither Debug nor Display: name the file instead.
+            register_font(FONT_FAMILY, FontStyle::Normal, REGULAR)
+                .map_err(|_| "embedded font DejaVuSans.ttf is not a valid font".to_string())?;
+            register_font(FONT_FAMILY, FontStyle::Bold, BOLD)
+                .map_err(|_| "embedded font DejaVuSans-Bold.ttf is not a valid font".to_string())
+        })
+        .clone()
+        .map_err(|e| anyhow!(e))
+}
+
+/// Pixel sizes of the text roles, chosen for 1200x700 images viewed at 100%.
+pub const TITLE_SIZE: f64 = 26.0;
+pub const SUBTITLE_SIZE: f64 = 16.0;
+pub const AXIS_DESC_SIZE: f64 = 18.0;
+pub const TICK_SIZE: f64 = 16.0;
+pub const LEGEND_SIZE: f64 = 16.0;
+pub const NOTE_SIZE: f64 = 15.0;
+
+pub fn text(size: f64, color: RGBColor) -> TextStyle<'static> {
+    (FONT_FAMILY, size).into_font().color(&color)
+}
+
+pub fn bold(size: f64, color: RGBColor) -> TextStyle<'static> {
+    (FONT_FAMILY, size, FontStyle::Bold).into_font().color(&color)
+}
+
+pub fn title_style() -> TextStyle<'static> {
+    bold(TITLE_SIZE, palette::BLACK)
+}
+
+pub fn subtitle_style() -> TextStyle<'static> {
+    text(SUBTITLE_SIZE, palette::MUTED_TEXT)
+}
+
+/// How the numbers on an axis are written.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TickFormat {
+    /// Calendar years: `2030` (never `2030.0`).
+    Year,
+    /// USD billions: `$120bn`, `-$3.5bn`, `$1,200bn`.
+    Money,
+    /// A probability written as a percentage: `40%`.
+    Percent,
+    /// Category names at the integer positions 0, 1, 2, ...
+    Category(Vec<String>),
+}
+
+impl TickFormat {
+    /// Label for the tick at `v`; `step` is the tick spacing, which sets the decimals.
+    pub fn label(&self, v: f64, step: f64) -> String {
+        match self {
+            TickFormat::Year => format!("{}", v.round() as i64),
+            TickFormat::Money => money(v, decimals_for(step)),
+            TickFormat::Percent => format!("{:.*}%", decimals_for(step * 100.0), v * 100.0),
+            TickFormat::Category(names) => {
+                let i = v.round();
+                if (v - i).abs() > 1e-9 || i < 0.0 {
+                    return String::new();
+                }
+                names.get(i as usize).cloned().unwrap_or_default()
+            }
+        }
+    }
+}
+
+/// Decimals needed so that ticks `step` apart print exactly: the fewest `d` with
+/// `step * 10^d` a whole number (0.25 -> 2, 5 -> 0).
+fn decimals_for(step: f64) -> usize {
+    (0..6)
+        .find(|&d| {
+            let x = step * 10f64.powi(d as i32);
+            (x - x.round()).abs() < 1e-6 * x.abs().max(1.0)
+        })
+        .unwrap_or(6)
+}
+
+/// USD billions with a thousands separator: `$1,234.5bn`; `decimals` after the point.
+pub fn money(v: f64, decimals: usize) -> String {
+    let s = format!("{:.*}", decimals, v.abs());
+    let (int, frac) = s.split_once('.').map_or((s.as_str(), ""), |(i, f)| (i, f));
+    let mut grouped = String::with_capacity(int.len() + int.len() / 3);
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    // `-0` would read as a loss: only print the sign when the rounded value is non-zero.
+    let negative = v < 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0');
+    let sign = if negative { "-" } else { "" };
+    let frac = if frac.is_empty() { String::new() } else { format!(".{frac}") };
+    format!("{sign}${grouped}{frac}bn")
+}
+
+/// A money amount for annotations: at most 3 significant digits, `$38bn`, `$2.4bn`.
+pub fn money_short(v: f64) -> String {
+    let a = v.abs();
+    let decimals = if a >= 100.0 || a == 0.0 {
+        0
+    } else if a >= 10.0 {
+        1
+    } else {
+        2
+    };
+    let s = money(v, decimals);
+    // Drop trailing zeros after the point ("$38.0bn" -> "$38bn").
+    if s.contains('.') {
+        let (num, _) = s.split_at(s.len() - 2);
+        let num = num.trim_end_matches('0').trim_end_matches('.');
+        format!("{num}bn")
+    } else {
+        s
+    }
+}
+
+/// Tick positions at "nice" multiples (1, 2, 2.5, 5 x 10^k) inside `range`, at most
+/// `max_ticks` of them, and their spacing.
+pub fn nice_ticks(range: &Range<f64>, max_ticks: usize) -> (Vec<f64>, f64) {
+    let span = range.end - range.start;
+    if !(span > 0.0) || !span.is_finite() || max_ticks < 2 {
+        return (vec![range.start], 1.0);
+    }
+    let raw = span / (max_ticks - 1) as f64;
+    let mag = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .iter()
+        .map(|m| m * mag)
+        .find(|s| span / s <= (max_ticks - 1) as f64 + 1e-9)
+        .unwrap_or(10.0 * mag);
+    let first = (range.start / step - 1e-9).ceil() as i64;
+    let last = (range.end / step + 1e-9).floor() as i64;
+    // Multiplying an integer by the step (rather than adding steps) keeps 0 exact.
+    let ticks = (first..=last).map(|i| i as f64 * step).collect();
+    (ticks, step)
+}
+
+/// Ticks for calendar years: whole years, every 1, 2, 5, 10... years so at most
+/// `max_ticks` fit.
+pub fn year_ticks(range: &Range<f64>, max_ticks: usize) -> (Vec<f64>, f64) {
+    let (ticks, step) = nice_ticks(range, max_ticks);
+    if step >= 1.0 && step.fract() == 0.0 {
+        return (ticks, step);
+    }
+    let first = range.start.ceil() as i64;
+    let last = range.end.floor() as i64;
+    ((first..=last).map(|y| y as f64).collect(), 1.0)
+}
+
+/// The value range covering `values` with `pad` (a fraction of the span) on each side;
+/// `include_zero` extends it to 0 so bars and flows keep their baseline.
+pub fn padded_range(values: impl IntoIterator<Item = f64>, pad: f64, include_zero: bool) -> Range<f64> {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for v in values.into_iter().filter(|v| v.is_finite()) {
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    if include_zero {
+        lo = lo.min(0.0);
+        hi = hi.max(0.0);
+    }
+    if !lo.is_finite() || !hi.is_finite() {
+        return 0.0..1.0;
+    }
+    if hi - lo < 1e-12 {
+        // A constant series: give it a visible band around the value.
+        let half = if lo.abs() > 0.0 { lo.abs() * 0.1 } else { 1.0 };
+        return (lo - half)..(hi + half);
+    }
+    let p = (hi - lo) * pad;
+    let lo = if include_zero && lo == 0.0 { 0.0 } else { lo - p };
+    let hi = if include_zero && hi == 0.0 { 0.0 } else { hi + p };
+    lo..hi
+}
+
+/// The union of ranges, for drawing several charts on identical axes.
+pub fn union_range(ranges: impl IntoIterator<Item = Range<f64>>) -> Option<Range<f64>> {
+    ranges
+        .into_iter()
+        .reduce(|a, b| a.start.min(b.start)..a.end.max(b.end))
+}
+
+/// Words for the length of one period of the time grid.
+pub fn period_word(steps_per_year: u32) -> &'static str {
+    match steps_per_year {
+        1 => "year",
+        2 => "half-year",
+        4 => "quarter",
+        12 => "month",
+        _ => "period",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_formats() {
+        assert_eq!(money(120.0, 0), "$120bn");
+        assert_eq!(money(-3.5, 1), "-$3.5bn");
+        assert_eq!(money(1234.5, 1), "$1,234.5bn");
+        assert_eq!(money(-0.001, 0), "$0bn");
+        assert_eq!(money_short(38.0), "$38bn");
+        assert_eq!(money_short(2.4), "$2.4bn");
+        assert_eq!(money_short(-0.125), "-$0.13bn");
+    }
+
+    #[test]
+    fn ticks_are_nice_and_bounded() {
+        let (t, step) = nice_ticks(&(-3.2..118.0), 8);
+        assert_eq!(step, 20.0);
+        assert_eq!(t, vec![0.0, 20.0, 40.0, 60.0, 80.0, 100.0]);
+        let (t, step) = year_ticks(&(2026.0..2036.0), 12);
+        assert_eq!(step, 1.0);
+        assert_eq!(t.len(), 11);
+        let (t, _) = year_ticks(&(2026.0..2056.0), 12);
+        assert!(t.len() <= 12 && t.iter().all(|y| y.fract() == 0.0));
+        assert_eq!(TickFormat::Percent.label(0.25, 0.25), "25%");
+        assert_eq!(TickFormat::Money.label(0.5, 0.25), "$0.50bn");
+    }
+}

@@ -1,0 +1,48 @@
+//! Exporters: CSV bytes, charts and the run manifest, written by one thin manager into a
+//! staging folder that replaces the output folder only when complete.
+
+pub mod csv;
+pub mod manifest;
+pub mod output;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+
+use crate::engine::PathTable;
+use crate::summary::RunSummary;
+pub use manifest::Manifest;
+pub use output::Staging;
+
+/// What to write besides the five CSV/JSON files of every run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Extras {
+    pub paths_csv: bool,
+}
+
+/// Write the files of one run into `staging_dir` (a folder that is not yet in place).
+pub fn write_run_files(
+    staging: &Staging,
+    sub: &str,
+    summary: &RunSummary,
+    paths: Option<&PathTable>,
+    manifest: &Manifest,
+) -> Result<()> {
+    let f = |name: &str| if sub.is_empty() { name.to_string() } else { format!("{sub}/{name}") };
+    staging.write(&f("summary.csv"), &csv::summary_csv(summary))?;
+    staging.write(&f("timeseries.csv"), &csv::timeseries_csv(summary))?;
+    staging.write(&f("cashflows.csv"), &csv::cashflows_csv(summary))?;
+    staging.write(&f("cap_hits.csv"), &csv::cap_hits_csv(summary))?;
+    if let Some(t) = paths {
+        staging.write(&f("paths.csv"), &csv::paths_csv(t))?;
+    }
+    staging.write(&f("run.json"), &manifest.to_json())?;
+    Ok(())
+}
+
+/// The default output folder of a scenario file: `output/<stem>/`.
+pub fn default_out_dir(scenario_file: &Path) -> PathBuf {
+    let stem = scenario_file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "stdin".into());
+    let stem = if stem == "-" { String::from("stdin") } else { stem };
+    PathBuf::from("output").join(stem)
+}

@@ -1,0 +1,213 @@
+//! Small typed readers for raw values, each reporting into a shared problem list instead
+//! of returning at the first error (so one run of validation finds everything).
+//!
+//! Every reader takes the node and its key path and returns `None` when the value is
+//! unusable, after recording why: the expected type, the value found and the rule.
+
+use super::emit::inline;
+use super::error::{unknown_key_message, Problem};
+use super::raw::{Origin, RawNode, RawValue};
+use crate::date::Date;
+
+/// Calendar years accepted anywhere in a scenario (start/end years, schedule years,
+/// dates). Wide enough for any deal, narrow enough to catch typos such as `226`.
+pub const YEAR_MIN: i32 = 1900;
+pub const YEAR_MAX: i32 = 2200;
+
+/// Collects problems; see the module doc.
+pub struct Checker {
+    pub problems: Vec<Problem>,
+}
+
+/// A value for messages: its TOML text, shortened.
+pub fn shown(node: &RawNode) -> String {
+    let s = inline(node);
+    if s.chars().count() > 60 {
+        let head: String = s.chars().take(57).collect();
+        format!("{head}...")
+    } else {
+        s
+    }
+}
+
+/// A number for messages: plain for ordinary magnitudes, exponent form for huge or
+/// tiny ones (so `1e308` does not print 309 digits).
+pub fn num(x: f64) -> String {
+    let a = x.abs();
+    if a != 0.0 && a.is_finite() && !(1e-6..1e15).contains(&a) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
+}
+
+impl Checker {
+    pub fn new() -> Checker {
+        Checker {
+            problems: Vec::new(),
+        }
+    }
+
+    /// Records a problem at `origin` for `path`.
+    pub fn at(&mut self, origin: &Origin, path: &str, msg: impl Into<String>) {
+        self.problems
+            .push(Problem::new(&*origin.file, path, origin.line, msg));
+    }
+
+    /// Records a problem about `node`'s value.
+    pub fn bad(&mut self, node: &RawNode, path: &str, msg: impl Into<String>) {
+        self.at(&node.origin, path, msg);
+    }
+
+    fn wrong_type(&mut self, node: &RawNode, path: &str, expected: &str) {
+        let msg = format!("expected {expected}, found {} {}", node.type_name(), shown(node));
+        self.bad(node, path, msg);
+    }
+
+    /// A finite number (integers are fine where a float is expected).
+    pub fn number(&mut self, node: &RawNode, path: &str) -> Option<f64> {
+        let x = match node.value {
+            RawValue::Float(x) => x,
+            // i128 -> f64 rounds for huge integers, which the magnitude bounds reject.
+            RawValue::Int(i) => i as f64,
+            _ => {
+                self.wrong_type(node, path, "a number");
+                return None;
+            }
+        };
+        if !x.is_finite() {
+            self.bad(node, path, format!("{} is not a finite number", shown(node)));
+            return None;
+        }
+        Some(x)
+    }
+
+    /// An integer within `[lo, hi]`; `what` describes the rule (`a year in [1900, 2200]`).
+    pub fn integer(&mut self, node: &RawNode, path: &str, lo: i128, hi: i128, what: &str) -> Option<i128> {
+        let RawValue::Int(i) = node.value else {
+            self.wrong_type(node, path, "an integer");
+            return None;
+        };
+        if i < lo || i > hi {
+            self.bad(node, path, format!("{i} is out of range: must be {what}"));
+            return None;
+        }
+        Some(i)
+    }
+
+    /// A calendar year in `[YEAR_MIN, YEAR_MAX]`.
+    pub fn year(&mut self, node: &RawNode, path: &str) -> Option<i32> {
+        let what = format!("a year in [{YEAR_MIN}, {YEAR_MAX}]");
+        let y = self.integer(node, path, i128::from(YEAR_MIN), i128::from(YEAR_MAX), &what)?;
+        i32::try_from(y).ok()
+    }
+
+    pub fn string(&mut self, node: &RawNode, path: &str) -> Option<String> {
+        match &node.value {
+            RawValue::Str(s) => Some(s.clone()),
+            _ => {
+                self.wrong_type(node, path, "a string");
+                None
+            }
+        }
+    }
+
+    pub fn boolean(&mut self, node: &RawNode, path: &str) -> Option<bool> {
+        match node.value {
+            RawValue::Bool(b) => Some(b),
+            _ => {
+                self.wrong_type(node, path, "true or false");
+                None
+            }
+        }
+    }
+
+    /// A bare TOML local date, inside `horizon` (first and last day, inclusive) when one
+    /// is given. Strings and date-times are refused with a hint: they are the usual slip.
+    pub fn date(&mut self, node: &RawNode, path: &str, horizon: Option<(Date, Date)>) -> Option<Date> {
+        let d = match &node.value {
+            RawValue::Date(d) => *d,
+            RawValue::Str(_) => {
+                let msg = format!(
+                    "found the string {}; write it as a bare TOML date without quotes, like 2026-04-27",
+                    shown(node)
+                );
+                self.bad(node, path, msg);
+                return None;
+            }
+            RawValue::Datetime(s) => {
+                let date = s.get(..10).unwrap_or(s);
+                let msg = format!("found the date-time {s}; write it as a bare date without a time, like {date}");
+                self.bad(node, path, msg);
+                return None;
+            }
+            _ => {
+                self.wrong_type(node, path, "a date like 2026-04-27");
+                return None;
+            }
+        };
+        if let Some((first, last)) = horizon {
+            if d < first || d > last {
+                let msg = format!("{d} is outside the simulation horizon: must be in [{first}, {last}]");
+                self.bad(node, path, msg);
+                return None;
+            }
+        }
+        Some(d)
+    }
+
+    /// The entries of a table, or a type problem.
+    pub fn table<'a>(&mut self, node: &'a RawNode, path: &str) -> Option<&'a [(String, RawNode)]> {
+        match &node.value {
+            RawValue::Table(t) => Some(t),
+            _ => {
+                self.wrong_type(node, path, "a table");
+                None
+            }
+        }
+    }
+
+    /// Reports every key of `entries` that is not in `known`, with a "did you mean".
+    pub fn unknown_keys(&mut self, entries: &[(String, RawNode)], path: &str, known: &[&str]) {
+        for (k, v) in entries {
+            if !known.contains(&k.as_str()) {
+                let sub = super::raw::join(path, k);
+                self.bad(v, &sub, unknown_key_message(k, known));
+            }
+        }
+    }
+}
+
+impl Default for Checker {
+    fn default() -> Self {
+        Checker::new()
+    }
+}
+
+/// A section (top-level table) being read: its node if present, and where to report keys
+/// that are missing from it (the header line, or the file when the section is absent).
+pub struct Section<'a> {
+    pub path: &'static str,
+    pub node: Option<&'a RawNode>,
+    pub origin: Origin,
+}
+
+impl<'a> Section<'a> {
+    pub fn get(&self, key: &str) -> Option<&'a RawNode> {
+        self.node?.get(key)
+    }
+
+    pub fn key_path(&self, key: &str) -> String {
+        format!("{}.{key}", self.path)
+    }
+
+    /// The value of a required key. A missing key is reported, unless the whole section
+    /// is missing (then one problem names the section and lists its required keys).
+    pub fn required(&self, ck: &mut Checker, key: &str) -> Option<&'a RawNode> {
+        let v = self.get(key);
+        if v.is_none() && self.node.is_some() {
+            ck.at(&self.origin, &self.key_path(key), "missing required key");
+        }
+        v
+    }
+}

@@ -1,0 +1,279 @@
+//! The checked, typed scenario: what validation produces and the rest of the program takes.
+//!
+//! Nothing here is a string key any more: every number is either a constant or a
+//! distribution (`Input`), schedules are step functions over calendar years, dates are
+//! civil dates. Every value has already passed the range rules of MODEL.md §4.
+
+use crate::date::Date;
+
+/// Labels used in charts and CSV headers (`[meta]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Meta {
+    pub name: String,
+    pub description: String,
+    pub investor: String,
+    pub company: String,
+    pub channel: String,
+    pub cloud: String,
+}
+
+impl Default for Meta {
+    fn default() -> Self {
+        Meta {
+            name: String::from("Unnamed scenario"),
+            description: String::new(),
+            investor: String::from("Investor"),
+            company: String::from("Company"),
+            channel: String::from("Channel"),
+            cloud: String::from("Cloud"),
+        }
+    }
+}
+
+/// `[simulation]`: the time grid, path count and seed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Simulation {
+    pub start_year: i32,
+    pub end_year: i32,
+    /// One of 1, 2, 4, 12.
+    pub steps_per_year: u32,
+    pub paths: u64,
+    pub seed: u64,
+}
+
+/// A distribution of an uncertain input, drawn once per path (MODEL.md §3).
+/// Parameters are already checked (low <= mode <= high, sd >= 0, ...).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Dist {
+    Uniform { low: f64, high: f64 },
+    Triangular { low: f64, mode: f64, high: f64 },
+    Pert { low: f64, mode: f64, high: f64 },
+    /// Truncated to `[min, max]` when given (the conditional distribution).
+    Normal { mean: f64, sd: f64, min: Option<f64>, max: Option<f64> },
+    /// `ln x ~ N(ln median, sigma^2)`.
+    Lognormal { median: f64, sigma: f64 },
+}
+
+/// A number of the scenario: a constant, or a distribution drawn once per path.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Input {
+    Const(f64),
+    Dist(Dist),
+}
+
+impl Input {
+    /// The constant, if this input is one.
+    pub fn as_const(&self) -> Option<f64> {
+        match self {
+            Input::Const(v) => Some(*v),
+            Input::Dist(_) => None,
+        }
+    }
+}
+
+/// A value that may also be a step schedule over calendar years (MODEL.md §4): each
+/// value holds from its year until the next listed year. The first year is
+/// `<= start_year` (checked); years are strictly increasing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scheduled {
+    Input(Input),
+    Schedule(Vec<(i32, f64)>),
+}
+
+impl Scheduled {
+    /// The schedule's value in calendar `year` (the last step starting at or before it).
+    /// For a plain input this is `None`: its value is per path.
+    pub fn schedule_value(&self, year: i32) -> Option<f64> {
+        match self {
+            Scheduled::Input(_) => None,
+            Scheduled::Schedule(steps) => {
+                let mut v = steps.first().map(|s| s.1)?;
+                for &(y, x) in steps {
+                    if y <= year {
+                        v = x;
+                    } else {
+                        break;
+                    }
+                }
+                Some(v)
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Company {
+    pub revenue0: Input,
+    pub growth0: Input,
+    pub growth_long: Input,
+    pub growth_half_life: Input,
+    pub growth_vol: Input,
+    pub revenue_vol: Input,
+    pub valuation0: Input,
+    pub multiple_long: Input,
+    pub multiple_half_life: Input,
+    pub multiple_vol: Input,
+}
+
+/// A scheduled financing round: new money `amount` (USD bn) on `date`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Round {
+    pub date: Date,
+    pub amount: Input,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stake {
+    pub initial: Input,
+    pub annual_dilution: Scheduled,
+    pub liquidity_discount: Input,
+    pub random_rounds_per_year: Input,
+    pub random_round_fraction: Input,
+    /// In the order they apply: by date, then as listed in the file.
+    pub rounds: Vec<Round>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RevenueShare {
+    pub rate: Scheduled,
+    pub end_year: i32,
+    /// Cumulative cap in USD bn; `None` = no limit.
+    pub cap: Option<Input>,
+    pub base_includes_channel: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Channel {
+    pub addressable_share: Input,
+    pub ceiling: Input,
+    pub midpoint_year: Input,
+    pub ramp_speed: Input,
+    pub incremental: Input,
+    pub cloud_cannibalization: Input,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cloud {
+    pub model_revenue0: Input,
+    pub model_margin: Scheduled,
+    pub share_to_company: Input,
+    /// The investor stops paying its reverse share on this date; `None` = never.
+    pub stop_paying: Option<Date>,
+    pub compute_spend_ratio: Scheduled,
+    pub compute_share0: Input,
+    pub compute_share_long: Input,
+    pub compute_share_half_life: Input,
+    pub compute_margin: Scheduled,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Discount {
+    pub rate: Input,
+    /// `None`: the stake is discounted at `rate`.
+    pub equity_rate: Option<Input>,
+}
+
+/// Pairwise correlations of the (revenue, growth, multiple) shocks; missing pairs are 0.
+/// Checked to form a positive semi-definite matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Correlation {
+    pub revenue_growth: f64,
+    pub revenue_multiple: f64,
+    pub growth_multiple: f64,
+}
+
+/// A whole checked scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    pub meta: Meta,
+    pub simulation: Simulation,
+    pub company: Company,
+    pub stake: Stake,
+    pub revenue_share: RevenueShare,
+    pub channel: Channel,
+    pub cloud: Cloud,
+    pub discount: Discount,
+    pub correlation: Correlation,
+}
+
+impl Scenario {
+    /// Every uncertain input with its key path (`channel.ceiling`), in a fixed order:
+    /// the order of the sections and keys in MODEL.md §4. Used for paths.csv columns,
+    /// sensitivity and for keying each input's random stream.
+    pub fn uncertain_inputs(&self) -> Vec<(String, Dist)> {
+        let mut out = Vec::new();
+        for (key, input) in self.inputs() {
+            if let Input::Dist(d) = input {
+                out.push((key, d));
+            }
+        }
+        out
+    }
+
+    /// Every scalar input (constant or distribution) with its key path, in file order.
+    /// Schedules are not listed (their values are constants).
+    pub fn inputs(&self) -> Vec<(String, Input)> {
+        let c = &self.company;
+        let mut v: Vec<(String, Input)> = vec![
+            ("company.revenue0".into(), c.revenue0),
+            ("company.growth0".into(), c.growth0),
+            ("company.growth_long".into(), c.growth_long),
+            ("company.growth_half_life".into(), c.growth_half_life),
+            ("company.growth_vol".into(), c.growth_vol),
+            ("company.revenue_vol".into(), c.revenue_vol),
+            ("company.valuation0".into(), c.valuation0),
+            ("company.multiple_long".into(), c.multiple_long),
+            ("company.multiple_half_life".into(), c.multiple_half_life),
+            ("company.multiple_vol".into(), c.multiple_vol),
+        ];
+        let s = &self.stake;
+        v.push(("stake.initial".into(), s.initial));
+        if let Scheduled::Input(i) = s.annual_dilution {
+            v.push(("stake.annual_dilution".into(), i));
+        }
+        v.push(("stake.liquidity_discount".into(), s.liquidity_discount));
+        v.push(("stake.random_rounds_per_year".into(), s.random_rounds_per_year));
+        v.push(("stake.random_round_fraction".into(), s.random_round_fraction));
+        for (i, r) in s.rounds.iter().enumerate() {
+            v.push((format!("stake.rounds[{i}].amount"), r.amount));
+        }
+        let r = &self.revenue_share;
+        if let Scheduled::Input(i) = r.rate {
+            v.push(("revenue_share.rate".into(), i));
+        }
+        if let Some(cap) = r.cap {
+            v.push(("revenue_share.cap".into(), cap));
+        }
+        let ch = &self.channel;
+        v.extend([
+            ("channel.addressable_share".into(), ch.addressable_share),
+            ("channel.ceiling".into(), ch.ceiling),
+            ("channel.midpoint_year".into(), ch.midpoint_year),
+            ("channel.ramp_speed".into(), ch.ramp_speed),
+            ("channel.incremental".into(), ch.incremental),
+            ("channel.cloud_cannibalization".into(), ch.cloud_cannibalization),
+        ]);
+        let cl = &self.cloud;
+        v.push(("cloud.model_revenue0".into(), cl.model_revenue0));
+        if let Scheduled::Input(i) = cl.model_margin {
+            v.push(("cloud.model_margin".into(), i));
+        }
+        v.push(("cloud.share_to_company".into(), cl.share_to_company));
+        if let Scheduled::Input(i) = cl.compute_spend_ratio {
+            v.push(("cloud.compute_spend_ratio".into(), i));
+        }
+        v.extend([
+            ("cloud.compute_share0".into(), cl.compute_share0),
+            ("cloud.compute_share_long".into(), cl.compute_share_long),
+            ("cloud.compute_share_half_life".into(), cl.compute_share_half_life),
+        ]);
+        if let Scheduled::Input(i) = cl.compute_margin {
+            v.push(("cloud.compute_margin".into(), i));
+        }
+        v.push(("discount.rate".into(), self.discount.rate));
+        if let Some(e) = self.discount.equity_rate {
+            v.push(("discount.equity_rate".into(), e));
+        }
+        v
+    }
+}
