@@ -42,7 +42,11 @@ impl AppError {
                     let _ = write!(err, "{e}");
                 }
                 let n: usize = list.iter().map(|e| e.problems.len()).sum();
-                let _ = writeln!(err, "{n} problem{} found; nothing was written.", if n == 1 { "" } else { "s" });
+                let _ = writeln!(
+                    err,
+                    "{n} problem{} found; nothing was written.",
+                    if n == 1 { "" } else { "s" }
+                );
             }
             AppError::Usage(m) => {
                 let _ = writeln!(err, "error: {m}");
@@ -150,14 +154,26 @@ pub fn cancel_flag() -> Arc<AtomicBool> {
 }
 
 /// Simulate a loaded scenario with a progress bar.
-pub fn simulate(l: &Loaded, sim: &SimArgs, keep_paths: bool, label: &str) -> Result<(RunOutput, f64), AppError> {
+pub fn simulate(
+    l: &Loaded,
+    sim: &SimArgs,
+    keep_paths: bool,
+    label: &str,
+) -> Result<(RunOutput, f64), AppError> {
     let sc = &l.scenario;
-    let steps = ((sc.simulation.end_year - sc.simulation.start_year + 1) as u64) * u64::from(sc.simulation.steps_per_year);
-    let bar = if sim.quiet { ProgressBar::hidden() } else { ProgressBar::with_draw_target(Some(steps), ProgressDrawTarget::stderr()) };
+    let steps = ((sc.simulation.end_year - sc.simulation.start_year + 1) as u64)
+        * u64::from(sc.simulation.steps_per_year);
+    let bar = if sim.quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::with_draw_target(Some(steps), ProgressDrawTarget::stderr())
+    };
     bar.set_style(
-        ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} periods  {elapsed_precise} (ETA {eta})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{prefix} [{bar:30}] {pos}/{len} periods  {elapsed_precise} (ETA {eta})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
     );
     bar.set_prefix(label.to_string());
     let cancel = cancel_flag();
@@ -179,7 +195,11 @@ pub fn simulate(l: &Loaded, sim: &SimArgs, keep_paths: bool, label: &str) -> Res
 /// Build run.json's manifest.
 pub fn manifest(l: &Loaded, file: &Path, sim: &SimArgs, wall: f64) -> Manifest {
     let sc = &l.scenario;
-    let threads = if sim.threads == 0 { rayon::current_num_threads() } else { sim.threads };
+    let threads = if sim.threads == 0 {
+        rayon::current_num_threads()
+    } else {
+        sim.threads
+    };
     Manifest {
         dealsim_version: env!("CARGO_PKG_VERSION").to_string(),
         scenario_file: file.display().to_string(),
@@ -188,7 +208,8 @@ pub fn manifest(l: &Loaded, file: &Path, sim: &SimArgs, wall: f64) -> Manifest {
         seed: sc.simulation.seed,
         paths: sc.simulation.paths,
         threads,
-        steps: ((sc.simulation.end_year - sc.simulation.start_year + 1) as usize) * sc.simulation.steps_per_year as usize,
+        steps: ((sc.simulation.end_year - sc.simulation.start_year + 1) as usize)
+            * sc.simulation.steps_per_year as usize,
         steps_per_year: sc.simulation.steps_per_year,
         start_year: sc.simulation.start_year,
         end_year: sc.simulation.end_year,
@@ -201,7 +222,10 @@ pub fn manifest(l: &Loaded, file: &Path, sim: &SimArgs, wall: f64) -> Manifest {
 
 fn run_one(args: &RunArgs) -> Result<(), AppError> {
     let l = load(&args.file, &args.sim)?;
-    let target = args.out.clone().unwrap_or_else(|| report::default_out_dir(&args.file));
+    let target = args
+        .out
+        .clone()
+        .unwrap_or_else(|| report::default_out_dir(&args.file));
     // Stage first: an unwritable location fails before minutes of simulation.
     let staging = Staging::new(&target)?;
     let (r, wall) = simulate(&l, &args.sim, args.paths_csv, &l.scenario.meta.name)?;
@@ -209,14 +233,28 @@ fn run_one(args: &RunArgs) -> Result<(), AppError> {
     report::write_run_files(&staging, "", &r.summary, r.paths.as_ref(), &m)?;
     let dir = staging.commit()?;
     out(&summary_table(&r.summary))?;
-    out(&format!("wrote {} ({} paths in {:.2} s)\n", dir.display(), r.summary.paths, wall))
+    out(&format!(
+        "wrote {} ({} paths in {:.2} s)\n",
+        dir.display(),
+        r.summary.paths,
+        wall
+    ))
 }
 
 /// The short table printed after a run.
 pub fn summary_table(s: &RunSummary) -> String {
     let mut t = format!(
         "{} — {} paths, seed {}, {}-{}\n{:<22}{:>12}{:>12}{:>12}{:>12}\n",
-        s.meta.name, s.paths, s.seed, s.start_year, s.end_year, "USD bn", "mean", "p5", "p50", "p95"
+        s.meta.name,
+        s.paths,
+        s.seed,
+        s.start_year,
+        s.end_year,
+        "USD bn",
+        "mean",
+        "p5",
+        "p50",
+        "p95"
     );
     for m in [
         ResultMetric::NpvTotal,
@@ -227,10 +265,20 @@ pub fn summary_table(s: &RunSummary) -> String {
         ResultMetric::PvStake,
     ] {
         let st = s.result(m);
-        t.push_str(&format!("{:<22}{:>12.2}{:>12.2}{:>12.2}{:>12.2}\n", m.name(), st.mean, st.p5(), st.p50(), st.p95()));
+        t.push_str(&format!(
+            "{:<22}{:>12.2}{:>12.2}{:>12.2}{:>12.2}\n",
+            m.name(),
+            st.mean,
+            st.p5(),
+            st.p50(),
+            st.p95()
+        ));
     }
     let p = s.result(ResultMetric::CapHit).mean;
-    let med = s.median_cap_hit_year.map(|y| y.to_string()).unwrap_or_else(|| "none (hit in < half of paths)".into());
+    let med = s
+        .median_cap_hit_year
+        .map(|y| y.to_string())
+        .unwrap_or_else(|| "none (hit in < half of paths)".into());
     t.push_str(&format!("P(cap hit) {:.3}; median cap-hit year {med}\n", p));
     t
 }

@@ -45,14 +45,22 @@ impl Date {
     /// (`months` may exceed 11).
     pub fn month_start(year: i32, months: u32) -> Date {
         let y = year + (months / 12) as i32;
-        Date { year: y, month: months % 12 + 1, day: 1 }
+        Date {
+            year: y,
+            month: months % 12 + 1,
+            day: 1,
+        }
     }
 
     /// The last day of the month that is `months` months after January of `year`.
     pub fn month_end(year: i32, months: u32) -> Date {
         let y = year + (months / 12) as i32;
         let m = months % 12 + 1;
-        Date { year: y, month: m, day: days_in_month(y, m) }
+        Date {
+            year: y,
+            month: m,
+            day: days_in_month(y, m),
+        }
     }
 }
 

@@ -6,11 +6,11 @@
 //! `scenario` (parse + validate) → `model` (one path) → `engine` (many paths, ordered
 //! aggregation into a [`summary::RunSummary`]) → `report` (CSV, charts) → `cli`.
 
-pub mod date;
-pub mod scenario;
-pub mod summary;
 pub mod app;
 pub mod cli;
+pub mod date;
 pub mod engine;
 pub mod model;
 pub mod report;
+pub mod scenario;
+pub mod summary;

@@ -16,19 +16,27 @@ fn read_csv(name: &str) -> Vec<HashMap<String, String>> {
     r.records()
         .map(|rec| {
             let rec = rec.unwrap();
-            headers.iter().zip(rec.iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect()
+            headers
+                .iter()
+                .zip(rec.iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
         })
         .collect()
 }
 
 fn close(what: &str, k: usize, got: f64, want: f64) {
     let tol = 1e-9 * want.abs().max(1e-12);
-    assert!((got - want).abs() <= tol, "period {k} {what}: got {got}, want {want}");
+    assert!(
+        (got - want).abs() <= tol,
+        "period {k} {what}: got {got}, want {want}"
+    );
 }
 
 #[test]
 fn det_semiannual_matches_the_independent_recursion() {
-    let loaded = scenario::load(&Path::new(VECTORS).join("det_semiannual.toml"), &[]).expect("vector validates");
+    let loaded = scenario::load(&Path::new(VECTORS).join("det_semiannual.toml"), &[])
+        .expect("vector validates");
     let sc = loaded.scenario;
     let model = Model::new(&sc);
     let p = PathParams::new(&sc, &model, |input, _| match input {
@@ -65,17 +73,37 @@ fn det_semiannual_matches_the_independent_recursion() {
         close("CF", k, fl.cash_flow, f("CF"));
     }
     let res = p.results(&model, &st);
-    let want: HashMap<String, String> =
-        read_csv("det_semiannual.results.csv").into_iter().map(|r| (r["result"].clone(), r["value"].clone())).collect();
+    let want: HashMap<String, String> = read_csv("det_semiannual.results.csv")
+        .into_iter()
+        .map(|r| (r["result"].clone(), r["value"].clone()))
+        .collect();
     let w = |k: &str| want[k].parse::<f64>().unwrap();
-    close("npv_revenue_share", 0, res.npv_revenue_share, w("npv_revenue_share"));
-    close("npv_cloud_models", 0, res.npv_cloud_models, w("npv_cloud_models"));
-    close("npv_reverse_share", 0, res.npv_reverse_share, w("npv_reverse_share"));
+    close(
+        "npv_revenue_share",
+        0,
+        res.npv_revenue_share,
+        w("npv_revenue_share"),
+    );
+    close(
+        "npv_cloud_models",
+        0,
+        res.npv_cloud_models,
+        w("npv_cloud_models"),
+    );
+    close(
+        "npv_reverse_share",
+        0,
+        res.npv_reverse_share,
+        w("npv_reverse_share"),
+    );
     close("npv_compute", 0, res.npv_compute, w("npv_compute"));
     close("pv_stake", 0, res.pv_stake, w("pv_stake"));
     close("npv_total", 0, res.npv_total, w("npv_total"));
     close("stake_gain", 0, res.stake_gain, w("stake_gain"));
     close("stake_end", 0, res.stake_end, w("stake_end"));
-    assert_eq!(res.revenue_share_total_cents, want["revenue_share_total_cents"].parse::<i64>().unwrap());
+    assert_eq!(
+        res.revenue_share_total_cents,
+        want["revenue_share_total_cents"].parse::<i64>().unwrap()
+    );
     assert_eq!(res.cap_hit_year, Some(2029));
 }

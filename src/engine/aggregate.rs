@@ -67,14 +67,25 @@ impl PeriodAccumulator {
 
 /// Summarise one period: means from the chunk partials (in chunk order), exact
 /// percentiles from the per-metric buffers (which this reorders).
-pub fn period_summary(per: &Period, partials: &[PeriodAccumulator], buffers: &mut [Vec<f64>], n: usize) -> PeriodSummary {
+pub fn period_summary(
+    per: &Period,
+    partials: &[PeriodAccumulator],
+    buffers: &mut [Vec<f64>],
+    n: usize,
+) -> PeriodSummary {
     let mut total = PeriodAccumulator::default();
     for p in partials {
         total.merge(p);
     }
     let nf = n as f64;
-    let pcts: Vec<[f64; 5]> = buffers.par_iter_mut().map(|b| quantiles(&mut b[..n], &PERCENTILES)).collect();
-    let bands: [Band; 8] = std::array::from_fn(|m| Band { mean: total.series[m] / nf, pct: pcts[m] });
+    let pcts: Vec<[f64; 5]> = buffers
+        .par_iter_mut()
+        .map(|b| quantiles(&mut b[..n], &PERCENTILES))
+        .collect();
+    let bands: [Band; 8] = std::array::from_fn(|m| Band {
+        mean: total.series[m] / nf,
+        pct: pcts[m],
+    });
     PeriodSummary {
         period_end: per.period_end,
         year: per.year,
@@ -94,7 +105,14 @@ pub fn stats_of(values: &mut [f64]) -> Stats {
     let (mean, std_dev) = mean_std(values);
     let (min, max) = min_max(values);
     let pct = quantiles(values, &PERCENTILES);
-    Stats { mean, std_dev, std_error: std_dev / (values.len() as f64).sqrt(), pct, min, max }
+    Stats {
+        mean,
+        std_dev,
+        std_error: std_dev / (values.len() as f64).sqrt(),
+        pct,
+        min,
+        max,
+    }
 }
 
 /// Number of histogram bins of npv_total.
@@ -109,7 +127,15 @@ fn distribution(values: &mut [f64]) -> Distribution {
     // outside are counted in `below` / `above`.
     let (lo, hi) = (q[1], q[199]);
     let width = (hi - lo) / HIST_BINS as f64;
-    let edges: Vec<f64> = (0..=HIST_BINS).map(|i| if i == HIST_BINS { hi } else { lo + width * i as f64 }).collect();
+    let edges: Vec<f64> = (0..=HIST_BINS)
+        .map(|i| {
+            if i == HIST_BINS {
+                hi
+            } else {
+                lo + width * i as f64
+            }
+        })
+        .collect();
     let mut counts = vec![0u64; HIST_BINS];
     let (mut below, mut above) = (0u64, 0u64);
     for &v in values.iter() {
@@ -124,7 +150,13 @@ fn distribution(values: &mut [f64]) -> Distribution {
             counts[0] += 1;
         }
     }
-    Distribution { quantiles, edges, counts, below, above }
+    Distribution {
+        quantiles,
+        edges,
+        counts,
+        below,
+        above,
+    }
 }
 
 /// Assemble the run summary from the per-path results and the period summaries.

@@ -87,7 +87,9 @@ pub fn run(sc: &Scenario, opts: &RunOptions) -> Result<RunOutput, EngineError> {
     if opts.paths == 0 {
         return Err(EngineError::NoPaths);
     }
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(opts.threads).build()?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.threads)
+        .build()?;
     pool.install(|| run_in_pool(sc, opts))
 }
 
@@ -95,28 +97,16 @@ fn run_in_pool(sc: &Scenario, opts: &RunOptions) -> Result<RunOutput, EngineErro
     let model = Model::new(sc);
     let n = opts.paths as usize;
     let seed = opts.seed;
-    let draw_names: Vec<String> = sc.uncertain_inputs().into_iter().map(|(k, _)| k).collect();
-    let width = draw_names.len();
 
     // Draw every path's parameters and seed its streams (parallel, path-indexed).
-    let mut params: Vec<PathParams> = Vec::with_capacity(n);
-    let mut lanes: Vec<Lane> = Vec::with_capacity(n);
-    let mut draws = if opts.keep_paths { vec![0.0; n * width] } else { Vec::new() };
-    (0..n)
+    let (params, mut lanes): (Vec<PathParams>, Vec<Lane>) = (0..n)
         .into_par_iter()
         .with_min_len(CHUNK)
         .map(|i| {
             let path = i as u64;
-            let mut recorded = Vec::with_capacity(if opts.keep_paths { width } else { 0 });
             let p = PathParams::new(sc, &model, |input, key| match input {
                 Input::Const(v) => *v,
-                Input::Dist(d) => {
-                    let x = draw_dist(d, &mut rng::stream(seed, key, path));
-                    if opts.keep_paths {
-                        recorded.push(x);
-                    }
-                    x
-                }
+                Input::Dist(d) => draw_dist(d, &mut rng::stream(seed, key, path)),
             });
             let lane = Lane {
                 state: p.initial_state(),
@@ -124,18 +114,9 @@ fn run_in_pool(sc: &Scenario, opts: &RunOptions) -> Result<RunOutput, EngineErro
                 rounds: (model.random_rounds && p.has_random_rounds())
                     .then(|| rng::stream(seed, rng::RANDOM_ROUNDS, path)),
             };
-            (p, lane, recorded)
+            (p, lane)
         })
-        .collect::<Vec<_>>()
-        .into_iter()
-        .enumerate()
-        .for_each(|(i, (p, lane, rec))| {
-            if opts.keep_paths {
-                draws[i * width..(i + 1) * width].copy_from_slice(&rec);
-            }
-            params.push(p);
-            lanes.push(lane);
-        });
+        .unzip();
 
     // Step all paths period by period.
     let nmetrics = SeriesMetric::ALL.len();
@@ -145,7 +126,8 @@ fn run_in_pool(sc: &Scenario, opts: &RunOptions) -> Result<RunOutput, EngineErro
         if opts.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
             return Err(EngineError::Cancelled);
         }
-        let mut outs: Vec<std::slice::ChunksMut<'_, f64>> = buffers.iter_mut().map(|b| b.chunks_mut(CHUNK)).collect();
+        let mut outs: Vec<std::slice::ChunksMut<'_, f64>> =
+            buffers.iter_mut().map(|b| b.chunks_mut(CHUNK)).collect();
         let work: Vec<_> = lanes
             .chunks_mut(CHUNK)
             .zip(params.chunks(CHUNK))
@@ -186,11 +168,42 @@ fn run_in_pool(sc: &Scenario, opts: &RunOptions) -> Result<RunOutput, EngineErro
     }
     drop(buffers);
 
-    let results: Vec<PathResults> =
-        lanes.par_iter().zip(params.par_iter()).with_min_len(CHUNK).map(|(l, p)| p.results(&model, &l.state)).collect();
+    let results: Vec<PathResults> = lanes
+        .par_iter()
+        .zip(params.par_iter())
+        .with_min_len(CHUNK)
+        .map(|(l, p)| p.results(&model, &l.state))
+        .collect();
     drop(lanes);
     drop(params);
     let summary = aggregate::run_summary(sc, &model, opts, &results, periods);
-    let paths = opts.keep_paths.then(|| PathTable { results, draw_names, draws });
+    let paths = opts.keep_paths.then(|| path_table(sc, seed, results));
     Ok(RunOutput { summary, paths })
+}
+
+/// The per-path table: results, and each uncertain input's draw, redrawn from its own
+/// stream (the same value the path used: streams depend only on seed, key and path).
+fn path_table(sc: &Scenario, seed: u64, results: Vec<PathResults>) -> PathTable {
+    let inputs = sc.uncertain_inputs();
+    let keys: Vec<u64> = inputs
+        .iter()
+        .map(|(name, _)| crate::model::stream_key(name))
+        .collect();
+    let width = inputs.len();
+    let mut draws = vec![0.0; results.len() * width];
+    if width > 0 {
+        draws
+            .par_chunks_mut(width)
+            .enumerate()
+            .for_each(|(i, row)| {
+                for ((cell, (_, d)), &key) in row.iter_mut().zip(&inputs).zip(&keys) {
+                    *cell = draw_dist(d, &mut rng::stream(seed, key, i as u64));
+                }
+            });
+    }
+    PathTable {
+        results,
+        draw_names: inputs.into_iter().map(|(k, _)| k).collect(),
+        draws,
+    }
 }

@@ -12,7 +12,7 @@ fn position(n: usize, p: f64) -> (usize, f64) {
 }
 
 /// Exact type-7 quantiles of `values` at each probability in `probs` (any order).
-/// Reorders `values`. Empty input gives NaN.
+/// May reorder `values`. Empty input gives NaN.
 pub fn quantiles<const K: usize>(values: &mut [f64], probs: &[f64; K]) -> [f64; K] {
     let n = values.len();
     if n == 0 {
@@ -28,12 +28,97 @@ pub fn quantiles<const K: usize>(values: &mut [f64], probs: &[f64; K]) -> [f64; 
     }
     ranks.sort_unstable();
     ranks.dedup();
-    multiselect(values, &ranks, 0);
+    let order_stats = if n >= RADIX_MIN {
+        radix_select(values, &ranks)
+    } else {
+        select_in_place(values, &ranks)
+    };
+    let at = |r: usize| order_stats[ranks.binary_search(&r).unwrap_or(0)];
     let mut out = [0.0; K];
     for (o, &p) in out.iter_mut().zip(probs) {
         let (lo, frac) = position(n, p);
-        let a = values[lo];
-        *o = if frac > 0.0 && lo + 1 < n { a + frac * (values[lo + 1] - a) } else { a };
+        let a = at(lo);
+        *o = if frac > 0.0 && lo + 1 < n {
+            a + frac * (at(lo + 1) - a)
+        } else {
+            a
+        };
+    }
+    out
+}
+
+/// Below this many values, selecting in place is as fast as bucketing.
+const RADIX_MIN: usize = 32_768;
+
+/// The order statistics of sorted `ranks`, by divide-and-conquer selection in place.
+fn select_in_place(values: &mut [f64], ranks: &[usize]) -> Vec<f64> {
+    multiselect(values, ranks, 0);
+    ranks.iter().map(|&r| values[r]).collect()
+}
+
+/// Order-preserving map of f64 to u64 (total order: -inf < ... < -0 < 0 < ... < inf).
+#[inline]
+fn key(v: f64) -> u64 {
+    let b = v.to_bits();
+    if b >> 63 == 1 {
+        !b
+    } else {
+        b | (1 << 63)
+    }
+}
+
+/// Exact order statistics of sorted `ranks` without sorting: bucket the values by the
+/// top bits of their order-preserving key (a roughly logarithmic scale), find the bucket
+/// holding each rank from the cumulative counts, and select only inside those buckets.
+/// Three linear passes plus selections over a few small buckets.
+fn radix_select(values: &[f64], ranks: &[usize]) -> Vec<f64> {
+    const BITS: u32 = 12;
+    let (kmin, kmax) = values.iter().fold((u64::MAX, 0u64), |(lo, hi), &v| {
+        let k = key(v);
+        (lo.min(k), hi.max(k))
+    });
+    let range = kmax - kmin;
+    if range == 0 {
+        return vec![values[0]; ranks.len()];
+    }
+    let shift = (64 - range.leading_zeros()).saturating_sub(BITS);
+    let nb = (range >> shift) as usize + 1;
+    let bucket = |v: f64| ((key(v) - kmin) >> shift) as usize;
+    let mut start = vec![0usize; nb + 1];
+    for &v in values {
+        start[bucket(v) + 1] += 1;
+    }
+    for b in 0..nb {
+        start[b + 1] += start[b];
+    }
+    // The bucket of each rank: the last bucket starting at or before it.
+    let rank_bucket: Vec<usize> = ranks
+        .iter()
+        .map(|&r| start.partition_point(|&s| s <= r) - 1)
+        .collect();
+    let mut slot = vec![u8::MAX; nb];
+    let mut wanted: Vec<usize> = rank_bucket.clone();
+    wanted.dedup();
+    let mut bins: Vec<Vec<f64>> = Vec::with_capacity(wanted.len());
+    for (i, &b) in wanted.iter().enumerate() {
+        slot[b] = i as u8;
+        bins.push(Vec::with_capacity(start[b + 1] - start[b]));
+    }
+    for &v in values {
+        let s = slot[bucket(v)];
+        if s != u8::MAX {
+            bins[s as usize].push(v);
+        }
+    }
+    let mut out = Vec::with_capacity(ranks.len());
+    for (i, &b) in wanted.iter().enumerate() {
+        let local: Vec<usize> = ranks
+            .iter()
+            .zip(&rank_bucket)
+            .filter(|(_, &rb)| rb == b)
+            .map(|(&r, _)| r - start[b])
+            .collect();
+        out.extend(select_in_place(&mut bins[i], &local));
     }
     out
 }
@@ -74,7 +159,11 @@ pub fn mean_std(values: &[f64]) -> (f64, f64) {
 
 /// Minimum and maximum.
 pub fn min_max(values: &[f64]) -> (f64, f64) {
-    values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)))
+    values
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        })
 }
 
 #[cfg(test)]
@@ -107,14 +196,16 @@ mod tests {
     #[test]
     fn matches_sorting_on_many_shapes() {
         let mut x: u64 = 12345;
-        for n in [1usize, 2, 3, 7, 100, 1001, 5000] {
+        for n in [1usize, 2, 3, 7, 100, 1001, 5000, 40_000, 100_001] {
             let vals: Vec<f64> = (0..n)
                 .map(|_| {
-                    x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    x = x
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
                     ((x >> 11) as f64 / (1u64 << 53) as f64 - 0.3).powi(3) * 100.0
                 })
                 .collect();
-            let probs = [0.0, 0.05, 0.5, 0.95, 1.0];
+            let probs = [0.0, 0.05, 0.25, 0.5, 0.75, 0.95, 1.0];
             let mut work = vals.clone();
             let q = quantiles(&mut work, &probs);
             for (qi, &p) in q.iter().zip(&probs) {
@@ -130,5 +221,43 @@ mod tests {
         // Sample variance = 32/7.
         assert!((s - (32.0f64 / 7.0).sqrt()).abs() < 1e-15);
         assert_eq!(mean_std(&[3.0]), (3.0, 0.0));
+    }
+}
+
+#[cfg(test)]
+mod radix_tests {
+    use super::*;
+
+    #[test]
+    fn radix_select_handles_ties_signs_and_outliers() {
+        let n = 50_000;
+        // Many exact zeros (a capped ledger), negatives, and one far outlier.
+        let vals: Vec<f64> = (0..n)
+            .map(|i| match i % 5 {
+                0 | 1 => 0.0,
+                2 => -(i as f64) * 1e-3,
+                3 => (i as f64).sqrt(),
+                _ => {
+                    if i == 4 {
+                        1e300
+                    } else {
+                        1.0 + i as f64 * 1e-9
+                    }
+                }
+            })
+            .collect();
+        let mut sorted = vals.clone();
+        sorted.sort_by(f64::total_cmp);
+        let ranks: Vec<usize> = vec![
+            0, 1, 2_499, 2_500, 12_499, 24_999, 25_000, 37_499, 47_499, 49_999,
+        ];
+        let got = radix_select(&vals, &ranks);
+        let want: Vec<f64> = ranks.iter().map(|&r| sorted[r]).collect();
+        assert_eq!(got, want);
+        // All equal.
+        assert_eq!(
+            radix_select(&vec![2.5; 40_000], &[0, 20_000]),
+            vec![2.5, 2.5]
+        );
     }
 }

@@ -208,7 +208,19 @@ mod tests {
 
     #[test]
     fn norm_inv_inverts_norm_cdf() {
-        for &p in &[1e-300, 1e-20, 1e-8, 0.001, 0.025, 0.3, 0.5, 0.7, 0.975, 0.999, 1.0 - 1e-12] {
+        for &p in &[
+            1e-300,
+            1e-20,
+            1e-8,
+            0.001,
+            0.025,
+            0.3,
+            0.5,
+            0.7,
+            0.975,
+            0.999,
+            1.0 - 1e-12,
+        ] {
             let x = norm_inv(p);
             let back = norm_cdf(x);
             assert!(((back - p) / p).abs() < 1e-12, "p={p} x={x} back={back}");

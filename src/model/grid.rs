@@ -27,6 +27,8 @@ pub struct Period {
     /// Schedule values for `year(k)`, or `None` where the input is per path.
     pub rate: Option<f64>,
     pub annual_dilution: Option<f64>,
+    /// `exp(-annual_dilution dt)` for the scheduled dilution.
+    pub dilution_factor: Option<f64>,
     pub model_margin: Option<f64>,
     pub compute_spend_ratio: Option<f64>,
     pub compute_margin: Option<f64>,
@@ -83,13 +85,20 @@ impl Grid {
                     rounds: begin..next_round,
                     rate: sched(&sc.revenue_share.rate),
                     annual_dilution: sched(&sc.stake.annual_dilution),
+                    dilution_factor: sched(&sc.stake.annual_dilution).map(|d| (-d * dt).exp()),
                     model_margin: sched(&sc.cloud.model_margin),
                     compute_spend_ratio: sched(&sc.cloud.compute_spend_ratio),
                     compute_margin: sched(&sc.cloud.compute_margin),
                 }
             })
             .collect();
-        Grid { start_year: sim.start_year, end_year: sim.end_year, steps_per_year: spy, dt, periods }
+        Grid {
+            start_year: sim.start_year,
+            end_year: sim.end_year,
+            steps_per_year: spy,
+            dt,
+            periods,
+        }
     }
 
     pub fn len(&self) -> usize {

@@ -45,7 +45,12 @@ impl Model {
         let start = f64::from(grid.start_year);
         let ch = &sc.channel;
         let logistic = match (ch.ramp_speed.as_const(), ch.midpoint_year.as_const()) {
-            (Some(ramp), Some(mid)) => Some(grid.periods.iter().map(|p| logistic(ramp, mid, p.t)).collect()),
+            (Some(ramp), Some(mid)) => Some(
+                grid.periods
+                    .iter()
+                    .map(|p| logistic(ramp, mid, p.t))
+                    .collect(),
+            ),
             _ => None,
         };
         let cl = &sc.cloud;
@@ -56,16 +61,27 @@ impl Model {
         ) {
             (Some(z0), Some(zl), Some(hl)) => {
                 let kz = std::f64::consts::LN_2 / hl;
-                Some(grid.periods.iter().map(|p| compute_share(z0, zl, kz, p.t - start)).collect())
+                Some(
+                    grid.periods
+                        .iter()
+                        .map(|p| compute_share(z0, zl, kz, p.t - start))
+                        .collect(),
+                )
             }
             _ => None,
         };
-        let discount = sc
-            .discount
-            .rate
-            .as_const()
-            .map(|r| grid.periods.iter().map(|p| discount_factor(r, p.k, dt)).collect());
-        let round_amounts = sc.stake.rounds.iter().map(|r| r.amount.as_const().unwrap_or(f64::NAN)).collect();
+        let discount = sc.discount.rate.as_const().map(|r| {
+            grid.periods
+                .iter()
+                .map(|p| discount_factor(r, p.k, dt))
+                .collect()
+        });
+        let round_amounts = sc
+            .stake
+            .rounds
+            .iter()
+            .map(|r| r.amount.as_const().unwrap_or(f64::NAN))
+            .collect();
         let random_rounds = match sc.stake.random_rounds_per_year {
             crate::scenario::Input::Const(v) => v > 0.0,
             crate::scenario::Input::Dist(_) => true,
@@ -192,7 +208,11 @@ impl PathResults {
             self.stake_gain,
             self.revenue_share_total_cents as f64 / CENTS_PER_BN,
             self.stake_end,
-            if self.cap_hit_year.is_some() { 1.0 } else { 0.0 },
+            if self.cap_hit_year.is_some() {
+                1.0
+            } else {
+                0.0
+            },
         ]
     }
 }

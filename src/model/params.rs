@@ -1,6 +1,9 @@
 //! Per-path parameters (each uncertain input drawn once per path) and the step itself.
 
-use super::{compute_share, discount_factor, logistic, to_cents, Flows, Model, PathResults, PathState, Period, CENTS_PER_BN};
+use super::{
+    compute_share, discount_factor, logistic, to_cents, Flows, Model, PathResults, PathState,
+    Period, CENTS_PER_BN,
+};
 use crate::scenario::{Input, Scenario, Scheduled};
 
 /// A stable 64-bit id of an input's key path (FNV-1a), used to key its random stream.
@@ -31,7 +34,7 @@ pub struct PathParams {
     /// `M_0 = valuation0 / T_0`.
     pub multiple0: f64,
     pub stake0: f64,
-    /// `revenue_vol^2/2 * dt` and `revenue_vol * sqrt(dt)`.
+    /// `revenue_vol^2/2` (per year) and `revenue_vol * sqrt(dt)`.
     rv_drift: f64,
     rv_scale: f64,
     mu_inf: f64,
@@ -56,8 +59,10 @@ pub struct PathParams {
     z_long: f64,
     kappa_z: f64,
     compute_margin: f64,
-    dilution: f64,
-    /// `exp(-lambda dt)`: probability of no random round in a step.
+    /// `exp(-annual_dilution dt)`, when the dilution is not a schedule.
+    dilution_factor: f64,
+    /// `lambda dt` and `exp(-lambda dt)` (the probability of no random round in a step).
+    lambda_dt: f64,
     p_no_round: f64,
     round_fraction: f64,
     liquidity_discount: f64,
@@ -70,7 +75,11 @@ pub struct PathParams {
 impl PathParams {
     /// Draw every input through `draw(input, stream_key)`, in the order of
     /// `Scenario::inputs()` (constants included: `draw` returns them as they are).
-    pub fn new(sc: &Scenario, model: &Model, mut draw: impl FnMut(&Input, u64) -> f64) -> PathParams {
+    pub fn new(
+        sc: &Scenario,
+        model: &Model,
+        mut draw: impl FnMut(&Input, u64) -> f64,
+    ) -> PathParams {
         macro_rules! d {
             ($input:expr, $key:literal) => {
                 draw(&$input, const { stream_key($key) })
@@ -105,7 +114,11 @@ impl PathParams {
         let round_fraction = d!(s.random_round_fraction, "stake.random_round_fraction");
         let uncertain_rounds = s.rounds.iter().any(|r| matches!(r.amount, Input::Dist(_)));
         let round_amounts = if uncertain_rounds {
-            s.rounds.iter().enumerate().map(|(i, r)| draw(&r.amount, round_stream_key(i))).collect()
+            s.rounds
+                .iter()
+                .enumerate()
+                .map(|(i, r)| draw(&r.amount, round_stream_key(i)))
+                .collect()
         } else {
             Vec::new()
         };
@@ -155,7 +168,7 @@ impl PathParams {
             valuation0,
             multiple0: valuation0 / t0,
             stake0,
-            rv_drift: 0.5 * revenue_vol * revenue_vol * dt,
+            rv_drift: 0.5 * revenue_vol * revenue_vol,
             rv_scale: revenue_vol * model.sqrt_dt,
             mu_inf: growth_long.ln_1p(),
             phi_g,
@@ -178,7 +191,8 @@ impl PathParams {
             z_long,
             kappa_z: std::f64::consts::LN_2 / z_half_life,
             compute_margin,
-            dilution,
+            dilution_factor: (-dilution * dt).exp(),
+            lambda_dt: rounds_per_year * dt,
             p_no_round: (-rounds_per_year * dt).exp(),
             round_fraction,
             liquidity_discount,
@@ -205,6 +219,11 @@ impl PathParams {
         }
     }
 
+    /// The cap in whole cents (`i64::MAX` when there is none).
+    pub fn cap_cents(&self) -> i64 {
+        self.cap_cents
+    }
+
     /// Whether this path can have random rounds at all.
     pub fn has_random_rounds(&self) -> bool {
         self.p_no_round < 1.0
@@ -216,7 +235,7 @@ impl PathParams {
         let mut p = self.p_no_round;
         let mut cdf = p;
         let mut n = 0u32;
-        let lambda_dt = -self.p_no_round.ln();
+        let lambda_dt = self.lambda_dt;
         // Bounded: beyond 1000 rounds in one step the probability is nil for any sane rate.
         while u > cdf && n < 1000 {
             n += 1;
@@ -229,7 +248,14 @@ impl PathParams {
     /// Advance `st` by one period (MODEL.md §2 steps 1–10), given correlated shocks `eps`
     /// (revenue, growth, multiple) and the number of random rounds in the period.
     #[inline]
-    pub fn step(&self, model: &Model, per: &Period, st: &mut PathState, eps: [f64; 3], random_rounds: u32) -> Flows {
+    pub fn step(
+        &self,
+        model: &Model,
+        per: &Period,
+        st: &mut PathState,
+        eps: [f64; 3],
+        random_rounds: u32,
+    ) -> Flows {
         let dt = model.dt;
         let i = per.k - 1;
         // 1. Revenue, with the previous period's growth.
@@ -269,16 +295,25 @@ impl PathParams {
         // 8. Compute.
         let z = match &model.compute_share {
             Some(v) => v[i],
-            None => compute_share(self.z0, self.z_long, self.kappa_z, per.t - f64::from(model.grid.start_year)),
+            None => compute_share(
+                self.z0,
+                self.z_long,
+                self.kappa_z,
+                per.t - f64::from(model.grid.start_year),
+            ),
         };
         let spend = per.compute_spend_ratio.unwrap_or(self.spend_ratio);
         let compute_margin = per.compute_margin.unwrap_or(self.compute_margin) * spend * t * z * dt;
         // 9. Stake: continuous dilution, scheduled rounds in date order, random rounds.
-        st.stake *= (-per.annual_dilution.unwrap_or(self.dilution) * dt).exp();
+        st.stake *= per.dilution_factor.unwrap_or(self.dilution_factor);
         let valuation = m * t;
         let mut pre = valuation;
         for j in per.rounds.clone() {
-            let amount = if self.round_amounts.is_empty() { model.round_amounts[j] } else { self.round_amounts[j] };
+            let amount = if self.round_amounts.is_empty() {
+                model.round_amounts[j]
+            } else {
+                self.round_amounts[j]
+            };
             st.stake *= pre / (pre + amount);
             pre += amount;
         }
@@ -321,7 +356,11 @@ impl PathParams {
         let dfe = discount_factor(self.equity_rate, n, model.dt);
         let pv_stake = st.stake * st.valuation * dfe * (1.0 - self.liquidity_discount);
         let npv_reverse_share = -st.pv_reverse_share;
-        let npv_total = st.npv_revenue_share + st.npv_cloud_models + npv_reverse_share + st.npv_compute + pv_stake;
+        let npv_total = st.npv_revenue_share
+            + st.npv_cloud_models
+            + npv_reverse_share
+            + st.npv_compute
+            + pv_stake;
         PathResults {
             npv_total,
             npv_revenue_share: st.npv_revenue_share,

@@ -39,7 +39,23 @@ where
 /// summary.csv: one row per result.
 pub fn summary_csv(s: &RunSummary) -> Vec<u8> {
     let mut w = Writer::from_writer(Vec::new());
-    row(&mut w, ["metric", "unit", "mean", "std_dev", "std_error", "p5", "p25", "p50", "p75", "p95", "min", "max"]);
+    row(
+        &mut w,
+        [
+            "metric",
+            "unit",
+            "mean",
+            "std_dev",
+            "std_error",
+            "p5",
+            "p25",
+            "p50",
+            "p75",
+            "p95",
+            "min",
+            "max",
+        ],
+    );
     for m in ResultMetric::ALL {
         let st = s.result(m);
         let mut r = vec![m.name().to_string(), m.unit().as_str().to_string()];
@@ -54,11 +70,30 @@ pub fn summary_csv(s: &RunSummary) -> Vec<u8> {
 /// timeseries.csv: percentile bands per period, long form.
 pub fn timeseries_csv(s: &RunSummary) -> Vec<u8> {
     let mut w = Writer::from_writer(Vec::new());
-    row(&mut w, ["period_end", "year", "metric", "unit", "mean", "p5", "p25", "p50", "p75", "p95"]);
+    row(
+        &mut w,
+        [
+            "period_end",
+            "year",
+            "metric",
+            "unit",
+            "mean",
+            "p5",
+            "p25",
+            "p50",
+            "p75",
+            "p95",
+        ],
+    );
     for p in &s.periods {
         for m in SeriesMetric::ALL {
             let b = p.band(m);
-            let mut r = vec![p.period_end.to_string(), p.year.to_string(), m.name().into(), m.unit().as_str().into()];
+            let mut r = vec![
+                p.period_end.to_string(),
+                p.year.to_string(),
+                m.name().into(),
+                m.unit().as_str().into(),
+            ];
             r.push(num(b.mean));
             r.extend(b.pct.map(num));
             row(&mut w, r);
@@ -108,7 +143,14 @@ pub fn cap_hits_csv(s: &RunSummary) -> Vec<u8> {
     let mut w = Writer::from_writer(Vec::new());
     row(&mut w, ["year", "probability", "cumulative_probability"]);
     for c in &s.cap_hits {
-        row(&mut w, [c.year.to_string(), num(c.probability), num(c.cumulative_probability)]);
+        row(
+            &mut w,
+            [
+                c.year.to_string(),
+                num(c.probability),
+                num(c.cumulative_probability),
+            ],
+        );
     }
     finish(w)
 }
@@ -146,7 +188,10 @@ pub fn cents_exact(cents: i64) -> String {
     if d.is_zero() {
         return String::from("0");
     }
-    debug_assert_eq!(format!("{d}").parse::<f64>().ok(), Some(cents as f64 / CENTS_PER_BN));
+    debug_assert_eq!(
+        format!("{d}").parse::<f64>().ok(),
+        Some(cents as f64 / CENTS_PER_BN)
+    );
     format!("{d}")
 }
 

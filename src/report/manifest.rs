@@ -28,7 +28,10 @@ pub struct Manifest {
 
 impl Manifest {
     pub fn sha256_hex(bytes: &[u8]) -> String {
-        Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+        Sha256::digest(bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 
     /// Pretty JSON. Note: `wall_time_seconds` differs run to run; every CSV does not.

@@ -28,7 +28,13 @@ pub fn write_run_files(
     paths: Option<&PathTable>,
     manifest: &Manifest,
 ) -> Result<()> {
-    let f = |name: &str| if sub.is_empty() { name.to_string() } else { format!("{sub}/{name}") };
+    let f = |name: &str| {
+        if sub.is_empty() {
+            name.to_string()
+        } else {
+            format!("{sub}/{name}")
+        }
+    };
     staging.write(&f("summary.csv"), &csv::summary_csv(summary))?;
     staging.write(&f("timeseries.csv"), &csv::timeseries_csv(summary))?;
     staging.write(&f("cashflows.csv"), &csv::cashflows_csv(summary))?;
@@ -42,7 +48,14 @@ pub fn write_run_files(
 
 /// The default output folder of a scenario file: `output/<stem>/`.
 pub fn default_out_dir(scenario_file: &Path) -> PathBuf {
-    let stem = scenario_file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "stdin".into());
-    let stem = if stem == "-" { String::from("stdin") } else { stem };
+    let stem = scenario_file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "stdin".into());
+    let stem = if stem == "-" {
+        String::from("stdin")
+    } else {
+        stem
+    };
     PathBuf::from("output").join(stem)
 }

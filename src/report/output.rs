@@ -34,14 +34,19 @@ impl Staging {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        fs::create_dir_all(&parent).with_context(|| format!("cannot create folder {}", parent.display()))?;
+        fs::create_dir_all(&parent)
+            .with_context(|| format!("cannot create folder {}", parent.display()))?;
         remove_stale(&parent, &name);
         let dir = tempfile::Builder::new()
             .prefix(&format!(".{name}.partial-{}-", std::process::id()))
             .tempdir_in(&parent)
             .with_context(|| format!("cannot write in {}", parent.display()))?
             .keep();
-        Ok(Staging { dir, target: target.to_path_buf(), committed: false })
+        Ok(Staging {
+            dir,
+            target: target.to_path_buf(),
+            committed: false,
+        })
     }
 
     /// Where to write the files.
@@ -53,7 +58,8 @@ impl Staging {
     pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<()> {
         let p = self.dir.join(rel);
         if let Some(parent) = p.parent() {
-            fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+            fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
         }
         fs::write(&p, bytes).with_context(|| format!("cannot write {}", p.display()))
     }
@@ -62,7 +68,10 @@ impl Staging {
     pub fn commit(mut self) -> Result<PathBuf> {
         if self.target.exists() {
             if !self.target.is_dir() {
-                anyhow::bail!("output {} exists and is not a folder", self.target.display());
+                anyhow::bail!(
+                    "output {} exists and is not a folder",
+                    self.target.display()
+                );
             }
             match exchange(&self.dir, &self.target) {
                 Ok(()) => {
@@ -77,7 +86,8 @@ impl Staging {
                         .with_context(|| format!("cannot replace {}", self.target.display()))?;
                     if let Err(e) = fs::rename(&self.dir, &self.target) {
                         let _ = fs::rename(&aside, &self.target);
-                        return Err(e).with_context(|| format!("cannot replace {}", self.target.display()));
+                        return Err(e)
+                            .with_context(|| format!("cannot replace {}", self.target.display()));
                     }
                     let _ = fs::remove_dir_all(&aside);
                 }
@@ -104,7 +114,15 @@ fn exchange(a: &Path, b: &Path) -> io::Result<()> {
     let ca = CString::new(a.as_os_str().as_bytes())?;
     let cb = CString::new(b.as_os_str().as_bytes())?;
     // SAFETY: both are valid NUL-terminated paths; AT_FDCWD resolves them relative to cwd.
-    let rc = unsafe { libc::renameat2(libc::AT_FDCWD, ca.as_ptr(), libc::AT_FDCWD, cb.as_ptr(), libc::RENAME_EXCHANGE) };
+    let rc = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            ca.as_ptr(),
+            libc::AT_FDCWD,
+            cb.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
     if rc == 0 {
         Ok(())
     } else {
@@ -115,10 +133,14 @@ fn exchange(a: &Path, b: &Path) -> io::Result<()> {
 /// Remove staging folders left by runs that were killed (their process is gone).
 fn remove_stale(parent: &Path, name: &str) {
     let prefix = format!(".{name}.partial-");
-    let Ok(entries) = fs::read_dir(parent) else { return };
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
     for e in entries.flatten() {
         let fname = e.file_name().to_string_lossy().into_owned();
-        let Some(rest) = fname.strip_prefix(&prefix) else { continue };
+        let Some(rest) = fname.strip_prefix(&prefix) else {
+            continue;
+        };
         let pid = rest.split('-').next().and_then(|p| p.parse::<u32>().ok());
         let alive = pid.is_some_and(|p| Path::new(&format!("/proc/{p}")).exists());
         if !alive {
@@ -150,7 +172,11 @@ mod tests {
         assert!(!target.join("old.txt").exists());
         assert_eq!(fs::read_to_string(target.join("new.txt")).unwrap(), "new");
         // No staging folder is left behind.
-        let left: Vec<_> = fs::read_dir(root.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+        let left: Vec<_> = fs::read_dir(root.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
         assert_eq!(left.len(), 1, "{left:?}");
     }
 }

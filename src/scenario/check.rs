@@ -30,11 +30,11 @@ pub fn shown(node: &RawNode) -> String {
     }
 }
 
-/// A number for messages: plain for ordinary magnitudes, exponent form for huge or
-/// tiny ones (so `1e308` does not print 309 digits).
+/// A number for messages: plain for ordinary magnitudes, exponent form from 1e6 up and
+/// for tiny ones (so `1e308` does not print 309 digits and bounds read as `2e6 > 1e6`).
 pub fn num(x: f64) -> String {
     let a = x.abs();
-    if a != 0.0 && a.is_finite() && !(1e-6..1e15).contains(&a) {
+    if a != 0.0 && a.is_finite() && !(1e-6..1e6).contains(&a) {
         format!("{x:e}")
     } else {
         format!("{x}")
@@ -60,7 +60,11 @@ impl Checker {
     }
 
     fn wrong_type(&mut self, node: &RawNode, path: &str, expected: &str) {
-        let msg = format!("expected {expected}, found {} {}", node.type_name(), shown(node));
+        let msg = format!(
+            "expected {expected}, found {} {}",
+            node.type_name(),
+            shown(node)
+        );
         self.bad(node, path, msg);
     }
 
@@ -76,14 +80,25 @@ impl Checker {
             }
         };
         if !x.is_finite() {
-            self.bad(node, path, format!("{} is not a finite number", shown(node)));
+            self.bad(
+                node,
+                path,
+                format!("{} is not a finite number", shown(node)),
+            );
             return None;
         }
         Some(x)
     }
 
     /// An integer within `[lo, hi]`; `what` describes the rule (`a year in [1900, 2200]`).
-    pub fn integer(&mut self, node: &RawNode, path: &str, lo: i128, hi: i128, what: &str) -> Option<i128> {
+    pub fn integer(
+        &mut self,
+        node: &RawNode,
+        path: &str,
+        lo: i128,
+        hi: i128,
+        what: &str,
+    ) -> Option<i128> {
         let RawValue::Int(i) = node.value else {
             self.wrong_type(node, path, "an integer");
             return None;
@@ -98,7 +113,13 @@ impl Checker {
     /// A calendar year in `[YEAR_MIN, YEAR_MAX]`.
     pub fn year(&mut self, node: &RawNode, path: &str) -> Option<i32> {
         let what = format!("a year in [{YEAR_MIN}, {YEAR_MAX}]");
-        let y = self.integer(node, path, i128::from(YEAR_MIN), i128::from(YEAR_MAX), &what)?;
+        let y = self.integer(
+            node,
+            path,
+            i128::from(YEAR_MIN),
+            i128::from(YEAR_MAX),
+            &what,
+        )?;
         i32::try_from(y).ok()
     }
 
@@ -124,7 +145,12 @@ impl Checker {
 
     /// A bare TOML local date, inside `horizon` (first and last day, inclusive) when one
     /// is given. Strings and date-times are refused with a hint: they are the usual slip.
-    pub fn date(&mut self, node: &RawNode, path: &str, horizon: Option<(Date, Date)>) -> Option<Date> {
+    pub fn date(
+        &mut self,
+        node: &RawNode,
+        path: &str,
+        horizon: Option<(Date, Date)>,
+    ) -> Option<Date> {
         let d = match &node.value {
             RawValue::Date(d) => *d,
             RawValue::Str(_) => {
@@ -137,7 +163,9 @@ impl Checker {
             }
             RawValue::Datetime(s) => {
                 let date = s.get(..10).unwrap_or(s);
-                let msg = format!("found the date-time {s}; write it as a bare date without a time, like {date}");
+                let msg = format!(
+                    "found the date-time {s}; write it as a bare date without a time, like {date}"
+                );
                 self.bad(node, path, msg);
                 return None;
             }
@@ -148,7 +176,8 @@ impl Checker {
         };
         if let Some((first, last)) = horizon {
             if d < first || d > last {
-                let msg = format!("{d} is outside the simulation horizon: must be in [{first}, {last}]");
+                let msg =
+                    format!("{d} is outside the simulation horizon: must be in [{first}, {last}]");
                 self.bad(node, path, msg);
                 return None;
             }
@@ -178,6 +207,15 @@ impl Checker {
     }
 }
 
+/// Whether a missing `key` was (probably) misspelt: an unknown entry whose "did you
+/// mean" points at it. The unknown-key problem then says it all; a second "missing
+/// required key" problem would only be noise.
+pub fn misspelt(entries: &[(String, RawNode)], known: &[&str], key: &str) -> bool {
+    entries
+        .iter()
+        .any(|(k, _)| !known.contains(&k.as_str()) && super::error::suggest(k, known) == Some(key))
+}
+
 impl Default for Checker {
     fn default() -> Self {
         Checker::new()
@@ -190,6 +228,8 @@ pub struct Section<'a> {
     pub path: &'static str,
     pub node: Option<&'a RawNode>,
     pub origin: Origin,
+    /// The keys this section may hold (for "did you mean").
+    pub known: Vec<&'static str>,
 }
 
 impl<'a> Section<'a> {
@@ -205,8 +245,10 @@ impl<'a> Section<'a> {
     /// is missing (then one problem names the section and lists its required keys).
     pub fn required(&self, ck: &mut Checker, key: &str) -> Option<&'a RawNode> {
         let v = self.get(key);
-        if v.is_none() && self.node.is_some() {
-            ck.at(&self.origin, &self.key_path(key), "missing required key");
+        if let (None, Some(node)) = (v, self.node) {
+            if !misspelt(node.as_table().unwrap_or(&[]), &self.known, key) {
+                ck.at(&self.origin, &self.key_path(key), "missing required key");
+            }
         }
         v
     }

@@ -17,7 +17,11 @@ const OFF_TOL: f64 = 1e-9;
 impl Correlation {
     /// The symmetric matrix with ones on the diagonal, in (revenue, growth, multiple) order.
     pub fn matrix(&self) -> [[f64; 3]; 3] {
-        let (a, b, c) = (self.revenue_growth, self.revenue_multiple, self.growth_multiple);
+        let (a, b, c) = (
+            self.revenue_growth,
+            self.revenue_multiple,
+            self.growth_multiple,
+        );
         [[1.0, a, b], [a, 1.0, c], [b, c, 1.0]]
     }
 

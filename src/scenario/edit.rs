@@ -19,8 +19,11 @@ pub const SET_LABEL: &str = "--set";
 pub fn merge(base: &mut RawNode, child: RawNode) {
     match (&mut base.value, child.value) {
         (RawValue::Table(b), RawValue::Table(c)) => {
-            let mut index: HashMap<String, usize> =
-                b.iter().enumerate().map(|(i, (k, _))| (k.clone(), i)).collect();
+            let mut index: HashMap<String, usize> = b
+                .iter()
+                .enumerate()
+                .map(|(i, (k, _))| (k.clone(), i))
+                .collect();
             for (k, v) in c {
                 match index.get(&k) {
                     Some(&i) => merge(&mut b[i].1, v),
@@ -77,9 +80,14 @@ fn is_bare_key(s: &str) -> bool {
 /// tables on the way are created. Errors name the whole `--set` argument.
 pub fn apply_set(raw: &mut RawNode, arg: &str) -> Result<(), Problem> {
     let file: Arc<str> = Arc::from(SET_LABEL);
-    let fail = |key: &str, msg: String| Problem::new(SET_LABEL, key, None, format!("{msg} (in `--set {arg}`)"));
+    let fail = |key: &str, msg: String| {
+        Problem::new(SET_LABEL, key, None, format!("{msg} (in `--set {arg}`)"))
+    };
     let Some((path, value_text)) = arg.split_once('=') else {
-        return Err(fail("", String::from("expected KEY=VALUE, e.g. channel.ceiling=0.2")));
+        return Err(fail(
+            "",
+            String::from("expected KEY=VALUE, e.g. channel.ceiling=0.2"),
+        ));
     };
     let path = path.trim();
     let Some(steps) = parse_path(path) else {
@@ -101,12 +109,21 @@ pub fn apply_set(raw: &mut RawNode, arg: &str) -> Result<(), Problem> {
         }
         walked.push_str(name);
         let RawValue::Table(entries) = &mut node.value else {
-            return Err(fail(path, format!("cannot set a key inside {}: it is not a table", trim_dot(&walked, name))));
+            return Err(fail(
+                path,
+                format!(
+                    "cannot set a key inside {}: it is not a table",
+                    trim_dot(&walked, name)
+                ),
+            ));
         };
         let pos = match entries.iter().position(|(k, _)| k == name) {
             Some(p) => p,
             None if index.is_some() => {
-                return Err(fail(path, format!("{walked} is not an array in the scenario")));
+                return Err(fail(
+                    path,
+                    format!("{walked} is not an array in the scenario"),
+                ));
             }
             None => {
                 entries.push((name.clone(), RawNode::empty_table(origin.clone())));
@@ -120,7 +137,10 @@ pub fn apply_set(raw: &mut RawNode, arg: &str) -> Result<(), Problem> {
             };
             let len = items.len();
             let Some(item) = items.get_mut(n) else {
-                return Err(fail(path, format!("{walked} has {len} entries; no index {n}")));
+                return Err(fail(
+                    path,
+                    format!("{walked} has {len} entries; no index {n}"),
+                ));
             };
             walked.push_str(&format!("[{n}]"));
             node = item;
@@ -166,7 +186,10 @@ mod tests {
 
     #[test]
     fn set_creates_and_overrides() {
-        let mut t = doc("[channel]\nceiling = 0.1\n[[stake.rounds]]\namount = 1\n", "c.toml");
+        let mut t = doc(
+            "[channel]\nceiling = 0.1\n[[stake.rounds]]\namount = 1\n",
+            "c.toml",
+        );
         apply_set(&mut t, "channel.ceiling=0.2").unwrap();
         apply_set(&mut t, "revenue_share.rate.2029 = 0.15").unwrap();
         apply_set(&mut t, "stake.rounds[0].amount=7").unwrap();
@@ -178,7 +201,11 @@ mod tests {
         assert!(apply_set(&mut t, "stake.rounds[3].amount=7").is_err());
         assert!(apply_set(&mut t, "channel.ceiling.low=7").is_err());
         let e = apply_set(&mut t, "channel.ceiling=0.2x").unwrap_err();
-        assert!(e.message.contains("--set channel.ceiling=0.2x"), "{}", e.message);
+        assert!(
+            e.message.contains("--set channel.ceiling=0.2x"),
+            "{}",
+            e.message
+        );
         assert!(apply_set(&mut t, "novalue").is_err());
         assert!(apply_set(&mut t, "a..b=1").is_err());
     }

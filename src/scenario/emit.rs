@@ -132,8 +132,7 @@ pub fn float_text(x: f64) -> String {
 /// A key, quoted unless it is a bare TOML key.
 fn key_text(k: &str) -> String {
     let bare = !k.is_empty()
-        && k
-            .bytes()
+        && k.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
     if bare {
         k.to_string()
@@ -175,7 +174,9 @@ mod tests {
         match (&a.value, &b.value) {
             (RawValue::Table(x), RawValue::Table(y)) => {
                 x.len() == y.len()
-                    && x.iter().zip(y).all(|((k1, v1), (k2, v2))| k1 == k2 && same(v1, v2))
+                    && x.iter()
+                        .zip(y)
+                        .all(|((k1, v1), (k2, v2))| k1 == k2 && same(v1, v2))
             }
             (RawValue::Array(x), RawValue::Array(y)) => {
                 x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same(p, q))

@@ -143,7 +143,10 @@ mod tests {
             "error: scenarios/x.toml: company.grwoth0 (line 12): unknown key; did you mean growth0?"
         );
         let q = Problem::new("x.toml", "", None, "not UTF-8 text (byte offset 3)");
-        assert_eq!(q.to_string(), "error: x.toml: not UTF-8 text (byte offset 3)");
+        assert_eq!(
+            q.to_string(),
+            "error: x.toml: not UTF-8 text (byte offset 3)"
+        );
     }
 
     #[test]
@@ -157,7 +160,12 @@ mod tests {
         let lines: Vec<_> = e.problems.iter().map(|p| (&p.file[..], p.line)).collect();
         assert_eq!(
             lines,
-            [("a.toml", Some(2)), ("a.toml", Some(9)), ("a.toml", None), ("b.toml", Some(1))]
+            [
+                ("a.toml", Some(2)),
+                ("a.toml", Some(9)),
+                ("a.toml", None),
+                ("b.toml", Some(1))
+            ]
         );
     }
 
@@ -167,6 +175,9 @@ mod tests {
         assert_eq!(suggest("grwoth0", &known), Some("growth0"));
         assert_eq!(suggest("revenue_0", &known), Some("revenue0"));
         assert_eq!(suggest("zzz", &known), None);
-        assert_eq!(suggest("stop", &["stop_paying", "share_to_company"]), Some("stop_paying"));
+        assert_eq!(
+            suggest("stop", &["stop_paying", "share_to_company"]),
+            Some("stop_paying")
+        );
     }
 }

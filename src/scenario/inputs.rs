@@ -8,8 +8,9 @@
 //! errors naming the key and the range). Truncate a normal with `min`/`max` to use it.
 
 use super::check::{num, Checker, YEAR_MAX, YEAR_MIN};
+use super::dist::dist;
 use super::raw::{join, RawNode, RawValue};
-use super::types::{Dist, Input, Scheduled};
+use super::types::{Input, Scheduled};
 
 /// Money amounts (USD bn) and their distribution parameters must not exceed this.
 pub const MONEY_MAX: f64 = 1e6;
@@ -56,7 +57,7 @@ impl Range {
 
     /// Whether a support from `lo` to `hi` stays inside the range; `lo_open` says the
     /// support approaches `lo` without reaching it (lognormal at 0).
-    fn admits(self, lo: f64, lo_open: bool, hi: f64) -> bool {
+    pub(super) fn admits(self, lo: f64, lo_open: bool, hi: f64) -> bool {
         match self {
             Range::Unit => lo >= 0.0 && hi <= 1.0,
             Range::Positive => lo > 0.0 || (lo == 0.0 && lo_open),
@@ -76,35 +77,13 @@ pub struct Rule {
 
 impl Rule {
     pub const fn new(range: Range) -> Rule {
-        Rule { range, money: false }
+        Rule {
+            range,
+            money: false,
+        }
     }
     pub const fn money(range: Range) -> Rule {
         Rule { range, money: true }
-    }
-}
-
-/// The support `[lo, hi]` of a checked distribution, and whether it is open at `lo`.
-pub fn support(d: &Dist) -> (f64, bool, f64) {
-    match *d {
-        Dist::Uniform { low, high }
-        | Dist::Triangular { low, high, .. }
-        | Dist::Pert { low, high, .. } => (low, false, high),
-        Dist::Normal { mean, sd, .. } if sd == 0.0 => (mean, false, mean),
-        Dist::Normal { min, max, .. } => (
-            min.unwrap_or(f64::NEG_INFINITY),
-            false,
-            max.unwrap_or(f64::INFINITY),
-        ),
-        Dist::Lognormal { median, sigma } if sigma == 0.0 => (median, false, median),
-        Dist::Lognormal { .. } => (0.0, true, f64::INFINITY),
-    }
-}
-
-/// The largest value an input can take (for `incremental + cloud_cannibalization <= 1`).
-pub fn support_max(i: &Input) -> f64 {
-    match i {
-        Input::Const(x) => *x,
-        Input::Dist(d) => support(d).2,
     }
 }
 
@@ -115,14 +94,18 @@ fn constant(ck: &mut Checker, node: &RawNode, path: &str, rule: Rule) -> Option<
         return None;
     }
     if !rule.range.contains(x) {
-        ck.bad(node, path, format!("{} is out of range: {}", num(x), rule.range.rule()));
+        ck.bad(
+            node,
+            path,
+            format!("{} is out of range: {}", num(x), rule.range.rule()),
+        );
         return None;
     }
     Some(x)
 }
 
 /// The magnitude bounds: `MONEY_MAX` for money, `SANITY_MAX` for the rest.
-fn bounded(ck: &mut Checker, node: &RawNode, path: &str, x: f64, rule: Rule) -> bool {
+pub(super) fn bounded(ck: &mut Checker, node: &RawNode, path: &str, x: f64, rule: Rule) -> bool {
     let (max, what) = if rule.money {
         (MONEY_MAX, "money amounts must be <= 1e6 (USD bn)")
     } else {
@@ -139,10 +122,14 @@ fn bounded(ck: &mut Checker, node: &RawNode, path: &str, x: f64, rule: Rule) -> 
 pub fn input(ck: &mut Checker, node: &RawNode, path: &str, rule: Rule) -> Option<Input> {
     match &node.value {
         RawValue::Table(t) if t.iter().all(|(k, _)| k != "dist") && looks_like_schedule(t) => {
-            ck.bad(node, path, format!(
-                "a schedule {{ YEAR = value }} is only accepted for {}",
-                SCHEDULED_KEYS.join(", ")
-            ));
+            ck.bad(
+                node,
+                path,
+                format!(
+                    "a schedule {{ YEAR = value }} is only accepted for {}",
+                    SCHEDULED_KEYS.join(", ")
+                ),
+            );
             None
         }
         RawValue::Table(_) => dist(ck, node, path, rule).map(Input::Dist),
@@ -179,14 +166,21 @@ pub fn scheduled(
         return dist(ck, node, path, rule).map(|d| Scheduled::Input(Input::Dist(d)));
     }
     if entries.is_empty() {
-        ck.bad(node, path, "empty schedule: give at least one YEAR = value, e.g. { 2026 = 0.2 }");
+        ck.bad(
+            node,
+            path,
+            "empty schedule: give at least one YEAR = value, e.g. { 2026 = 0.2 }",
+        );
         return None;
     }
     let mut steps = Vec::with_capacity(entries.len());
     let mut ok = true;
     for (k, v) in entries {
         let sub = join(path, k);
-        let year = k.parse::<i32>().ok().filter(|y| (YEAR_MIN..=YEAR_MAX).contains(y));
+        let year = k
+            .parse::<i32>()
+            .ok()
+            .filter(|y| (YEAR_MIN..=YEAR_MAX).contains(y));
         if year.is_none() {
             let msg = format!(
                 "schedule keys must be years in [{YEAR_MIN}, {YEAR_MAX}] (like {{ 2026 = 0.2 }}); a distribution needs dist = \"...\""
@@ -195,7 +189,11 @@ pub fn scheduled(
             ok = false;
         }
         if matches!(v.value, RawValue::Table(_)) {
-            ck.bad(v, &sub, "a schedule's values must be constants, not distributions");
+            ck.bad(
+                v,
+                &sub,
+                "a schedule's values must be constants, not distributions",
+            );
             ok = false;
             continue;
         }
@@ -218,132 +216,4 @@ pub fn scheduled(
         }
     }
     Some(Scheduled::Schedule(steps))
-}
-
-/// Distribution names with their required and optional parameters (MODEL.md §3).
-const DISTS: [(&str, &[&str], &[&str]); 5] = [
-    ("uniform", &["low", "high"], &[]),
-    ("triangular", &["low", "mode", "high"], &[]),
-    ("pert", &["low", "mode", "high"], &[]),
-    ("normal", &["mean", "sd"], &["min", "max"]),
-    ("lognormal", &["median", "sigma"], &[]),
-];
-
-/// A distribution table, checked for its keys, parameter order and support.
-fn dist(ck: &mut Checker, node: &RawNode, path: &str, rule: Rule) -> Option<Dist> {
-    let names: Vec<&str> = DISTS.iter().map(|d| d.0).collect();
-    let Some(kind) = node.get("dist") else {
-        ck.bad(node, path, format!(
-            "a distribution needs a `dist` key (one of {}); a plain number needs no table",
-            names.join(", ")
-        ));
-        return None;
-    };
-    let dpath = join(path, "dist");
-    let name = ck.string(kind, &dpath)?;
-    let Some(&(name, required, optional)) = DISTS.iter().find(|d| d.0 == name) else {
-        let hint = match super::error::suggest(&name, &names) {
-            Some(s) => format!("did you mean {s}?"),
-            None => format!("expected one of: {}", names.join(", ")),
-        };
-        ck.bad(kind, &dpath, format!("unknown distribution \"{name}\"; {hint}"));
-        return None;
-    };
-    let mut known = vec!["dist"];
-    known.extend_from_slice(required);
-    known.extend_from_slice(optional);
-    let entries = node.as_table().unwrap_or(&[]);
-    let before = ck.problems.len();
-    ck.unknown_keys(entries, path, &known);
-    let mut param = |key: &str, need: bool| -> Option<f64> {
-        let sub = join(path, key);
-        match node.get(key) {
-            Some(v) if matches!(v.value, RawValue::Table(_)) => {
-                ck.bad(v, &sub, "a distribution parameter must be a number");
-                None
-            }
-            Some(v) => ck.number(v, &sub).filter(|&x| bounded(ck, v, &sub, x, rule)),
-            None if need => {
-                ck.at(&node.origin, &sub, format!(
-                    "missing key for a {name} distribution (it needs {})",
-                    required.join(", ")
-                ));
-                None
-            }
-            None => None,
-        }
-    };
-    let p: Vec<Option<f64>> = required.iter().map(|k| param(k, true)).collect();
-    let opt: Vec<Option<f64>> = optional.iter().map(|k| param(k, false)).collect();
-    if ck.problems.len() > before {
-        return None;
-    }
-    let v = |i: usize| p[i].unwrap_or(0.0);
-    let d = match name {
-        "uniform" => Dist::Uniform { low: v(0), high: v(1) },
-        "triangular" => Dist::Triangular { low: v(0), mode: v(1), high: v(2) },
-        "pert" => Dist::Pert { low: v(0), mode: v(1), high: v(2) },
-        "normal" => Dist::Normal { mean: v(0), sd: v(1), min: opt[0], max: opt[1] },
-        _ => Dist::Lognormal { median: v(0), sigma: v(1) },
-    };
-    if let Err(msg) = order(&d) {
-        ck.bad(node, path, msg);
-        return None;
-    }
-    let (lo, lo_open, hi) = support(&d);
-    if !rule.range.admits(lo, lo_open, hi) {
-        let open = if lo_open { "(" } else { "[" };
-        let close = if hi.is_infinite() { ")" } else { "]" };
-        let mut msg = format!(
-            "a {name} distribution with support {open}{}, {}{close} can leave the valid range: {}",
-            num(lo),
-            num(hi),
-            rule.range.rule()
-        );
-        if name == "normal" {
-            msg.push_str(" (truncate it with min and max inside the range)");
-        }
-        ck.bad(node, path, msg);
-        return None;
-    }
-    Some(d)
-}
-
-/// Parameter order rules of MODEL.md §4 (Distributions).
-fn order(d: &Dist) -> Result<(), String> {
-    match *d {
-        Dist::Uniform { low, high } if low > high => {
-            Err(format!("uniform low {} > high {}: must have low <= high", num(low), num(high)))
-        }
-        Dist::Triangular { low, mode, high } | Dist::Pert { low, mode, high }
-            if !(low <= mode && mode <= high) =>
-        {
-            Err(format!(
-                "low {}, mode {}, high {}: must have low <= mode <= high",
-                num(low),
-                num(mode),
-                num(high)
-            ))
-        }
-        Dist::Normal { sd, .. } if sd < 0.0 => Err(format!("normal sd {} < 0: must be >= 0", num(sd))),
-        Dist::Normal { min: Some(a), max: Some(b), .. } if a > b => {
-            Err(format!("normal min {} > max {}: must have min <= max", num(a), num(b)))
-        }
-        // sd = 0 is the constant `mean`; truncating it to a window without it is empty.
-        Dist::Normal { mean, sd, min, max }
-            if sd == 0.0 && (min.is_some_and(|a| mean < a) || max.is_some_and(|b| mean > b)) =>
-        {
-            Err(format!(
-                "normal with sd 0 is the constant mean {}, which lies outside [min, max]",
-                num(mean)
-            ))
-        }
-        Dist::Lognormal { median, .. } if median <= 0.0 => {
-            Err(format!("lognormal median {} must be > 0", num(median)))
-        }
-        Dist::Lognormal { sigma, .. } if sigma < 0.0 => {
-            Err(format!("lognormal sigma {} < 0: must be >= 0", num(sigma)))
-        }
-        _ => Ok(()),
-    }
 }

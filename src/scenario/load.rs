@@ -69,7 +69,11 @@ impl Resolver {
             label: label.to_string(),
             canonical,
         });
-        if self.chain.iter().any(|l| l.canonical.as_ref() == Some(&canon)) {
+        if self
+            .chain
+            .iter()
+            .any(|l| l.canonical.as_ref() == Some(&canon))
+        {
             let mut names: Vec<&str> = self.chain.iter().map(|l| l.label.as_str()).collect();
             names.push(&parent_label);
             return Err(fail(format!("extends cycle: {}", names.join(" -> "))));

@@ -12,6 +12,7 @@
 
 mod check;
 mod correlation;
+mod dist;
 mod edit;
 mod emit;
 mod error;
@@ -19,6 +20,7 @@ mod example;
 mod inputs;
 mod load;
 mod raw;
+mod sections;
 mod types;
 mod validate;
 
@@ -26,10 +28,11 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 pub use correlation::cholesky;
+pub use dist::{support, support_max};
 pub use edit::{apply_set, merge, SET_LABEL};
 pub use error::{Problem, ScenarioError};
 pub use example::EXAMPLE;
-pub use inputs::{support, support_max, Range, Rule, MONEY_MAX, SANITY_MAX};
+pub use inputs::{Range, Rule, MONEY_MAX, SANITY_MAX};
 pub use raw::{Origin, RawNode, RawValue};
 pub use types::*;
 pub use validate::validate;
@@ -57,28 +60,54 @@ pub fn load(path: &Path, sets: &[String]) -> Result<Loaded, ScenarioError> {
     let (bytes, label, dir) = if stdin {
         let mut bytes = Vec::new();
         std::io::stdin().read_to_end(&mut bytes).map_err(|e| {
-            ScenarioError::single(Problem::new(STDIN_LABEL, "", None, format!("cannot read: {e}")))
+            ScenarioError::single(Problem::new(
+                STDIN_LABEL,
+                "",
+                None,
+                format!("cannot read: {e}"),
+            ))
         })?;
         (bytes, STDIN_LABEL.to_string(), PathBuf::new())
     } else {
         let label = path.display().to_string();
         let bytes = std::fs::read(path).map_err(|e| {
-            ScenarioError::single(Problem::new(&label, "", None, format!("cannot read scenario file: {e}")))
+            ScenarioError::single(Problem::new(
+                &label,
+                "",
+                None,
+                format!("cannot read scenario file: {e}"),
+            ))
         })?;
         let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
         (bytes, label, dir)
     };
-    let canonical = if stdin { None } else { std::fs::canonicalize(path).ok() };
+    let canonical = if stdin {
+        None
+    } else {
+        std::fs::canonicalize(path).ok()
+    };
     let mut resolver = load::Resolver::new();
     let mut raw = resolver
         .resolve(&bytes, &label, &dir, canonical)
         .map_err(ScenarioError::new)?;
-    let mut problems: Vec<Problem> = sets.iter().filter_map(|s| apply_set(&mut raw, s).err()).collect();
+    let mut problems: Vec<Problem> = sets
+        .iter()
+        .filter_map(|s| apply_set(&mut raw, s).err())
+        .collect();
     match validate(&raw, &label) {
         Ok(scenario) if problems.is_empty() => {
-            let mut files = if stdin { Vec::new() } else { vec![path.to_path_buf()] };
+            let mut files = if stdin {
+                Vec::new()
+            } else {
+                vec![path.to_path_buf()]
+            };
             files.extend(resolver.parents);
-            Ok(Loaded { scenario, raw, files, bytes })
+            Ok(Loaded {
+                scenario,
+                raw,
+                files,
+                bytes,
+            })
         }
         Ok(_) => Err(ScenarioError::new(problems)),
         Err(e) => {

@@ -216,7 +216,12 @@ impl Converter<'_> {
         Origin::new(self.file, Some(self.lines.line(offset)))
     }
 
-    fn table(&self, t: &DeTable<'_>, problems: &mut Vec<Problem>, path: &str) -> Vec<(String, RawNode)> {
+    fn table(
+        &self,
+        t: &DeTable<'_>,
+        problems: &mut Vec<Problem>,
+        path: &str,
+    ) -> Vec<(String, RawNode)> {
         let mut entries: Vec<_> = t.iter().collect();
         entries.sort_by_key(|(k, _)| k.span().start);
         entries
@@ -233,9 +238,16 @@ impl Converter<'_> {
             .collect()
     }
 
-    fn value(&self, v: &DeValue<'_>, offset: usize, problems: &mut Vec<Problem>, path: &str) -> RawNode {
+    fn value(
+        &self,
+        v: &DeValue<'_>,
+        offset: usize,
+        problems: &mut Vec<Problem>,
+        path: &str,
+    ) -> RawNode {
         let origin = self.origin(offset);
-        let mut bad = |msg: String| problems.push(Problem::new(&**self.file, path, origin.line, msg));
+        let mut bad =
+            |msg: String| problems.push(Problem::new(&**self.file, path, origin.line, msg));
         let value = match v {
             DeValue::Integer(i) => match i128::from_str_radix(i.as_str(), i.radix()) {
                 Ok(n) => RawValue::Int(n),
@@ -265,7 +277,14 @@ impl Converter<'_> {
             DeValue::Array(a) => RawValue::Array(
                 a.iter()
                     .enumerate()
-                    .map(|(i, e)| self.value(e.get_ref(), e.span().start, problems, &format!("{path}[{i}]")))
+                    .map(|(i, e)| {
+                        self.value(
+                            e.get_ref(),
+                            e.span().start,
+                            problems,
+                            &format!("{path}[{i}]"),
+                        )
+                    })
                     .collect(),
             ),
             DeValue::Table(t) => RawValue::Table(self.table(t, problems, path)),
@@ -311,27 +330,45 @@ mod tests {
     #[test]
     fn lines_are_one_based_and_keep_file_order() {
         let t = parse_document("z = 1\n\n[b]\nx = 2.5\n[a]\ny = \"s\"\n", &file()).unwrap();
-        let keys: Vec<_> = t.as_table().unwrap().iter().map(|(k, _)| k.as_str()).collect();
+        let keys: Vec<_> = t
+            .as_table()
+            .unwrap()
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .collect();
         assert_eq!(keys, ["z", "b", "a"]);
         assert_eq!(t.get("b").unwrap().origin.line, Some(3));
         assert_eq!(t.get("b").unwrap().get("x").unwrap().origin.line, Some(4));
-        assert_eq!(t.get("b").unwrap().get("x").unwrap().value, RawValue::Float(2.5));
+        assert_eq!(
+            t.get("b").unwrap().get("x").unwrap().value,
+            RawValue::Float(2.5)
+        );
     }
 
     #[test]
     fn numbers_radix_and_specials() {
-        let t = parse_document("a = 0x1F\nb = -1_000\nc = nan\nd = -inf\ne = 1e400\n", &file()).unwrap();
+        let t = parse_document(
+            "a = 0x1F\nb = -1_000\nc = nan\nd = -inf\ne = 1e400\n",
+            &file(),
+        )
+        .unwrap();
         assert_eq!(t.get("a").unwrap().value, RawValue::Int(31));
         assert_eq!(t.get("b").unwrap().value, RawValue::Int(-1000));
         assert!(matches!(t.get("c").unwrap().value, RawValue::Float(x) if x.is_nan()));
-        assert_eq!(t.get("d").unwrap().value, RawValue::Float(f64::NEG_INFINITY));
+        assert_eq!(
+            t.get("d").unwrap().value,
+            RawValue::Float(f64::NEG_INFINITY)
+        );
         assert_eq!(t.get("e").unwrap().value, RawValue::Float(f64::INFINITY));
     }
 
     #[test]
     fn dates_and_datetimes() {
         let t = parse_document("a = 2026-04-27\nb = 2026-04-27T10:00:00\n", &file()).unwrap();
-        assert_eq!(t.get("a").unwrap().value, RawValue::Date(Date::new(2026, 4, 27).unwrap()));
+        assert_eq!(
+            t.get("a").unwrap().value,
+            RawValue::Date(Date::new(2026, 4, 27).unwrap())
+        );
         assert!(matches!(t.get("b").unwrap().value, RawValue::Datetime(_)));
     }
 

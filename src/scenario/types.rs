@@ -45,13 +45,32 @@ pub struct Simulation {
 /// Parameters are already checked (low <= mode <= high, sd >= 0, ...).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Dist {
-    Uniform { low: f64, high: f64 },
-    Triangular { low: f64, mode: f64, high: f64 },
-    Pert { low: f64, mode: f64, high: f64 },
+    Uniform {
+        low: f64,
+        high: f64,
+    },
+    Triangular {
+        low: f64,
+        mode: f64,
+        high: f64,
+    },
+    Pert {
+        low: f64,
+        mode: f64,
+        high: f64,
+    },
     /// Truncated to `[min, max]` when given (the conditional distribution).
-    Normal { mean: f64, sd: f64, min: Option<f64>, max: Option<f64> },
+    Normal {
+        mean: f64,
+        sd: f64,
+        min: Option<f64>,
+        max: Option<f64>,
+    },
     /// `ln x ~ N(ln median, sigma^2)`.
-    Lognormal { median: f64, sigma: f64 },
+    Lognormal {
+        median: f64,
+        sigma: f64,
+    },
 }
 
 /// A number of the scenario: a constant, or a distribution drawn once per path.
@@ -232,8 +251,14 @@ impl Scenario {
             v.push(("stake.annual_dilution".into(), i));
         }
         v.push(("stake.liquidity_discount".into(), s.liquidity_discount));
-        v.push(("stake.random_rounds_per_year".into(), s.random_rounds_per_year));
-        v.push(("stake.random_round_fraction".into(), s.random_round_fraction));
+        v.push((
+            "stake.random_rounds_per_year".into(),
+            s.random_rounds_per_year,
+        ));
+        v.push((
+            "stake.random_round_fraction".into(),
+            s.random_round_fraction,
+        ));
         for (i, r) in s.rounds.iter().enumerate() {
             v.push((format!("stake.rounds[{i}].amount"), r.amount));
         }
@@ -251,7 +276,10 @@ impl Scenario {
             ("channel.midpoint_year".into(), ch.midpoint_year),
             ("channel.ramp_speed".into(), ch.ramp_speed),
             ("channel.incremental".into(), ch.incremental),
-            ("channel.cloud_cannibalization".into(), ch.cloud_cannibalization),
+            (
+                "channel.cloud_cannibalization".into(),
+                ch.cloud_cannibalization,
+            ),
         ]);
         let cl = &self.cloud;
         v.push(("cloud.model_revenue0".into(), cl.model_revenue0));
@@ -265,7 +293,10 @@ impl Scenario {
         v.extend([
             ("cloud.compute_share0".into(), cl.compute_share0),
             ("cloud.compute_share_long".into(), cl.compute_share_long),
-            ("cloud.compute_share_half_life".into(), cl.compute_share_half_life),
+            (
+                "cloud.compute_share_half_life".into(),
+                cl.compute_share_half_life,
+            ),
         ]);
         if let Scheduled::Input(i) = cl.compute_margin {
             v.push(("cloud.compute_margin".into(), i));

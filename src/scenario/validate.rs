@@ -1,60 +1,17 @@
 //! The validation stage: a merged raw tree -> a checked [`Scenario`], or every problem.
 //!
-//! Each section is read by one function below; each key is checked for type, bounds and
-//! range (see `inputs`), then the cross-key rules run (horizon of dates, first schedule
-//! year, `incremental + cloud_cannibalization <= 1`, correlation PSD). Nothing stops at
-//! the first problem. Placeholder values stand in for bad ones so the walk can go on;
-//! they never escape, because any problem makes the result an error.
-
-use std::path::Path;
+//! Each section is read by one function of `sections`; each key is checked for type,
+//! bounds and range (see `inputs`), then the cross-key rules run (horizon of dates, first
+//! schedule year, `incremental + cloud_cannibalization <= 1`, correlation PSD). Nothing
+//! stops at the first problem. Placeholder values stand in for bad ones so the walk can
+//! go on; they never escape, because any problem makes the result an error.
 
 use super::check::{Checker, Section};
 use super::error::{unknown_key_message, Problem, ScenarioError};
-use super::inputs::{input, scheduled, support_max, Range, Rule};
-use super::raw::{Origin, RawNode, RawValue};
+use super::raw::{Origin, RawNode};
+use super::sections::*;
 use super::types::*;
 use crate::date::Date;
-
-use Range::{AboveMinusOne as GtM1, Any, NonNegative as NonNeg, Positive as Pos, Unit};
-
-/// Top-level sections. `extends` is resolved (and removed) before validation.
-const SECTIONS: [&str; 10] = [
-    "meta", "simulation", "company", "stake", "revenue_share", "channel", "cloud", "discount",
-    "correlation", "extends",
-];
-const META: [&str; 6] = ["name", "description", "investor", "company", "channel", "cloud"];
-const SIMULATION: [&str; 5] = ["start_year", "end_year", "steps_per_year", "paths", "seed"];
-const COMPANY: [(&str, Rule); 10] = [
-    ("revenue0", Rule::money(Pos)),
-    ("growth0", Rule::new(GtM1)),
-    ("growth_long", Rule::new(GtM1)),
-    ("growth_half_life", Rule::new(Pos)),
-    ("growth_vol", Rule::new(NonNeg)),
-    ("revenue_vol", Rule::new(NonNeg)),
-    ("valuation0", Rule::money(Pos)),
-    ("multiple_long", Rule::new(Pos)),
-    ("multiple_half_life", Rule::new(Pos)),
-    ("multiple_vol", Rule::new(NonNeg)),
-];
-const STAKE: [&str; 6] = [
-    "initial", "annual_dilution", "liquidity_discount", "random_rounds_per_year",
-    "random_round_fraction", "rounds",
-];
-const REVENUE_SHARE: [&str; 4] = ["rate", "end_year", "cap", "base_includes_channel"];
-const CHANNEL: [(&str, Rule); 6] = [
-    ("addressable_share", Rule::new(Unit)),
-    ("ceiling", Rule::new(Unit)),
-    ("midpoint_year", Rule::new(Any)),
-    ("ramp_speed", Rule::new(NonNeg)),
-    ("incremental", Rule::new(Unit)),
-    ("cloud_cannibalization", Rule::new(Unit)),
-];
-const CLOUD: [&str; 9] = [
-    "model_revenue0", "model_margin", "share_to_company", "stop_paying", "compute_spend_ratio",
-    "compute_share0", "compute_share_long", "compute_share_half_life", "compute_margin",
-];
-const DISCOUNT: [&str; 2] = ["rate", "equity_rate"];
-const CORRELATION: [&str; 3] = ["revenue_growth", "revenue_multiple", "growth_multiple"];
 
 /// Required keys of each section, for the one problem reported when a section is missing.
 fn required_keys(section: &str) -> Vec<&'static str> {
@@ -64,7 +21,11 @@ fn required_keys(section: &str) -> Vec<&'static str> {
         "stake" => vec!["initial"],
         "revenue_share" => vec!["rate", "end_year", "base_includes_channel"],
         "channel" => CHANNEL.iter().map(|c| c.0).collect(),
-        "cloud" => CLOUD.iter().copied().filter(|k| *k != "stop_paying").collect(),
+        "cloud" => CLOUD
+            .iter()
+            .copied()
+            .filter(|k| *k != "stop_paying")
+            .collect(),
         "discount" => vec!["rate"],
         _ => Vec::new(),
     }
@@ -84,7 +45,9 @@ pub fn validate(raw: &RawNode, label: &str) -> Result<Scenario, ScenarioError> {
             ck.bad(v, k, msg);
         }
     }
-    let section = |ck: &mut Checker, name, known: &[&str]| open_section(ck, raw, &root_origin, name, known);
+    let section = |ck: &mut Checker, name, known: &[&'static str]| {
+        open_section(ck, raw, &root_origin, name, known)
+    };
     let meta_s = section(&mut ck, "meta", &META);
     let sim_s = section(&mut ck, "simulation", &SIMULATION);
     let company_s = section(&mut ck, "company", &COMPANY.map(|c| c.0));
@@ -98,25 +61,42 @@ pub fn validate(raw: &RawNode, label: &str) -> Result<Scenario, ScenarioError> {
     let meta = meta(&mut ck, &meta_s, label);
     let sim = simulation(&mut ck, &sim_s);
     let start = sim.map(|s| s.start_year);
-    let horizon = sim.and_then(|s| Some((Date::new(s.start_year, 1, 1)?, Date::new(s.end_year, 12, 31)?)));
+    let horizon = sim.and_then(|s| {
+        Some((
+            Date::new(s.start_year, 1, 1)?,
+            Date::new(s.end_year, 12, 31)?,
+        ))
+    });
     let company = company(&mut ck, &company_s);
     let stake = stake(&mut ck, &stake_s, start, horizon);
     let revenue_share = revenue_share(&mut ck, &share_s, start);
     let channel = channel(&mut ck, &channel_s);
     let cloud = cloud(&mut ck, &cloud_s, start, horizon);
-    let discount = Discount {
-        rate: req_input(&mut ck, &discount_s, "rate", Rule::new(GtM1)),
-        equity_rate: opt_input(&mut ck, &discount_s, "equity_rate", Rule::new(GtM1)),
-    };
+    let discount = discount(&mut ck, &discount_s);
     let correlation = correlation(&mut ck, &corr_s);
     if !ck.problems.is_empty() {
         return Err(ScenarioError::new(ck.problems));
     }
     let simulation = sim.ok_or_else(|| {
         // Unreachable: a missing simulation always records a problem. Still no panic.
-        ScenarioError::single(Problem::new(label, "simulation", None, "invalid [simulation]"))
+        ScenarioError::single(Problem::new(
+            label,
+            "simulation",
+            None,
+            "invalid [simulation]",
+        ))
     })?;
-    Ok(Scenario { meta, simulation, company, stake, revenue_share, channel, cloud, discount, correlation })
+    Ok(Scenario {
+        meta,
+        simulation,
+        company,
+        stake,
+        revenue_share,
+        channel,
+        cloud,
+        discount,
+        correlation,
+    })
 }
 
 /// Looks up a section, checks it is a table and has only known keys; a missing section
@@ -126,7 +106,7 @@ fn open_section<'a>(
     raw: &'a RawNode,
     root_origin: &Origin,
     name: &'static str,
-    known: &[&str],
+    known: &[&'static str],
 ) -> Section<'a> {
     let node = raw.get(name).filter(|n| ck.table(n, name).is_some());
     if let Some(n) = node {
@@ -139,7 +119,12 @@ fn open_section<'a>(
         ck.at(root_origin, name, msg);
     }
     let origin = node.map_or_else(|| root_origin.clone(), |n| n.origin.clone());
-    Section { path: name, node, origin }
+    Section {
+        path: name,
+        node,
+        origin,
+        known: known.to_vec(),
+    }
 }
 
 /// A top-level key that belongs in a section (`paths = 5` at the top): say where.
@@ -155,229 +140,7 @@ fn misplaced_key(k: &str) -> Option<String> {
         ("correlation", CORRELATION.to_vec()),
     ];
     let (s, _) = lists.iter().find(|(_, keys)| keys.contains(&k))?;
-    Some(format!("unknown top-level key; did you mean {s}.{k} (under [{s}])?"))
-}
-
-/// A required number-or-distribution; a placeholder when missing or bad (then a problem
-/// has been recorded).
-fn req_input(ck: &mut Checker, s: &Section<'_>, key: &str, rule: Rule) -> Input {
-    s.required(ck, key)
-        .and_then(|n| input(ck, n, &s.key_path(key), rule))
-        .unwrap_or(Input::Const(0.0))
-}
-
-fn opt_input(ck: &mut Checker, s: &Section<'_>, key: &str, rule: Rule) -> Option<Input> {
-    s.get(key).and_then(|n| input(ck, n, &s.key_path(key), rule))
-}
-
-fn opt_input_or_zero(ck: &mut Checker, s: &Section<'_>, key: &str, rule: Rule) -> Input {
-    opt_input(ck, s, key, rule).unwrap_or(Input::Const(0.0))
-}
-
-fn req_scheduled(ck: &mut Checker, s: &Section<'_>, key: &str, rule: Rule, start: Option<i32>) -> Scheduled {
-    s.required(ck, key)
-        .and_then(|n| scheduled(ck, n, &s.key_path(key), rule, start))
-        .unwrap_or(Scheduled::Input(Input::Const(0.0)))
-}
-
-fn meta(ck: &mut Checker, s: &Section<'_>, label: &str) -> Meta {
-    let mut m = Meta::default();
-    if let Some(stem) = Path::new(label).file_stem().and_then(|x| x.to_str()) {
-        if label != "<stdin>" && !stem.is_empty() {
-            m.name = stem.to_string();
-        }
-    }
-    let fields: [(&str, &mut String); 6] = [
-        ("name", &mut m.name),
-        ("description", &mut m.description),
-        ("investor", &mut m.investor),
-        ("company", &mut m.company),
-        ("channel", &mut m.channel),
-        ("cloud", &mut m.cloud),
-    ];
-    for (key, slot) in fields {
-        if let Some(v) = s.get(key).and_then(|n| ck.string(n, &s.key_path(key))) {
-            *slot = v;
-        }
-    }
-    m
-}
-
-fn simulation(ck: &mut Checker, s: &Section<'_>) -> Option<Simulation> {
-    let start = s.required(ck, "start_year").and_then(|n| ck.year(n, "simulation.start_year"));
-    let end_node = s.required(ck, "end_year");
-    let end = end_node.and_then(|n| ck.year(n, "simulation.end_year"));
-    if let (Some(a), Some(b), Some(n)) = (start, end, end_node) {
-        if b < a {
-            ck.bad(n, "simulation.end_year", format!("{b} is before start_year {a}: must be >= start_year"));
-        }
-    }
-    let steps = s.required(ck, "steps_per_year").and_then(|n| {
-        let k = ck.integer(n, "simulation.steps_per_year", i128::MIN, i128::MAX, "")?;
-        if ![1, 2, 4, 12].contains(&k) {
-            ck.bad(n, "simulation.steps_per_year", format!("{k} is not allowed: must be one of 1, 2, 4, 12"));
-            return None;
-        }
-        u32::try_from(k).ok()
-    });
-    let u64_key = |ck: &mut Checker, key: &str, lo: i128, what: &str, default: u64| {
-        match s.get(key) {
-            None => Some(default),
-            Some(n) => ck
-                .integer(n, &s.key_path(key), lo, i128::from(u64::MAX), what)
-                .and_then(|v| u64::try_from(v).ok()),
-        }
-    };
-    let paths = u64_key(ck, "paths", 1, "an integer >= 1", 10_000);
-    let seed = u64_key(ck, "seed", 0, "a non-negative integer (at most 2^64 - 1)", 0);
-    let (start_year, end_year) = (start?, end?);
-    if end_year < start_year {
-        return None;
-    }
-    Some(Simulation { start_year, end_year, steps_per_year: steps?, paths: paths?, seed: seed? })
-}
-
-fn company(ck: &mut Checker, s: &Section<'_>) -> Company {
-    let v: Vec<Input> = COMPANY.iter().map(|&(k, rule)| req_input(ck, s, k, rule)).collect();
-    Company {
-        revenue0: v[0],
-        growth0: v[1],
-        growth_long: v[2],
-        growth_half_life: v[3],
-        growth_vol: v[4],
-        revenue_vol: v[5],
-        valuation0: v[6],
-        multiple_long: v[7],
-        multiple_half_life: v[8],
-        multiple_vol: v[9],
-    }
-}
-
-fn stake(ck: &mut Checker, s: &Section<'_>, start: Option<i32>, horizon: Option<(Date, Date)>) -> Stake {
-    let annual_dilution = match s.get("annual_dilution") {
-        Some(n) => scheduled(ck, n, "stake.annual_dilution", Rule::new(NonNeg), start),
-        None => None,
-    };
-    Stake {
-        initial: req_input(ck, s, "initial", Rule::new(Unit)),
-        annual_dilution: annual_dilution.unwrap_or(Scheduled::Input(Input::Const(0.0))),
-        liquidity_discount: opt_input_or_zero(ck, s, "liquidity_discount", Rule::new(Unit)),
-        random_rounds_per_year: opt_input_or_zero(ck, s, "random_rounds_per_year", Rule::new(NonNeg)),
-        random_round_fraction: opt_input_or_zero(ck, s, "random_round_fraction", Rule::new(NonNeg)),
-        rounds: s.get("rounds").map(|n| rounds(ck, n, horizon)).unwrap_or_default(),
-    }
-}
-
-/// `[[stake.rounds]]`: each `date` (inside the horizon) and `amount` (>= 0, money);
-/// returned in the order they apply: by date, same-date rounds as listed (stable sort).
-fn rounds(ck: &mut Checker, node: &RawNode, horizon: Option<(Date, Date)>) -> Vec<Round> {
-    let RawValue::Array(items) = &node.value else {
-        let msg = format!("expected an array of tables ([[stake.rounds]]), found {}", node.type_name());
-        ck.bad(node, "stake.rounds", msg);
-        return Vec::new();
-    };
-    let mut out = Vec::with_capacity(items.len());
-    for (i, item) in items.iter().enumerate() {
-        let path = format!("stake.rounds[{i}]");
-        let Some(entries) = ck.table(item, &path) else { continue };
-        ck.unknown_keys(entries, &path, &["date", "amount"]);
-        let field = |ck: &mut Checker, key: &str| {
-            let v = item.get(key);
-            if v.is_none() {
-                ck.bad(item, &format!("{path}.{key}"), "missing required key");
-            }
-            v
-        };
-        let date = field(ck, "date").and_then(|n| ck.date(n, &format!("{path}.date"), horizon));
-        let amount = field(ck, "amount").and_then(|n| input(ck, n, &format!("{path}.amount"), Rule::money(NonNeg)));
-        if let (Some(date), Some(amount)) = (date, amount) {
-            out.push(Round { date, amount });
-        }
-    }
-    out.sort_by_key(|r| r.date);
-    out
-}
-
-fn revenue_share(ck: &mut Checker, s: &Section<'_>, start: Option<i32>) -> RevenueShare {
-    RevenueShare {
-        rate: req_scheduled(ck, s, "rate", Rule::new(Unit), start),
-        end_year: s
-            .required(ck, "end_year")
-            .and_then(|n| ck.year(n, "revenue_share.end_year"))
-            .unwrap_or(0),
-        cap: opt_input(ck, s, "cap", Rule::money(NonNeg)),
-        base_includes_channel: s
-            .required(ck, "base_includes_channel")
-            .and_then(|n| ck.boolean(n, "revenue_share.base_includes_channel"))
-            .unwrap_or(false),
-    }
-}
-
-fn channel(ck: &mut Checker, s: &Section<'_>) -> Channel {
-    let v: Vec<Input> = CHANNEL.iter().map(|&(k, rule)| req_input(ck, s, k, rule)).collect();
-    let c = Channel {
-        addressable_share: v[0],
-        ceiling: v[1],
-        midpoint_year: v[2],
-        ramp_speed: v[3],
-        incremental: v[4],
-        cloud_cannibalization: v[5],
-    };
-    // Checked on the support maxima, so no draw can break it (MODEL.md §4).
-    let (a, b) = (support_max(&c.incremental), support_max(&c.cloud_cannibalization));
-    if let (Some(_), Some(n)) = (s.get("incremental"), s.get("cloud_cannibalization")) {
-        if a + b > 1.0 + 1e-12 {
-            let msg = format!(
-                "incremental + cloud_cannibalization can reach {a} + {b} = {}: must be <= 1",
-                a + b
-            );
-            ck.bad(n, "channel.cloud_cannibalization", msg);
-        }
-    }
-    c
-}
-
-fn cloud(ck: &mut Checker, s: &Section<'_>, start: Option<i32>, horizon: Option<(Date, Date)>) -> Cloud {
-    Cloud {
-        model_revenue0: req_input(ck, s, "model_revenue0", Rule::money(NonNeg)),
-        model_margin: req_scheduled(ck, s, "model_margin", Rule::new(Unit), start),
-        share_to_company: req_input(ck, s, "share_to_company", Rule::new(Unit)),
-        stop_paying: s.get("stop_paying").and_then(|n| ck.date(n, "cloud.stop_paying", horizon)),
-        compute_spend_ratio: req_scheduled(ck, s, "compute_spend_ratio", Rule::new(NonNeg), start),
-        compute_share0: req_input(ck, s, "compute_share0", Rule::new(Unit)),
-        compute_share_long: req_input(ck, s, "compute_share_long", Rule::new(Unit)),
-        compute_share_half_life: req_input(ck, s, "compute_share_half_life", Rule::new(Pos)),
-        compute_margin: req_scheduled(ck, s, "compute_margin", Rule::new(Unit), start),
-    }
-}
-
-/// `[correlation]`: constants in [-1, 1] (not distributions) forming a PSD matrix.
-fn correlation(ck: &mut Checker, s: &Section<'_>) -> Correlation {
-    let mut v = [Some(0.0); 3];
-    for (slot, key) in v.iter_mut().zip(CORRELATION) {
-        let Some(n) = s.get(key) else { continue };
-        let path = s.key_path(key);
-        *slot = match n.value {
-            RawValue::Table(_) => {
-                ck.bad(n, &path, "a correlation must be a constant, not a distribution");
-                None
-            }
-            _ => ck.number(n, &path).filter(|x| {
-                let ok = (-1.0..=1.0).contains(x);
-                if !ok {
-                    ck.bad(n, &path, format!("{x} is out of range: must be in [-1, 1]"));
-                }
-                ok
-            }),
-        };
-    }
-    let [Some(a), Some(b), Some(c)] = v else { return Correlation::default() };
-    let corr = Correlation { revenue_growth: a, revenue_multiple: b, growth_multiple: c };
-    if corr.try_cholesky().is_none() {
-        let msg = format!(
-            "[correlation] revenue_growth = {a}, revenue_multiple = {b}, growth_multiple = {c}: not a valid correlation matrix (not positive semi-definite)"
-        );
-        ck.at(&s.origin, "correlation", msg);
-    }
-    corr
+    Some(format!(
+        "unknown top-level key; did you mean {s}.{k} (under [{s}])?"
+    ))
 }

@@ -9,7 +9,8 @@ use anyhow::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::layout::{self, Axis, LegendItem, Swatch};
+use super::layout::{self, Axis};
+use super::legend::{LegendItem, Swatch};
 use super::palette;
 use super::style;
 use crate::summary::RunSummary;
@@ -68,7 +69,10 @@ fn stack(components: &[AnnualComponent], n_years: usize) -> Vec<Vec<(f64, f64)>>
 
 /// The y range covering the stacks and the net line.
 pub fn annual_y_range(components: &[AnnualComponent], n_years: usize) -> Range<f64> {
-    let ends = stack(components, n_years).into_iter().flatten().flat_map(|(a, b)| [a, b]);
+    let ends = stack(components, n_years)
+        .into_iter()
+        .flatten()
+        .flat_map(|(a, b)| [a, b]);
     style::padded_range(ends, 0.08, true)
 }
 
@@ -90,9 +94,22 @@ where
     };
     let mut legend: Vec<LegendItem> = components
         .iter()
-        .map(|c| LegendItem::new(c.label.clone(), Swatch::Fill { color: c.color, alpha: 0.85 }))
+        .map(|c| {
+            LegendItem::new(
+                c.label.clone(),
+                Swatch::Fill {
+                    color: c.color,
+                    alpha: 0.85,
+                },
+            )
+        })
         .collect();
-    legend.push(LegendItem::new("net cash flow", Swatch::LineWithMarker { color: palette::TOTAL }));
+    legend.push(LegendItem::new(
+        "net cash flow",
+        Swatch::LineWithMarker {
+            color: palette::TOTAL,
+        },
+    ));
     let area = layout::frame(root, title, subtitle, &legend)?;
     let x = Axis::year_bars(first, last, "Year");
     let y_range = y_range.unwrap_or_else(|| annual_y_range(components, years.len()));
@@ -103,17 +120,31 @@ where
     for (c, segs) in components.iter().zip(stack(components, years.len())) {
         chart.draw_series(years.iter().zip(segs).map(|(&yr, (lo, hi))| {
             let xc = f64::from(yr);
-            Rectangle::new([(xc - half, lo), (xc + half, hi)], c.color.mix(0.85).filled())
+            Rectangle::new(
+                [(xc - half, lo), (xc + half, hi)],
+                c.color.mix(0.85).filled(),
+            )
         }))?;
     }
     layout::hline(&mut chart, 0.0, palette::AXIS.stroke_width(1))?;
     let net: Vec<(f64, f64)> = years
         .iter()
         .enumerate()
-        .map(|(i, &yr)| (f64::from(yr), components.iter().map(|c| c.values.get(i).copied().unwrap_or(0.0)).sum()))
+        .map(|(i, &yr)| {
+            (
+                f64::from(yr),
+                components
+                    .iter()
+                    .map(|c| c.values.get(i).copied().unwrap_or(0.0))
+                    .sum(),
+            )
+        })
         .collect();
     chart.draw_series(LineSeries::new(net.clone(), palette::TOTAL.stroke_width(2)))?;
-    chart.draw_series(net.iter().map(|&p| Circle::new(p, 5, palette::TOTAL.filled())))?;
+    chart.draw_series(
+        net.iter()
+            .map(|&p| Circle::new(p, 5, palette::TOTAL.filled())),
+    )?;
     Ok(())
 }
 
@@ -125,17 +156,40 @@ where
 {
     let m = &s.meta;
     let (years, [rev, model, compute, reverse]) = annual_sums(s);
-    let c = |label: String, color, values| AnnualComponent { label, color, values };
+    let c = |label: String, color, values| AnnualComponent {
+        label,
+        color,
+        values,
+    };
     let components = [
-        c(format!("revenue share from {}", m.company), palette::REVENUE_SHARE, rev),
-        c(format!("model margin on {}", m.cloud), palette::CLOUD_MODELS, model),
-        c(format!("compute margin on {}", m.cloud), palette::COMPUTE, compute),
-        c(format!("reverse share to {}", m.company), palette::REVERSE_SHARE, reverse),
+        c(
+            format!("revenue share from {}", m.company),
+            palette::REVENUE_SHARE,
+            rev,
+        ),
+        c(
+            format!("model margin on {}", m.cloud),
+            palette::CLOUD_MODELS,
+            model,
+        ),
+        c(
+            format!("compute margin on {}", m.cloud),
+            palette::COMPUTE,
+            compute,
+        ),
+        c(
+            format!("reverse share to {}", m.company),
+            palette::REVERSE_SHARE,
+            reverse,
+        ),
     ];
-    let title = format!("{}: expected annual cash flows to {} by component", m.name, m.investor);
+    let title = format!(
+        "{}: expected annual cash flows to {} by component",
+        m.name, m.investor
+    );
     let subtitle = format!(
-        "means across paths, undiscounted; stake value not included · {} paths, seed {}",
-        s.paths, s.seed
+        "means across paths, undiscounted; stake value not included · {}",
+        style::run_note(s.paths, s.seed)
     );
     annual_chart(root, &title, &subtitle, &years, &components, None)
 }

@@ -8,7 +8,8 @@ use anyhow::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::layout::{self, Axis, LegendItem, Swatch};
+use super::layout::{self, Axis};
+use super::legend::{LegendItem, Swatch};
 use super::palette;
 use super::style;
 use crate::summary::{CapHitYear, RunSummary};
@@ -30,8 +31,19 @@ where
         return layout::message_chart(root, title, subtitle, "no years to show");
     };
     let legend = [
-        LegendItem::new("cap first reached in the year", Swatch::Fill { color: palette::REVENUE_SHARE, alpha: 0.85 }),
-        LegendItem::new("cap reached by the end of the year (cumulative)", Swatch::LineWithMarker { color: palette::TOTAL }),
+        LegendItem::new(
+            "cap first reached in the year",
+            Swatch::Fill {
+                color: palette::REVENUE_SHARE,
+                alpha: 0.85,
+            },
+        ),
+        LegendItem::new(
+            "cap reached by the end of the year (cumulative)",
+            Swatch::LineWithMarker {
+                color: palette::TOTAL,
+            },
+        ),
     ];
     let area = layout::frame(root, title, subtitle, &legend)?;
     let x = Axis::year_bars(first.year, last.year, "Year");
@@ -46,9 +58,19 @@ where
             palette::REVENUE_SHARE.mix(0.85).filled(),
         )
     }))?;
-    let cumulative: Vec<(f64, f64)> = hits.iter().map(|h| (f64::from(h.year), h.cumulative_probability)).collect();
-    chart.draw_series(LineSeries::new(cumulative.clone(), palette::TOTAL.stroke_width(2)))?;
-    chart.draw_series(cumulative.iter().map(|&p| Circle::new(p, 5, palette::TOTAL.filled())))?;
+    let cumulative: Vec<(f64, f64)> = hits
+        .iter()
+        .map(|h| (f64::from(h.year), h.cumulative_probability))
+        .collect();
+    chart.draw_series(LineSeries::new(
+        cumulative.clone(),
+        palette::TOTAL.stroke_width(2),
+    ))?;
+    chart.draw_series(
+        cumulative
+            .iter()
+            .map(|&p| Circle::new(p, 5, palette::TOTAL.filled())),
+    )?;
     Ok(())
 }
 
@@ -61,22 +83,34 @@ where
     let m = &s.meta;
     let Some(cap) = s.cap else {
         let title = format!("{}: revenue-share cap timing", m.name);
-        let subtitle = format!("{} paths, seed {}", s.paths, s.seed);
+        let subtitle = style::run_note(s.paths, s.seed);
         let msg = format!(
             "No cap in this scenario: the revenue share from {} runs uncapped to the end of {}",
             m.company, s.revenue_share_end_year
         );
         return layout::message_chart(root, &title, &subtitle, &msg);
     };
-    let title = format!("{}: when {}'s {} revenue-share cap is reached", m.name, m.investor, style::money_short(cap));
+    let title = format!(
+        "{}: when {}'s {} revenue-share cap is reached",
+        m.name,
+        m.investor,
+        style::money_short(cap)
+    );
     let by_end = s
         .cap_hits
         .last()
-        .map(|h| format!("reached by the end of {} in {:.1}% of paths · ", h.year, h.cumulative_probability * 100.0))
+        .map(|h| {
+            format!(
+                "reached by the end of {} in {:.1}% of paths · ",
+                h.year,
+                h.cumulative_probability * 100.0
+            )
+        })
         .unwrap_or_default();
     let subtitle = format!(
-        "{by_end}revenue share ends after {} · {} paths, seed {}",
-        s.revenue_share_end_year, s.paths, s.seed
+        "{by_end}revenue share ends after {} · {}",
+        s.revenue_share_end_year,
+        style::run_note(s.paths, s.seed)
     );
     cap_timing_chart(root, &title, &subtitle, &s.cap_hits, None)
 }

@@ -11,7 +11,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::layout::{self, Axis, LegendItem, Swatch};
+use super::layout::{self, Axis};
+use super::legend::{LegendItem, Swatch};
 use super::palette;
 use super::style;
 use crate::summary::{ResultMetric, RunSummary, Stats};
@@ -26,7 +27,9 @@ pub struct ComponentBar {
 
 /// The x range covering every bar, whisker and zero, with room for the value labels.
 pub fn components_x_range(bars: &[ComponentBar]) -> Range<f64> {
-    let values = bars.iter().flat_map(|b| [b.stats.mean, b.stats.p5(), b.stats.p95()]);
+    let values = bars
+        .iter()
+        .flat_map(|b| [b.stats.mean, b.stats.p5(), b.stats.p95()]);
     style::padded_range(values, 0.14, true)
 }
 
@@ -44,8 +47,21 @@ where
     DB::ErrorType: 'static,
 {
     let legend = [
-        LegendItem::new("mean across paths", Swatch::Fill { color: palette::AXIS, alpha: 0.6 }),
-        LegendItem::new("p5–p95 across paths", Swatch::Line { color: palette::BLACK, width: 2, dashed: false }),
+        LegendItem::new(
+            "mean across paths",
+            Swatch::Fill {
+                color: palette::AXIS,
+                alpha: 0.6,
+            },
+        ),
+        LegendItem::new(
+            "p5–p95 across paths",
+            Swatch::Line {
+                color: palette::BLACK,
+                width: 2,
+                dashed: false,
+            },
+        ),
     ];
     let area = layout::frame(root, title, subtitle, &legend)?;
     // Category i is drawn at y = n-1-i so the list reads top to bottom.
@@ -64,13 +80,15 @@ where
             [(0.0, yc - half), (mean, yc + half)],
             b.color.mix(0.85).filled(),
         )))?;
-        let whisker = palette::BLACK.stroke_width(2);
         let cap = half * 0.5;
-        chart.draw_series([
-            PathElement::new(vec![(p5, yc), (p95, yc)], whisker),
-            PathElement::new(vec![(p5, yc - cap), (p5, yc + cap)], whisker),
-            PathElement::new(vec![(p95, yc - cap), (p95, yc + cap)], whisker),
-        ])?;
+        // A white halo under the black whisker keeps it visible on dark bars.
+        for style in [WHITE.stroke_width(6), palette::BLACK.stroke_width(2)] {
+            chart.draw_series([
+                PathElement::new(vec![(p5, yc), (p95, yc)], style),
+                PathElement::new(vec![(p5, yc - cap), (p5, yc + cap)], style),
+                PathElement::new(vec![(p95, yc - cap), (p95, yc + cap)], style),
+            ])?;
+        }
         // The mean's value beyond the far end of bar and whisker, on the bar's side of zero.
         let (at, dx, hpos) = if mean >= 0.0 {
             (mean.max(p95).max(0.0), 8, HPos::Left)
@@ -79,25 +97,60 @@ where
         };
         chart.draw_series(std::iter::once(
             EmptyElement::at((at, yc))
-                + Text::new(style::money_short(mean), (dx, 0), value_style.pos(Pos::new(hpos, VPos::Center))),
+                + Text::new(
+                    style::money_short(mean),
+                    (dx, 0),
+                    value_style.pos(Pos::new(hpos, VPos::Center)),
+                ),
         ))?;
     }
     let yr = chart.y_range();
-    chart.draw_series(LineSeries::new(vec![(0.0, yr.start), (0.0, yr.end)], palette::AXIS.stroke_width(2)))?;
+    chart.draw_series(LineSeries::new(
+        vec![(0.0, yr.start), (0.0, yr.end)],
+        palette::AXIS.stroke_width(2),
+    ))?;
     Ok(())
 }
 
 /// The components of run `s`, named after its parties, then the total.
 pub fn component_bars(s: &RunSummary) -> Vec<ComponentBar> {
     let m = &s.meta;
-    let bar = |label: String, color, metric| ComponentBar { label, color, stats: *s.result(metric) };
+    let bar = |label: String, color, metric| ComponentBar {
+        label,
+        color,
+        stats: *s.result(metric),
+    };
     vec![
-        bar(format!("Revenue share from {}", m.company), palette::REVENUE_SHARE, ResultMetric::NpvRevenueShare),
-        bar(format!("Model margin on {}", m.cloud), palette::CLOUD_MODELS, ResultMetric::NpvCloudModels),
-        bar(format!("Reverse share to {}", m.company), palette::REVERSE_SHARE, ResultMetric::NpvReverseShare),
-        bar(format!("Compute margin on {}", m.cloud), palette::COMPUTE, ResultMetric::NpvCompute),
-        bar(format!("Stake in {} (PV)", m.company), palette::STAKE, ResultMetric::PvStake),
-        bar("Total NPV".to_string(), palette::TOTAL, ResultMetric::NpvTotal),
+        bar(
+            format!("Revenue share from {}", m.company),
+            palette::REVENUE_SHARE,
+            ResultMetric::NpvRevenueShare,
+        ),
+        bar(
+            format!("Model margin on {}", m.cloud),
+            palette::CLOUD_MODELS,
+            ResultMetric::NpvCloudModels,
+        ),
+        bar(
+            format!("Reverse share to {}", m.company),
+            palette::REVERSE_SHARE,
+            ResultMetric::NpvReverseShare,
+        ),
+        bar(
+            format!("Compute margin on {}", m.cloud),
+            palette::COMPUTE,
+            ResultMetric::NpvCompute,
+        ),
+        bar(
+            format!("Stake in {} (PV)", m.company),
+            palette::STAKE,
+            ResultMetric::PvStake,
+        ),
+        bar(
+            "Total NPV".to_string(),
+            palette::TOTAL,
+            ResultMetric::NpvTotal,
+        ),
     ]
 }
 
@@ -108,7 +161,10 @@ where
     DB::ErrorType: 'static,
 {
     let title = format!("{}: NPV to {} by component", s.meta.name, s.meta.investor);
-    let subtitle = format!("bar = mean, whisker = p5–p95 across paths · {} paths, seed {}", s.paths, s.seed);
+    let subtitle = format!(
+        "bar = mean, whisker = p5–p95 across paths · {}",
+        style::run_note(s.paths, s.seed)
+    );
     let x_desc = "NPV (USD bn, discounted to the start)";
     components_chart(root, &title, &subtitle, x_desc, &component_bars(s), None)
 }

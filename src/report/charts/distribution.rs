@@ -11,7 +11,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::layout::{self, Axis, LegendItem, Swatch};
+use super::layout::{self, Axis};
+use super::legend::{LegendItem, Swatch};
 use super::palette;
 use super::style;
 use crate::summary::{Distribution, ResultMetric, RunSummary};
@@ -51,32 +52,63 @@ where
         let msg = "no histogram: the run has no paths";
         return layout::message_chart(root, &spec.title, &spec.subtitle, msg);
     }
-    let shares: Vec<f64> = dist.counts.iter().map(|&c| c as f64 / total as f64).collect();
+    let shares: Vec<f64> = dist
+        .counts
+        .iter()
+        .map(|&c| c as f64 / total as f64)
+        .collect();
 
-    let mut legend = vec![LegendItem::new("share of paths in each bin", Swatch::Fill { color: palette::SKY_BLUE, alpha: 0.8 })];
+    let mut legend = vec![LegendItem::new(
+        "share of paths in each bin",
+        Swatch::Fill {
+            color: palette::SKY_BLUE,
+            alpha: 0.8,
+        },
+    )];
     legend.extend(lines.iter().map(|l| {
-        LegendItem::new(l.label.clone(), Swatch::Line { color: l.color, width: 3, dashed: l.dashed })
+        LegendItem::new(
+            l.label.clone(),
+            Swatch::Line {
+                color: l.color,
+                width: 3,
+                dashed: l.dashed,
+            },
+        )
     }));
     let area = layout::frame(root, &spec.title, &spec.subtitle, &legend)?;
 
     let x_range = x_range.unwrap_or_else(|| {
-        let values = dist.edges.iter().copied().chain(lines.iter().map(|l| l.value));
+        let values = dist
+            .edges
+            .iter()
+            .copied()
+            .chain(lines.iter().map(|l| l.value));
         style::padded_range(values, 0.03, false)
     });
-    let y_max = shares.iter().copied().fold(0.0, f64::max);
     let x = Axis::money(x_range, spec.x_desc.as_str());
+    // Bins cut to the axis: plotters would squash points outside it onto the edge.
+    let bins: Vec<(f64, f64, f64)> = dist
+        .edges
+        .windows(2)
+        .zip(&shares)
+        .filter(|(e, _)| e[1] > x.range.start && e[0] < x.range.end)
+        .map(|(e, &h)| (e[0].max(x.range.start), e[1].min(x.range.end), h))
+        .collect();
+    let y_max = bins.iter().map(|b| b.2).fold(0.0, f64::max);
     let y = Axis::probability(y_range.unwrap_or(0.0..y_max * 1.08), "Share of paths");
     let mut chart = layout::build_chart(&area, &x, &y)?;
 
-    let bars = dist.edges.windows(2).zip(&shares).map(|(e, &h)| {
-        Rectangle::new([(e[0], 0.0), (e[1], h)], palette::SKY_BLUE.mix(0.8).filled())
-    });
-    chart.draw_series(bars)?;
+    let fill = palette::SKY_BLUE.mix(0.8).filled();
+    chart.draw_series(
+        bins.iter()
+            .map(|&(a, b, h)| Rectangle::new([(a, 0.0), (b, h)], fill)),
+    )?;
     // Thin white outlines separate neighbouring bins without a heavy border.
-    let outlines = dist.edges.windows(2).zip(&shares).map(|(e, &h)| {
-        Rectangle::new([(e[0], 0.0), (e[1], h)], WHITE.stroke_width(1))
-    });
-    chart.draw_series(outlines)?;
+    let outline = WHITE.stroke_width(1);
+    chart.draw_series(
+        bins.iter()
+            .map(|&(a, b, h)| Rectangle::new([(a, 0.0), (b, h)], outline)),
+    )?;
     if x.range.start < 0.0 && x.range.end > 0.0 {
         layout::dashed_vline(&mut chart, 0.0, palette::AXIS.stroke_width(1))?;
     }
@@ -141,16 +173,29 @@ where
 {
     let mut legend: Vec<LegendItem> = series
         .iter()
-        .map(|s| LegendItem::new(s.label.clone(), Swatch::Line { color: s.color, width: 3, dashed: false }))
+        .map(|s| {
+            LegendItem::new(
+                s.label.clone(),
+                Swatch::Line {
+                    color: s.color,
+                    width: 3,
+                    dashed: false,
+                },
+            )
+        })
         .collect();
     if series.len() == 1 {
-        legend.push(LegendItem::new("p5, median, p95", Swatch::LineWithMarker { color: palette::BLACK }));
+        legend.push(LegendItem::new(
+            "p5, median, p95",
+            Swatch::LineWithMarker {
+                color: palette::BLACK,
+            },
+        ));
     }
     let area = layout::frame(root, &spec.title, &spec.subtitle, &legend)?;
-    let x_range = x_range.unwrap_or_else(|| {
-        let values = series.iter().flat_map(|s| s.quantiles.iter().map(|q| q.1));
-        style::padded_range(values, 0.03, false)
-    });
+    let x_range = x_range
+        .or_else(|| style::union_range(series.iter().filter_map(|s| body_range(&s.quantiles, &[]))))
+        .unwrap_or(0.0..1.0);
     let x = Axis::money(x_range, spec.x_desc.as_str());
     let y = Axis::probability(0.0..1.0, "Probability that NPV ≤ x");
     let mut chart = layout::build_chart(&area, &x, &y)?;
@@ -158,31 +203,87 @@ where
         layout::dashed_vline(&mut chart, 0.0, palette::AXIS.stroke_width(1))?;
     }
     for s in series {
-        let line = s.quantiles.iter().map(|&(p, v)| (v, p));
-        chart.draw_series(LineSeries::new(line, s.color.stroke_width(3)))?;
+        let line: Vec<(f64, f64)> = s.quantiles.iter().map(|&(p, v)| (v, p)).collect();
+        chart.draw_series(LineSeries::new(
+            clip_x(&line, &x.range),
+            s.color.stroke_width(3),
+        ))?;
     }
     if let [s] = series {
-        let label_style = style::bold(style::NOTE_SIZE, palette::BLACK).pos(Pos::new(HPos::Left, VPos::Center));
+        // Labels below and right of the point: a CDF rises to the right, so the curve
+        // never runs through that corner.
+        let label_style =
+            style::bold(style::NOTE_SIZE, palette::BLACK).pos(Pos::new(HPos::Left, VPos::Top));
         for (p, name) in [(0.05, "p5"), (0.5, "median"), (0.95, "p95")] {
-            let Some(v) = quantile_at(&s.quantiles, p) else { continue };
+            let Some(v) = quantile_at(&s.quantiles, p) else {
+                continue;
+            };
             let label = format!("{name} {}", style::money_short(v));
             chart.draw_series(std::iter::once(
                 EmptyElement::at((v, p))
                     + Circle::new((0, 0), 5, palette::BLACK.filled())
-                    + Text::new(label, (10, 0), label_style.clone()),
+                    + Text::new(label, (10, 6), label_style.clone()),
             ))?;
         }
     }
     Ok(())
 }
 
+/// The part of polyline `pts` (x increasing) inside `range`, with interpolated end
+/// points, so nothing is squashed onto the plot's edge.
+fn clip_x(pts: &[(f64, f64)], range: &Range<f64>) -> Vec<(f64, f64)> {
+    let lerp = |a: (f64, f64), b: (f64, f64), x: f64| {
+        let w = if b.0 > a.0 {
+            (x - a.0) / (b.0 - a.0)
+        } else {
+            0.0
+        };
+        (x, a.1 + w * (b.1 - a.1))
+    };
+    let inside = |p: &(f64, f64)| range.contains(&p.0) || p.0 == range.end;
+    let mut out = Vec::with_capacity(pts.len() + 2);
+    for (i, p) in pts.iter().enumerate() {
+        if let Some(prev) = i.checked_sub(1).map(|j| pts[j]) {
+            if prev.0 < range.start && p.0 > range.start {
+                out.push(lerp(prev, *p, range.start));
+            }
+            if prev.0 < range.end && p.0 > range.end {
+                out.push(lerp(prev, *p, range.end));
+            }
+        }
+        if inside(p) {
+            out.push(*p);
+        }
+    }
+    out
+}
+
+/// The default value axis of a distribution: its p0.5 to p99.5 (so one extreme path
+/// does not squeeze the body into a few pixels) plus any marked values.
+pub fn body_range(quantiles: &[(f64, f64)], marks: &[f64]) -> Option<Range<f64>> {
+    let lo = quantile_at(quantiles, 0.005)?;
+    let hi = quantile_at(quantiles, 0.995)?;
+    Some(style::padded_range(
+        [lo, hi].into_iter().chain(marks.iter().copied()),
+        0.04,
+        false,
+    ))
+}
+
 fn dist_spec(s: &RunSummary, what: &str) -> DistSpec {
-    let p_loss = probability_below(&s.npv_total_dist.quantiles, 0.0)
+    let q = &s.npv_total_dist.quantiles;
+    let p_loss = probability_below(q, 0.0)
         .map(|p| format!(" · P(NPV < 0) = {:.1}%", p * 100.0))
         .unwrap_or_default();
     DistSpec {
-        title: format!("{}: {what} of total NPV to {}", s.meta.name, s.meta.investor),
-        subtitle: format!("{} paths, seed {}{p_loss}", s.paths, s.seed),
+        title: format!(
+            "{}: {what} of total NPV to {}",
+            s.meta.name, s.meta.investor
+        ),
+        subtitle: format!(
+            "{}{p_loss} · axis shows p0.5–p99.5",
+            style::run_note(s.paths, s.seed)
+        ),
         x_desc: "Total NPV (USD bn, discounted to the start)".to_string(),
     }
 }
@@ -206,7 +307,16 @@ where
         line("mean", st.mean, palette::MEAN, true),
         line("p95", st.p95(), palette::TAIL, true),
     ];
-    histogram_chart(root, &dist_spec(s, "distribution"), &s.npv_total_dist, &lines, None, None)
+    let marks: Vec<f64> = lines.iter().map(|l| l.value).collect();
+    let x_range = body_range(&s.npv_total_dist.quantiles, &marks);
+    histogram_chart(
+        root,
+        &dist_spec(s, "distribution"),
+        &s.npv_total_dist,
+        &lines,
+        x_range,
+        None,
+    )
 }
 
 /// The npv_total CDF of run `s`.
@@ -220,5 +330,10 @@ where
         color: palette::SERIES[0],
         quantiles: s.npv_total_dist.quantiles.clone(),
     }];
-    cdf_chart(root, &dist_spec(s, "cumulative distribution"), &series, None)
+    cdf_chart(
+        root,
+        &dist_spec(s, "cumulative distribution"),
+        &series,
+        None,
+    )
 }

@@ -11,7 +11,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::layout::{self, Axis, LegendItem, Swatch};
+use super::layout::{self, Axis};
+use super::legend::{LegendItem, Swatch};
 use super::palette;
 use super::style;
 use crate::summary::{Band, RunSummary, SeriesMetric};
@@ -26,9 +27,18 @@ pub struct SeriesBand {
 
 impl SeriesBand {
     /// The bands of metric `m` of a run, one point per period.
-    pub fn from_summary(s: &RunSummary, m: SeriesMetric, label: impl Into<String>, color: RGBColor) -> SeriesBand {
+    pub fn from_summary(
+        s: &RunSummary,
+        m: SeriesMetric,
+        label: impl Into<String>,
+        color: RGBColor,
+    ) -> SeriesBand {
         let points = s.periods.iter().map(|p| (p.t, *p.band(m))).collect();
-        SeriesBand { label: label.into(), color, points }
+        SeriesBand {
+            label: label.into(),
+            color,
+            points,
+        }
     }
 
     /// Every value drawn (p5..p95 and the mean), for sizing the y axis.
@@ -60,7 +70,9 @@ pub struct FanSpec {
 /// The x range covering all series: whole years around the first and last period end.
 pub fn fan_x_range(series: &[SeriesBand]) -> Range<f64> {
     let ts = series.iter().flat_map(|s| s.points.iter().map(|p| p.0));
-    let (lo, hi) = ts.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), t| (lo.min(t), hi.max(t)));
+    let (lo, hi) = ts.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), t| {
+        (lo.min(t), hi.max(t))
+    });
     if lo.is_finite() && hi.is_finite() {
         // Period ends lie after the period starts: the first band starts one period in.
         (lo - 1e-9).floor()..hi.ceil().max(lo.floor() + 1.0)
@@ -75,7 +87,11 @@ pub fn fan_y_range(series: &[SeriesBand], markers: &[Marker]) -> Range<f64> {
         Marker::Level { y, .. } => Some(*y),
         Marker::Time { .. } => None,
     });
-    style::padded_range(series.iter().flat_map(|s| s.values()).chain(levels), 0.06, true)
+    style::padded_range(
+        series.iter().flat_map(|s| s.values()).chain(levels),
+        0.06,
+        true,
+    )
 }
 
 /// Draws a fan chart of `series` into `root` (the whole image). Ranges default to the
@@ -94,7 +110,10 @@ where
     let legend = fan_legend(series);
     let area = layout::frame(root, &spec.title, &spec.subtitle, &legend)?;
     let x = Axis::years(x_range.unwrap_or_else(|| fan_x_range(series)), "Year");
-    let y = Axis::money(y_range.unwrap_or_else(|| fan_y_range(series, &spec.markers)), spec.y_desc.as_str());
+    let y = Axis::money(
+        y_range.unwrap_or_else(|| fan_y_range(series, &spec.markers)),
+        spec.y_desc.as_str(),
+    );
     let mut chart = layout::build_chart(&area, &x, &y)?;
     if y.range.start < 0.0 {
         layout::hline(&mut chart, 0.0, palette::AXIS.stroke_width(1))?;
@@ -106,8 +125,14 @@ where
             let lower = s.points.iter().rev().map(|(t, b)| (*t, b.pct[lo]));
             upper.chain(lower).collect()
         };
-        chart.draw_series(std::iter::once(Polygon::new(band(0, 4), s.color.mix(palette::BAND_OUTER_ALPHA).filled())))?;
-        chart.draw_series(std::iter::once(Polygon::new(band(1, 3), s.color.mix(palette::BAND_INNER_ALPHA).filled())))?;
+        chart.draw_series(std::iter::once(Polygon::new(
+            band(0, 4),
+            s.color.mix(palette::BAND_OUTER_ALPHA).filled(),
+        )))?;
+        chart.draw_series(std::iter::once(Polygon::new(
+            band(1, 3),
+            s.color.mix(palette::BAND_INNER_ALPHA).filled(),
+        )))?;
     }
     // Lines over all bands, so no band of a later series hides an earlier median.
     for s in series {
@@ -135,17 +160,50 @@ fn fan_legend(series: &[SeriesBand]) -> Vec<LegendItem> {
     let mut items = Vec::new();
     for s in series {
         // A single series needs no name in its legend: the title names it.
-        let prefix = if series.len() > 1 { format!("{}: ", s.label) } else { String::new() };
-        items.push(LegendItem::new(format!("{prefix}p5–p95"), Swatch::Fill { color: s.color, alpha: palette::BAND_OUTER_ALPHA }));
-        items.push(LegendItem::new(format!("{prefix}p25–p75"), Swatch::Fill { color: s.color, alpha: palette::BAND_INNER_ALPHA + 0.15 }));
-        items.push(LegendItem::new(format!("{prefix}median"), Swatch::Line { color: s.color, width: 3, dashed: false }));
+        let prefix = if series.len() > 1 {
+            format!("{}: ", s.label)
+        } else {
+            String::new()
+        };
+        items.push(LegendItem::new(
+            format!("{prefix}p5–p95"),
+            Swatch::Fill {
+                color: s.color,
+                alpha: palette::BAND_OUTER_ALPHA,
+            },
+        ));
+        items.push(LegendItem::new(
+            format!("{prefix}p25–p75"),
+            Swatch::Fill {
+                color: s.color,
+                alpha: palette::BAND_INNER_ALPHA + 0.15,
+            },
+        ));
+        items.push(LegendItem::new(
+            format!("{prefix}median"),
+            Swatch::Line {
+                color: s.color,
+                width: 3,
+                dashed: false,
+            },
+        ));
         let color = mean_color(s, series.len());
-        items.push(LegendItem::new(format!("{prefix}mean"), Swatch::Line { color, width: 2, dashed: true }));
+        items.push(LegendItem::new(
+            format!("{prefix}mean"),
+            Swatch::Line {
+                color,
+                width: 2,
+                dashed: true,
+            },
+        ));
     }
     items
 }
 
-fn draw_markers<DB>(chart: &mut ChartContext<'_, DB, layout::Axes>, markers: &[Marker]) -> Result<()>
+fn draw_markers<DB>(
+    chart: &mut ChartContext<'_, DB, layout::Axes>,
+    markers: &[Marker],
+) -> Result<()>
 where
     DB: DrawingBackend,
     DB::ErrorType: 'static,
@@ -160,7 +218,11 @@ where
                 let at = (xr.start, *y);
                 chart.draw_series(std::iter::once(
                     EmptyElement::at(at)
-                        + Text::new(label.clone(), (8, -4), label_style.pos(Pos::new(HPos::Left, VPos::Bottom))),
+                        + Text::new(
+                            label.clone(),
+                            (8, -4),
+                            label_style.pos(Pos::new(HPos::Left, VPos::Bottom)),
+                        ),
                 ))?;
             }
             Marker::Time { x, label } => {
@@ -168,7 +230,11 @@ where
                 // Left of the line at the top: the fan there is still low for cumulative series.
                 chart.draw_series(std::iter::once(
                     EmptyElement::at((*x, yr.end))
-                        + Text::new(label.clone(), (-6, 6), label_style.pos(Pos::new(HPos::Right, VPos::Top))),
+                        + Text::new(
+                            label.clone(),
+                            (-6, 6),
+                            label_style.pos(Pos::new(HPos::Right, VPos::Top)),
+                        ),
                 ))?;
             }
         }
@@ -241,7 +307,10 @@ impl FanKind {
         let mut markers = Vec::new();
         if self == FanKind::RevenueShareCumulative {
             if let Some(cap) = s.cap {
-                markers.push(Marker::Level { y: cap, label: format!("cap {}", style::money_short(cap)) });
+                markers.push(Marker::Level {
+                    y: cap,
+                    label: format!("cap {}", style::money_short(cap)),
+                });
             }
             markers.push(Marker::Time {
                 x: f64::from(s.revenue_share_end_year) + 1.0,
@@ -250,7 +319,7 @@ impl FanKind {
         }
         FanSpec {
             title: format!("{}: {what}", m.name),
-            subtitle: format!("{note} · {} paths, seed {}", s.paths, s.seed),
+            subtitle: format!("{note} · {}", style::run_note(s.paths, s.seed)),
             y_desc,
             markers,
         }
@@ -264,7 +333,12 @@ where
     DB::ErrorType: 'static,
 {
     let spec = kind.spec(s);
-    let series = [SeriesBand::from_summary(s, kind.metric(), &s.meta.name, palette::SERIES[0])];
+    let series = [SeriesBand::from_summary(
+        s,
+        kind.metric(),
+        &s.meta.name,
+        palette::SERIES[0],
+    )];
     let x_range = f64::from(s.start_year)..f64::from(s.end_year) + 1.0;
     fan_chart(root, &spec, &series, Some(x_range), None)
 }

@@ -11,6 +11,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use super::legend::{self, LegendItem};
 use super::palette;
 use super::style::{self, TickFormat};
 
@@ -66,18 +67,38 @@ pub struct Axis {
 impl Axis {
     pub fn years(range: Range<f64>, desc: impl Into<String>) -> Axis {
         let (ticks, step) = style::year_ticks(&range, 12);
-        Axis { range, ticks, step, format: TickFormat::Year, desc: desc.into(), grid: true }
+        Axis {
+            range,
+            ticks,
+            step,
+            format: TickFormat::Year,
+            desc: desc.into(),
+            grid: true,
+        }
     }
 
+    /// A money axis, widened to whole ticks at both ends so every edge is labelled.
     pub fn money(range: Range<f64>, desc: impl Into<String>) -> Axis {
-        let (ticks, step) = style::nice_ticks(&range, 8);
-        Axis { range, ticks, step, format: TickFormat::Money, desc: desc.into(), grid: true }
+        Axis::nice(range, 8, TickFormat::Money, desc.into())
     }
 
-    /// A probability axis labelled in percent.
+    /// A probability axis labelled in percent, widened to whole ticks like `money`.
     pub fn probability(range: Range<f64>, desc: impl Into<String>) -> Axis {
-        let (ticks, step) = style::nice_ticks(&range, 6);
-        Axis { range, ticks, step, format: TickFormat::Percent, desc: desc.into(), grid: true }
+        Axis::nice(range, 6, TickFormat::Percent, desc.into())
+    }
+
+    fn nice(range: Range<f64>, max_ticks: usize, format: TickFormat, desc: String) -> Axis {
+        let (_, step) = style::nice_ticks(&range, max_ticks);
+        let range = style::extend_to_step(&range, step);
+        let ticks = style::ticks_at_step(&range, step);
+        Axis {
+            range,
+            ticks,
+            step,
+            format,
+            desc,
+            grid: true,
+        }
     }
 
     /// Category `i` of `names` at position `i`.
@@ -98,11 +119,21 @@ impl Axis {
     pub fn year_bars(first: i32, last: i32, desc: impl Into<String>) -> Axis {
         let range = f64::from(first) - 0.6..f64::from(last) + 0.6;
         let (ticks, step) = style::year_ticks(&(f64::from(first)..f64::from(last)), 16);
-        Axis { range, ticks, step, format: TickFormat::Year, desc: desc.into(), grid: false }
+        Axis {
+            range,
+            ticks,
+            step,
+            format: TickFormat::Year,
+            desc: desc.into(),
+            grid: false,
+        }
     }
 
     fn ticked(&self) -> Ticked {
-        Ticked { inner: self.range.clone().into(), ticks: self.ticks.clone() }
+        Ticked {
+            inner: self.range.clone().into(),
+            ticks: self.ticks.clone(),
+        }
     }
 
     fn label(&self, v: f64) -> String {
@@ -110,29 +141,8 @@ impl Axis {
     }
 }
 
-/// What a legend entry shows next to its label.
-#[derive(Debug, Clone, Copy)]
-pub enum Swatch {
-    Line { color: RGBColor, width: u32, dashed: bool },
-    Fill { color: RGBColor, alpha: f64 },
-    LineWithMarker { color: RGBColor },
-}
-
-#[derive(Debug, Clone)]
-pub struct LegendItem {
-    pub label: String,
-    pub swatch: Swatch,
-}
-
-impl LegendItem {
-    pub fn new(label: impl Into<String>, swatch: Swatch) -> LegendItem {
-        LegendItem { label: label.into(), swatch }
-    }
-}
-
+/// Left and right page margin.
 const SIDE: i32 = 24;
-const SWATCH_W: i32 = 30;
-const LEGEND_ROW: i32 = 26;
 
 /// Paints the page, title, subtitle and legend; returns the area left for the plot.
 pub fn frame<DB>(
@@ -146,8 +156,7 @@ where
     DB::ErrorType: 'static,
 {
     root.fill(&WHITE)?;
-    let (w, h) = root.dim_in_pixel();
-    let (w, h) = (w as i32, h as i32);
+    let w = root.dim_in_pixel().0 as i32;
 
     // Long scenario names shrink the title rather than run off the page.
     let mut size = style::TITLE_SIZE;
@@ -170,82 +179,17 @@ where
     ))?;
     let header = sub_y + style::SUBTITLE_SIZE as i32 + 12;
 
-    let rows = legend_rows(root, legend, w - 2 * SIDE)?;
-    let legend_h = if rows.is_empty() { 12 } else { rows.len() as i32 * LEGEND_ROW + 14 };
-    let legend_top = h - legend_h;
-    for (r, row) in rows.iter().enumerate() {
-        let row_w: i32 = row.iter().map(|(_, width)| width).sum();
-        let mut x = (w - row_w) / 2;
-        let y = legend_top + 4 + r as i32 * LEGEND_ROW + LEGEND_ROW / 2;
-        for (item, width) in row {
-            draw_legend_item(root, &legend[*item], x, y)?;
-            x += width;
-        }
-    }
+    let legend_h = legend::draw_legend(root, legend, w - 2 * SIDE)?;
     Ok(root.margin(header, legend_h, SIDE, SIDE + 10))
-}
-
-/// Splits the legend into centred rows that fit `max_w`; each entry is (index, width).
-fn legend_rows<DB>(
-    root: &DrawingArea<DB, Shift>,
-    legend: &[LegendItem],
-    max_w: i32,
-) -> Result<Vec<Vec<(usize, i32)>>>
-where
-    DB: DrawingBackend,
-    DB::ErrorType: 'static,
-{
-    let font = style::text(style::LEGEND_SIZE, palette::BLACK);
-    let mut rows: Vec<Vec<(usize, i32)>> = Vec::new();
-    let mut used = 0;
-    for (i, item) in legend.iter().enumerate() {
-        let text_w = root.estimate_text_size(&item.label, &font)?.0 as i32;
-        let width = SWATCH_W + 8 + text_w + 28;
-        match rows.last_mut() {
-            Some(row) if used + width <= max_w => row.push((i, width)),
-            _ => {
-                rows.push(vec![(i, width)]);
-                used = 0;
-            }
-        }
-        used += width;
-    }
-    Ok(rows)
-}
-
-fn draw_legend_item<DB>(root: &DrawingArea<DB, Shift>, item: &LegendItem, x: i32, y: i32) -> Result<()>
-where
-    DB: DrawingBackend,
-    DB::ErrorType: 'static,
-{
-    match item.swatch {
-        Swatch::Line { color, width, dashed: false } => {
-            root.draw(&PathElement::new(vec![(x, y), (x + SWATCH_W, y)], color.stroke_width(width)))?;
-        }
-        Swatch::Line { color, width, dashed: true } => {
-            for (a, b) in [(0, 9), (13, 21), (25, SWATCH_W)] {
-                root.draw(&PathElement::new(vec![(x + a, y), (x + b, y)], color.stroke_width(width)))?;
-            }
-        }
-        Swatch::Fill { color, alpha } => {
-            root.draw(&Rectangle::new([(x, y - 8), (x + SWATCH_W, y + 8)], color.mix(alpha).filled()))?;
-        }
-        Swatch::LineWithMarker { color } => {
-            root.draw(&PathElement::new(vec![(x, y), (x + SWATCH_W, y)], color.stroke_width(2)))?;
-            root.draw(&Circle::new((x + SWATCH_W / 2, y), 4, color.filled()))?;
-        }
-    }
-    root.draw(&Text::new(
-        item.label.clone(),
-        (x + SWATCH_W + 8, y),
-        style::text(style::LEGEND_SIZE, palette::BLACK).pos(Pos::new(HPos::Left, VPos::Center)),
-    ))?;
-    Ok(())
 }
 
 /// Builds the coordinate system and draws axes, ticks, grid and axis titles. The label
 /// area is sized from the widest tick label, so long money labels are never clipped.
-pub fn build_chart<'a, DB>(area: &'a DrawingArea<DB, Shift>, x: &Axis, y: &Axis) -> Result<ChartContext<'a, DB, Axes>>
+pub fn build_chart<'a, DB>(
+    area: &'a DrawingArea<DB, Shift>,
+    x: &Axis,
+    y: &Axis,
+) -> Result<ChartContext<'a, DB, Axes>>
 where
     DB: DrawingBackend,
     DB::ErrorType: 'static,
@@ -274,6 +218,8 @@ where
         .label_style(tick_font.clone())
         .axis_desc_style(style::text(style::AXIS_DESC_SIZE, palette::BLACK))
         .axis_style(palette::AXIS.stroke_width(1))
+        // Labels sit 2x the tick length from the axis: long ticks leave a clear gap.
+        .set_all_tick_mark_size(6)
         .bold_line_style(palette::GRID.stroke_width(1))
         .light_line_style(TRANSPARENT);
     if !x.grid {
@@ -293,24 +239,41 @@ where
     DB::ErrorType: 'static,
 {
     let xr = chart.x_range();
-    chart.draw_series(std::iter::once(PathElement::new(vec![(xr.start, y), (xr.end, y)], style)))?;
+    chart.draw_series(std::iter::once(PathElement::new(
+        vec![(xr.start, y), (xr.end, y)],
+        style,
+    )))?;
     Ok(())
 }
 
 /// A dashed vertical line from the bottom to the top of the plot at `x`.
-pub fn dashed_vline<DB>(chart: &mut ChartContext<'_, DB, Axes>, x: f64, style: ShapeStyle) -> Result<()>
+pub fn dashed_vline<DB>(
+    chart: &mut ChartContext<'_, DB, Axes>,
+    x: f64,
+    style: ShapeStyle,
+) -> Result<()>
 where
     DB: DrawingBackend,
     DB::ErrorType: 'static,
 {
     let yr = chart.y_range();
-    chart.draw_series(DashedLineSeries::new(vec![(x, yr.start), (x, yr.end)], 8, 6, style))?;
+    chart.draw_series(DashedLineSeries::new(
+        vec![(x, yr.start), (x, yr.end)],
+        8,
+        6,
+        style,
+    ))?;
     Ok(())
 }
 
 /// A chart that only says why there is nothing to plot (e.g. no cap in the scenario), so
 /// the file set stays the same for every scenario.
-pub fn message_chart<DB>(root: &DrawingArea<DB, Shift>, title: &str, subtitle: &str, message: &str) -> Result<()>
+pub fn message_chart<DB>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    subtitle: &str,
+    message: &str,
+) -> Result<()>
 where
     DB: DrawingBackend,
     DB::ErrorType: 'static,

@@ -15,6 +15,7 @@ pub mod components;
 pub mod distribution;
 pub mod fan;
 pub mod layout;
+pub mod legend;
 pub mod palette;
 pub mod style;
 
@@ -103,12 +104,17 @@ impl RunChart {
 
 /// Writes every chart of run `summary` into `dir` (created if missing) in `format`, and
 /// returns the files written, in order. `ChartFormat::None` writes nothing.
-pub fn render_run_charts(summary: &RunSummary, dir: &Path, format: ChartFormat) -> Result<Vec<PathBuf>> {
+pub fn render_run_charts(
+    summary: &RunSummary,
+    dir: &Path,
+    format: ChartFormat,
+) -> Result<Vec<PathBuf>> {
     if format == ChartFormat::None {
         return Ok(Vec::new());
     }
     style::ensure_fonts()?;
-    fs::create_dir_all(dir).with_context(|| format!("cannot create chart directory {}", dir.display()))?;
+    fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create chart directory {}", dir.display()))?;
     let mut written = Vec::new();
     for chart in RunChart::ALL {
         if format.png() {
@@ -120,7 +126,8 @@ pub fn render_run_charts(summary: &RunSummary, dir: &Path, format: ChartFormat) 
             let path = dir.join(format!("{}.svg", chart.file_stem()));
             let svg = render_svg(|root| chart.draw(root, summary))
                 .with_context(|| format!("cannot draw chart {}", path.display()))?;
-            fs::write(&path, svg).with_context(|| format!("cannot write chart {}", path.display()))?;
+            fs::write(&path, svg)
+                .with_context(|| format!("cannot write chart {}", path.display()))?;
             written.push(path);
         }
     }
@@ -135,7 +142,8 @@ where
     style::ensure_fonts()?;
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (layout::WIDTH, layout::HEIGHT)).into_drawing_area();
+        let root =
+            SVGBackend::with_string(&mut svg, (layout::WIDTH, layout::HEIGHT)).into_drawing_area();
         draw(&root)?;
         root.present()?;
     }

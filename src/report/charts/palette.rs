@@ -22,7 +22,14 @@ pub const AXIS: RGBColor = RGBColor(90, 90, 90);
 pub const MUTED_TEXT: RGBColor = RGBColor(90, 90, 90);
 
 /// Scenario series in overlays, in order (the first scenario is blue, like single runs).
-pub const SERIES: [RGBColor; 6] = [BLUE, ORANGE, BLUISH_GREEN, REDDISH_PURPLE, SKY_BLUE, VERMILLION];
+pub const SERIES: [RGBColor; 6] = [
+    BLUE,
+    ORANGE,
+    BLUISH_GREEN,
+    REDDISH_PURPLE,
+    SKY_BLUE,
+    VERMILLION,
+];
 
 /// Component colours, shared by the NPV-components and the annual-cash-flow charts.
 pub const REVENUE_SHARE: RGBColor = BLUE;

@@ -54,7 +54,9 @@ pub fn text(size: f64, color: RGBColor) -> TextStyle<'static> {
 }
 
 pub fn bold(size: f64, color: RGBColor) -> TextStyle<'static> {
-    (FONT_FAMILY, size, FontStyle::Bold).into_font().color(&color)
+    (FONT_FAMILY, size, FontStyle::Bold)
+        .into_font()
+        .color(&color)
 }
 
 pub fn title_style() -> TextStyle<'static> {
@@ -83,8 +85,10 @@ impl TickFormat {
     pub fn label(&self, v: f64, step: f64) -> String {
         match self {
             TickFormat::Year => format!("{}", v.round() as i64),
-            TickFormat::Money => money(v, decimals_for(step)),
-            TickFormat::Percent => format!("{:.*}%", decimals_for(step * 100.0), v * 100.0),
+            TickFormat::Money => trim_zeros(&money(v, decimals_for(step))),
+            TickFormat::Percent => {
+                trim_zeros(&format!("{:.*}%", decimals_for(step * 100.0), v * 100.0))
+            }
             TickFormat::Category(names) => {
                 let i = v.round();
                 if (v - i).abs() > 1e-9 || i < 0.0 {
@@ -107,22 +111,57 @@ fn decimals_for(step: f64) -> usize {
         .unwrap_or(6)
 }
 
+/// Drops zeros after the decimal point: "$15.0bn" -> "$15bn", "$2.50bn" -> "$2.5bn".
+fn trim_zeros(s: &str) -> String {
+    let Some(dot) = s.find('.') else {
+        return s.to_string();
+    };
+    let digits_end = s[dot + 1..]
+        .find(|c: char| !c.is_ascii_digit())
+        .map_or(s.len(), |i| dot + 1 + i);
+    let kept = s[..digits_end].trim_end_matches('0').trim_end_matches('.');
+    format!("{kept}{}", &s[digits_end..])
+}
+
 /// USD billions with a thousands separator: `$1,234.5bn`; `decimals` after the point.
 pub fn money(v: f64, decimals: usize) -> String {
     let s = format!("{:.*}", decimals, v.abs());
     let (int, frac) = s.split_once('.').map_or((s.as_str(), ""), |(i, f)| (i, f));
-    let mut grouped = String::with_capacity(int.len() + int.len() / 3);
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
+    let grouped = group_digits(int);
     // `-0` would read as a loss: only print the sign when the rounded value is non-zero.
     let negative = v < 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0');
     let sign = if negative { "-" } else { "" };
-    let frac = if frac.is_empty() { String::new() } else { format!(".{frac}") };
+    if s.chars().all(|c| c == '0' || c == '.') {
+        return "$0".to_string();
+    }
+    let frac = if frac.is_empty() {
+        String::new()
+    } else {
+        format!(".{frac}")
+    };
     format!("{sign}${grouped}{frac}bn")
+}
+
+/// An integer with thousands separators: `10,000`.
+pub fn thousands(n: u64) -> String {
+    group_digits(&n.to_string())
+}
+
+/// A comma between every three digits of a run of digits, counted from the right.
+fn group_digits(digits: &str) -> String {
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// "10,000 paths, seed 42": how a chart's numbers were made, for subtitles.
+pub fn run_note(paths: u64, seed: u64) -> String {
+    format!("{} paths, seed {seed}", thousands(paths))
 }
 
 /// A money amount for annotations: at most 3 significant digits, `$38bn`, `$2.4bn`.
@@ -135,22 +174,14 @@ pub fn money_short(v: f64) -> String {
     } else {
         2
     };
-    let s = money(v, decimals);
-    // Drop trailing zeros after the point ("$38.0bn" -> "$38bn").
-    if s.contains('.') {
-        let (num, _) = s.split_at(s.len() - 2);
-        let num = num.trim_end_matches('0').trim_end_matches('.');
-        format!("{num}bn")
-    } else {
-        s
-    }
+    trim_zeros(&money(v, decimals))
 }
 
 /// Tick positions at "nice" multiples (1, 2, 2.5, 5 x 10^k) inside `range`, at most
 /// `max_ticks` of them, and their spacing.
 pub fn nice_ticks(range: &Range<f64>, max_ticks: usize) -> (Vec<f64>, f64) {
     let span = range.end - range.start;
-    if !(span > 0.0) || !span.is_finite() || max_ticks < 2 {
+    if span.is_nan() || span <= 0.0 || span.is_infinite() || max_ticks < 2 {
         return (vec![range.start], 1.0);
     }
     let raw = span / (max_ticks - 1) as f64;
@@ -160,11 +191,37 @@ pub fn nice_ticks(range: &Range<f64>, max_ticks: usize) -> (Vec<f64>, f64) {
         .map(|m| m * mag)
         .find(|s| span / s <= (max_ticks - 1) as f64 + 1e-9)
         .unwrap_or(10.0 * mag);
+    (ticks_at_step(range, step), step)
+}
+
+/// The multiples of `step` inside `range`.
+pub fn ticks_at_step(range: &Range<f64>, step: f64) -> Vec<f64> {
     let first = (range.start / step - 1e-9).ceil() as i64;
     let last = (range.end / step + 1e-9).floor() as i64;
     // Multiplying an integer by the step (rather than adding steps) keeps 0 exact.
-    let ticks = (first..=last).map(|i| i as f64 * step).collect();
-    (ticks, step)
+    (first..=last).map(|i| i as f64 * step).collect()
+}
+
+/// `range` widened to the nearest multiples of `step`, so both ends carry a tick label,
+/// unless that would add more than half a step of empty space at that end.
+pub fn extend_to_step(range: &Range<f64>, step: f64) -> Range<f64> {
+    if step.is_nan() || step <= 0.0 {
+        return range.clone();
+    }
+    // The epsilons keep a bound that already is a multiple (up to rounding) in place.
+    let lo = (range.start / step + 1e-9).floor() * step;
+    let hi = (range.end / step - 1e-9).ceil() * step;
+    let lo = if range.start - lo <= step / 2.0 {
+        lo
+    } else {
+        range.start
+    };
+    let hi = if hi - range.end <= step / 2.0 {
+        hi
+    } else {
+        range.end
+    };
+    lo..hi
 }
 
 /// Ticks for calendar years: whole years, every 1, 2, 5, 10... years so at most
@@ -181,7 +238,11 @@ pub fn year_ticks(range: &Range<f64>, max_ticks: usize) -> (Vec<f64>, f64) {
 
 /// The value range covering `values` with `pad` (a fraction of the span) on each side;
 /// `include_zero` extends it to 0 so bars and flows keep their baseline.
-pub fn padded_range(values: impl IntoIterator<Item = f64>, pad: f64, include_zero: bool) -> Range<f64> {
+pub fn padded_range(
+    values: impl IntoIterator<Item = f64>,
+    pad: f64,
+    include_zero: bool,
+) -> Range<f64> {
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
     for v in values.into_iter().filter(|v| v.is_finite()) {
         lo = lo.min(v);
@@ -200,8 +261,16 @@ pub fn padded_range(values: impl IntoIterator<Item = f64>, pad: f64, include_zer
         return (lo - half)..(hi + half);
     }
     let p = (hi - lo) * pad;
-    let lo = if include_zero && lo == 0.0 { 0.0 } else { lo - p };
-    let hi = if include_zero && hi == 0.0 { 0.0 } else { hi + p };
+    let lo = if include_zero && lo == 0.0 {
+        0.0
+    } else {
+        lo - p
+    };
+    let hi = if include_zero && hi == 0.0 {
+        0.0
+    } else {
+        hi + p
+    };
     lo..hi
 }
 
@@ -232,10 +301,12 @@ mod tests {
         assert_eq!(money(120.0, 0), "$120bn");
         assert_eq!(money(-3.5, 1), "-$3.5bn");
         assert_eq!(money(1234.5, 1), "$1,234.5bn");
-        assert_eq!(money(-0.001, 0), "$0bn");
+        assert_eq!(money(-0.001, 0), "$0");
+        assert_eq!(money(0.0, 2), "$0");
+        assert_eq!(thousands(10_000), "10,000");
         assert_eq!(money_short(38.0), "$38bn");
         assert_eq!(money_short(2.4), "$2.4bn");
-        assert_eq!(money_short(-0.125), "-$0.13bn");
+        assert_eq!(money_short(-0.126), "-$0.13bn");
     }
 
     #[test]
@@ -249,6 +320,12 @@ mod tests {
         let (t, _) = year_ticks(&(2026.0..2056.0), 12);
         assert!(t.len() <= 12 && t.iter().all(|y| y.fract() == 0.0));
         assert_eq!(TickFormat::Percent.label(0.25, 0.25), "25%");
-        assert_eq!(TickFormat::Money.label(0.5, 0.25), "$0.50bn");
+        assert_eq!(extend_to_step(&(0.0..0.226), 0.05), 0.0..0.25);
+        assert_eq!(extend_to_step(&(-3.4..16.0), 5.0), -5.0..16.0);
+        assert_eq!(extend_to_step(&(-20.0..660.0), 100.0), -20.0..700.0);
+        assert_eq!(TickFormat::Money.label(0.5, 0.25), "$0.5bn");
+        assert_eq!(TickFormat::Money.label(15.0, 2.5), "$15bn");
+        assert_eq!(TickFormat::Money.label(12.5, 2.5), "$12.5bn");
+        assert_eq!(TickFormat::Percent.label(0.4, 0.2), "40%");
     }
 }

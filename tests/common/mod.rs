@@ -1,0 +1,106 @@
+//! Shared test helpers: a deterministic quarterly scenario to mutate, and running it.
+#![allow(dead_code)]
+
+use dealsim::engine::{self, RunOptions, RunOutput};
+use dealsim::scenario::{self, Scenario};
+
+/// Quarterly 2026–2029, every volatility 0, every input a constant; a cap that binds in
+/// 2028, a round on 2026-08-15, a reverse-share stop mid-quarter (2026-05-10), a rate
+/// schedule, a compute-margin schedule.
+pub const DET: &str = r#"
+[meta]
+name = "Deterministic quarterly"
+[simulation]
+start_year = 2026
+end_year = 2029
+steps_per_year = 4
+paths = 3
+seed = 5
+[company]
+revenue0 = 20.0
+growth0 = 0.8
+growth_long = 0.1
+growth_half_life = 2.0
+growth_vol = 0.0
+revenue_vol = 0.0
+valuation0 = 500.0
+multiple_long = 12.0
+multiple_half_life = 3.0
+multiple_vol = 0.0
+[stake]
+initial = 0.27
+annual_dilution = 0.03
+liquidity_discount = 0.1
+[[stake.rounds]]
+date = 2026-08-15
+amount = 40.0
+[revenue_share]
+rate = { 2026 = 0.20, 2027 = 0.15 }
+end_year = 2028
+cap = 12.5
+base_includes_channel = false
+[channel]
+addressable_share = 0.3
+ceiling = 0.2
+midpoint_year = 2027.5
+ramp_speed = 1.5
+incremental = 0.4
+cloud_cannibalization = 0.3
+[cloud]
+model_revenue0 = 5.0
+model_margin = 0.5
+share_to_company = 0.2
+stop_paying = 2026-05-10
+compute_spend_ratio = 0.6
+compute_share0 = 0.8
+compute_share_long = 0.4
+compute_share_half_life = 2.0
+compute_margin = { 2026 = 0.3, 2028 = 0.25 }
+[discount]
+rate = 0.1
+equity_rate = 0.14
+"#;
+
+/// `DET` with `key = value` lines replaced (matched by the text before ` =` within the
+/// given section) or added to the section.
+pub fn with(base: &str, section: &str, key: &str, value: &str) -> String {
+    let mut out = Vec::new();
+    let mut in_section = false;
+    let mut done = false;
+    for line in base.lines() {
+        let t = line.trim();
+        if t.starts_with('[') {
+            if in_section && !done {
+                out.push(format!("{key} = {value}"));
+                done = true;
+            }
+            in_section = t == format!("[{section}]");
+        }
+        if in_section && !done && t.split('=').next().map(str::trim) == Some(key) {
+            out.push(format!("{key} = {value}"));
+            done = true;
+            continue;
+        }
+        out.push(line.to_string());
+    }
+    if in_section && !done {
+        out.push(format!("{key} = {value}"));
+    }
+    out.join("\n")
+}
+
+pub fn parse(text: &str) -> Scenario {
+    scenario::parse_str(text, "test.toml").unwrap_or_else(|e| panic!("test scenario invalid:\n{e}"))
+}
+
+pub fn run(sc: &Scenario, paths: u64, seed: u64, threads: usize, keep: bool) -> RunOutput {
+    let opts = RunOptions {
+        paths,
+        seed,
+        threads,
+        keep_paths: keep,
+        progress: None,
+        cancel: None,
+    };
+    engine::run(sc, &opts).expect("run")
+}
