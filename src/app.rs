@@ -231,6 +231,7 @@ fn run_one(args: &RunArgs) -> Result<(), AppError> {
     let (r, wall) = simulate(&l, &args.sim, args.paths_csv, &l.scenario.meta.name)?;
     let m = manifest(&l, &args.file, &args.sim, wall);
     report::write_run_files(&staging, "", &r.summary, r.paths.as_ref(), &m)?;
+    report::charts::render_run_charts(&r.summary, &staging.path().join("charts"), args.charts)?;
     let dir = staging.commit()?;
     out(&summary_table(&r.summary))?;
     out(&format!(

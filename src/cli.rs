@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::report::charts::ChartFormat;
+
 const AFTER_HELP: &str = "\
 Examples:
   dealsim example > my.toml              start from a fully commented scenario
@@ -74,4 +76,7 @@ pub struct RunArgs {
     /// Also write paths.csv: one row per path with its results and drawn inputs.
     #[arg(long)]
     pub paths_csv: bool,
+    /// Chart files to draw into <out>/charts/.
+    #[arg(long, value_enum, default_value = "both", value_name = "FORMAT")]
+    pub charts: ChartFormat,
 }

@@ -236,6 +236,8 @@ fn set_overrides_apply_after_extends() {
         .unwrap();
     assert!(p.message.contains("--set company.revenue0=oops"), "{p}");
     assert!(ps.iter().any(|p| p.message.contains("expected KEY=VALUE")));
+    let ps = load_err(&f, &["extends=\"other.toml\""]);
+    assert!(ps[0].message.contains("cannot be set here"), "{}", ps[0]);
 }
 
 #[test]

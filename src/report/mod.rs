@@ -1,6 +1,7 @@
 //! Exporters: CSV bytes, charts and the run manifest, written by one thin manager into a
 //! staging folder that replaces the output folder only when complete.
 
+pub mod charts;
 pub mod csv;
 pub mod manifest;
 pub mod output;

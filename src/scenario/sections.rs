@@ -17,7 +17,7 @@ use crate::date::Date;
 use Range::{AboveMinusOne as GtM1, Any, NonNegative as NonNeg, Positive as Pos, Unit};
 
 /// Top-level sections. `extends` is resolved (and removed) before validation.
-pub const SECTIONS: [&str; 10] = [
+pub const SECTIONS: [&str; 9] = [
     "meta",
     "simulation",
     "company",
@@ -27,7 +27,6 @@ pub const SECTIONS: [&str; 10] = [
     "cloud",
     "discount",
     "correlation",
-    "extends",
 ];
 pub const META: [&str; 6] = [
     "name",

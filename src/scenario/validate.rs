@@ -40,8 +40,15 @@ pub fn validate(raw: &RawNode, label: &str) -> Result<Scenario, ScenarioError> {
         return Err(ScenarioError::new(ck.problems));
     };
     for (k, v) in entries {
-        if !SECTIONS.contains(&k.as_str()) {
-            let msg = misplaced_key(k).unwrap_or_else(|| unknown_key_message(k, &SECTIONS[..9]));
+        if k == "extends" {
+            // Only reachable through `--set extends=...`: files resolve it before this.
+            ck.bad(
+                v,
+                k,
+                "extends is read from scenario files only; it cannot be set here",
+            );
+        } else if !SECTIONS.contains(&k.as_str()) {
+            let msg = misplaced_key(k).unwrap_or_else(|| unknown_key_message(k, &SECTIONS));
             ck.bad(v, k, msg);
         }
     }
