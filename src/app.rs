@@ -8,7 +8,8 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::cli::{Cli, Command, RunArgs, SimArgs};
+use crate::cli::{Cli, Command, CompareArgs, RunArgs, SimArgs};
+use crate::compare::{self as cmp, Member};
 use crate::engine::{self, RunOptions, RunOutput};
 use crate::report::{self, Manifest, Staging};
 use crate::scenario::{self, Loaded, ScenarioError};
@@ -39,7 +40,7 @@ impl AppError {
         match self {
             AppError::Scenario(list) => {
                 for e in list {
-                    let _ = write!(err, "{e}");
+                    let _ = writeln!(err, "{e}");
                 }
                 let n: usize = list.iter().map(|e| e.problems.len()).sum();
                 let _ = writeln!(
@@ -77,6 +78,7 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
     match cli.command {
         Command::Validate { files } => validate(&files),
         Command::Run(args) => run_one(&args),
+        Command::Compare(args) => compare(&args),
         Command::Example => out(scenario::EXAMPLE),
     }
 }
@@ -281,5 +283,97 @@ pub fn summary_table(s: &RunSummary) -> String {
         .map(|y| y.to_string())
         .unwrap_or_else(|| "none (hit in < half of paths)".into());
     t.push_str(&format!("P(cap hit) {:.3}; median cap-hit year {med}\n", p));
+    t
+}
+
+/// A file stem, made unique among `taken` by a numeric suffix.
+fn unique_id(file: &Path, taken: &[String]) -> String {
+    let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "stdin".into());
+    let stem = if stem == "-" { String::from("stdin") } else { stem };
+    let mut id = stem.clone();
+    let mut i = 2;
+    while taken.contains(&id) {
+        id = format!("{stem}-{i}");
+        i += 1;
+    }
+    id
+}
+
+fn compare(args: &CompareArgs) -> Result<(), AppError> {
+    // Validate every file before simulating any: all problems at once.
+    let mut loaded = Vec::new();
+    let mut errors = Vec::new();
+    for f in &args.files {
+        match load(f, &args.sim) {
+            Ok(l) => loaded.push(l),
+            Err(AppError::Scenario(e)) => errors.extend(e),
+            Err(e) => return Err(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Scenario(errors));
+    }
+    // Common random numbers: the baseline's seed and paths for everyone.
+    let (paths, seed) = (loaded[0].scenario.simulation.paths, loaded[0].scenario.simulation.seed);
+    for l in &mut loaded {
+        l.scenario.simulation.paths = paths;
+        l.scenario.simulation.seed = seed;
+    }
+    let mut ids: Vec<String> = Vec::new();
+    for f in &args.files {
+        let id = unique_id(f, &ids);
+        ids.push(id);
+    }
+    let target = args.out.clone().unwrap_or_else(|| Path::new("output").join(format!("compare-{}", ids.join("-"))));
+    let staging = Staging::new(&target)?;
+    let base_flat = loaded[0].raw.flatten();
+    let mut members = Vec::new();
+    for ((l, f), id) in loaded.iter().zip(&args.files).zip(&ids) {
+        let (r, wall) = simulate(l, &args.sim, true, id)?;
+        let m = manifest(l, f, &args.sim, wall);
+        report::write_run_files(&staging, id, &r.summary, None, &m)?;
+        report::charts::render_run_charts(&r.summary, &staging.path().join(id).join("charts"), args.charts)?;
+        let changed = cmp::what_changed(&base_flat, &l.raw.flatten());
+        members.push(Member { id: id.clone(), summary: r.summary, paths: r.paths.unwrap_or_default(), changed });
+    }
+    let c = cmp::compare(members);
+    use report::compare_csv as cc;
+    staging.write("compare_summary.csv", &cc::compare_summary_csv(&c))?;
+    staging.write("compare_deltas.csv", &cc::compare_deltas_csv(&c))?;
+    staging.write("compare_timeseries.csv", &cc::compare_timeseries_csv(&c))?;
+    staging.write("what_changed.csv", &cc::what_changed_csv(&c))?;
+    let dir = staging.commit()?;
+    out(&compare_table(&c))?;
+    out(&format!("wrote {}\n", dir.display()))
+}
+
+/// The comparison printed on stdout: what changed, then the paired npv deltas.
+fn compare_table(c: &cmp::Comparison) -> String {
+    let base = &c.members[0];
+    let mut t = format!("baseline: {} ({})\n", base.id, base.summary.meta.name);
+    for (m, ds) in c.members.iter().skip(1).zip(&c.deltas) {
+        t.push_str(&format!("\n{} ({}) vs {}\n  what changed:\n", m.id, m.summary.meta.name, base.id));
+        if m.changed.is_empty() {
+            t.push_str("    (nothing)\n");
+        }
+        for (k, a, b) in &m.changed {
+            t.push_str(&format!("    {k}: {a} -> {b}\n"));
+        }
+        t.push_str(&format!(
+            "  {:<22}{:>12}{:>12}{:>12}{:>12}{:>10}\n",
+            "paired delta, USD bn", "mean", "se paired", "se unpaired", "p50", "P(>0)"
+        ));
+        for d in ds.iter().take(7) {
+            t.push_str(&format!(
+                "  {:<22}{:>12.3}{:>12.4}{:>12.4}{:>12.3}{:>10.3}\n",
+                d.metric.name(),
+                d.mean,
+                d.std_error,
+                d.std_error_unpaired,
+                d.pct[1],
+                d.prob_positive
+            ));
+        }
+    }
     t
 }

@@ -35,6 +35,9 @@ pub enum Command {
     },
     /// Simulate one scenario and write CSVs, charts and run.json into an output folder.
     Run(RunArgs),
+    /// Run several scenarios on the same random numbers and write paired differences
+    /// against the first (the baseline), overlay charts, and each scenario's own outputs.
+    Compare(CompareArgs),
     /// Print a fully commented example scenario that validates.
     Example,
 }
@@ -77,6 +80,22 @@ pub struct RunArgs {
     #[arg(long)]
     pub paths_csv: bool,
     /// Chart files to draw into <out>/charts/.
+    #[arg(long, value_enum, default_value = "both", value_name = "FORMAT")]
+    pub charts: ChartFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Scenario files; the first is the baseline. Paths and seed come from the baseline
+    /// unless given here, and are the same for all (common random numbers).
+    #[arg(value_name = "FILE", num_args = 2.., required = true)]
+    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub sim: SimArgs,
+    /// Output folder (default: output/compare-<baseline>-<other>...).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Chart files to draw (each scenario's own and the overlays).
     #[arg(long, value_enum, default_value = "both", value_name = "FORMAT")]
     pub charts: ChartFormat,
 }

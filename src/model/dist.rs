@@ -141,6 +141,8 @@ fn poly(c: &[f64; 8], x: f64) -> f64 {
     c.iter().rev().fold(0.0, |acc, &ci| acc * x + ci)
 }
 
+// Coefficients as published (Wichura 1988), some beyond f64 precision.
+#[allow(clippy::excessive_precision)]
 const A: [f64; 8] = [
     3.387_132_872_796_366_5,
     133.141_667_891_784_38,

@@ -2,6 +2,7 @@
 //! staging folder that replaces the output folder only when complete.
 
 pub mod charts;
+pub mod compare_csv;
 pub mod csv;
 pub mod manifest;
 pub mod output;

@@ -74,27 +74,32 @@ where
     Ok(())
 }
 
-/// The cap-timing chart of run `s`; without a cap, a chart that says so.
+/// The cap-timing chart of run `s`. `RunSummary::cap` is `None` both without a cap and
+/// with an uncertain one; paths that hit a cap tell the two apart. Without any hit, the
+/// chart says so instead of drawing empty axes.
 pub fn draw_cap_timing<DB>(root: &DrawingArea<DB, Shift>, s: &RunSummary) -> Result<()>
 where
     DB: DrawingBackend,
     DB::ErrorType: 'static,
 {
     let m = &s.meta;
-    let Some(cap) = s.cap else {
+    let any_hit = s.cap_hits.iter().any(|h| h.probability > 0.0);
+    if s.cap.is_none() && !any_hit {
         let title = format!("{}: revenue-share cap timing", m.name);
         let subtitle = style::run_note(s.paths, s.seed);
         let msg = format!(
-            "No cap in this scenario: the revenue share from {} runs uncapped to the end of {}",
+            "No cap in this scenario (or no path reaches it)\nthe revenue share from {} runs to the end of {}",
             m.company, s.revenue_share_end_year
         );
         return layout::message_chart(root, &title, &subtitle, &msg);
+    }
+    let amount = match s.cap {
+        Some(cap) => format!("{} ", style::money_short(cap)),
+        None => "uncertain ".to_string(),
     };
     let title = format!(
-        "{}: when {}'s {} revenue-share cap is reached",
-        m.name,
-        m.investor,
-        style::money_short(cap)
+        "{}: when {}'s {amount}revenue-share cap is reached",
+        m.name, m.investor
     );
     let by_end = s
         .cap_hits

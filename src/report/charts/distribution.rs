@@ -34,7 +34,7 @@ pub struct DistSpec {
     pub x_desc: String,
 }
 
-/// Histogram of `dist` (bar height = share of paths in the bin) with `lines` marked.
+/// Histogram of `dist` (bar height = share of all paths in the bin) with `lines` marked.
 pub fn histogram_chart<DB>(
     root: &DrawingArea<DB, Shift>,
     spec: &DistSpec,
@@ -47,7 +47,9 @@ where
     DB: DrawingBackend,
     DB::ErrorType: 'static,
 {
-    let total: u64 = dist.counts.iter().sum();
+    // Shares are of all paths, including those outside the bins (`below`, `above`), so
+    // bars of different runs compare even when their tails differ.
+    let total: u64 = dist.counts.iter().sum::<u64>() + dist.below + dist.above;
     if total == 0 || dist.edges.len() != dist.counts.len() + 1 {
         let msg = "no histogram: the run has no paths";
         return layout::message_chart(root, &spec.title, &spec.subtitle, msg);
@@ -270,7 +272,7 @@ pub fn body_range(quantiles: &[(f64, f64)], marks: &[f64]) -> Option<Range<f64>>
     ))
 }
 
-fn dist_spec(s: &RunSummary, what: &str) -> DistSpec {
+fn dist_spec(s: &RunSummary, what: &str, axis_note: &str) -> DistSpec {
     let q = &s.npv_total_dist.quantiles;
     let p_loss = probability_below(q, 0.0)
         .map(|p| format!(" · P(NPV < 0) = {:.1}%", p * 100.0))
@@ -280,10 +282,7 @@ fn dist_spec(s: &RunSummary, what: &str) -> DistSpec {
             "{}: {what} of total NPV to {}",
             s.meta.name, s.meta.investor
         ),
-        subtitle: format!(
-            "{}{p_loss} · axis shows p0.5–p99.5",
-            style::run_note(s.paths, s.seed)
-        ),
+        subtitle: format!("{}{p_loss} · {axis_note}", style::run_note(s.paths, s.seed)),
         x_desc: "Total NPV (USD bn, discounted to the start)".to_string(),
     }
 }
@@ -307,14 +306,23 @@ where
         line("mean", st.mean, palette::MEAN, true),
         line("p95", st.p95(), palette::TAIL, true),
     ];
-    let marks: Vec<f64> = lines.iter().map(|l| l.value).collect();
-    let x_range = body_range(&s.npv_total_dist.quantiles, &marks);
+    let d = &s.npv_total_dist;
+    // The bins already span p0.5..p99.5 (the engine's choice); the axis adds the marks.
+    let values = d.edges.iter().copied().chain(lines.iter().map(|l| l.value));
+    let x_range = style::padded_range(values, 0.04, false);
+    let n = d.counts.iter().sum::<u64>() + d.below + d.above;
+    let outside = if n > 0 {
+        (d.below + d.above) as f64 / n as f64 * 100.0
+    } else {
+        0.0
+    };
+    let note = format!("{outside:.1}% of paths beyond the bins");
     histogram_chart(
         root,
-        &dist_spec(s, "distribution"),
-        &s.npv_total_dist,
+        &dist_spec(s, "distribution", &note),
+        d,
         &lines,
-        x_range,
+        Some(x_range),
         None,
     )
 }
@@ -332,7 +340,7 @@ where
     }];
     cdf_chart(
         root,
-        &dist_spec(s, "cumulative distribution"),
+        &dist_spec(s, "cumulative distribution", "axis shows p0.5–p99.5"),
         &series,
         None,
     )

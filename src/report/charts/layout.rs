@@ -267,7 +267,7 @@ where
 }
 
 /// A chart that only says why there is nothing to plot (e.g. no cap in the scenario), so
-/// the file set stays the same for every scenario.
+/// the file set stays the same for every scenario. `message` may span lines (`\n`).
 pub fn message_chart<DB>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
@@ -280,10 +280,15 @@ where
 {
     let area = frame(root, title, subtitle, &[])?;
     let (w, h) = area.dim_in_pixel();
-    area.draw(&Text::new(
-        message.to_string(),
-        (w as i32 / 2, h as i32 / 2),
-        style::text(22.0, palette::MUTED_TEXT).pos(Pos::new(HPos::Center, VPos::Center)),
-    ))?;
+    let lines: Vec<&str> = message.lines().collect();
+    let line_h = 32;
+    let top = h as i32 / 2 - line_h * lines.len() as i32 / 2;
+    for (i, line) in lines.iter().enumerate() {
+        area.draw(&Text::new(
+            line.to_string(),
+            (w as i32 / 2, top + i as i32 * line_h),
+            style::text(22.0, palette::MUTED_TEXT).pos(Pos::new(HPos::Center, VPos::Top)),
+        ))?;
+    }
     Ok(())
 }

@@ -1,0 +1,110 @@
+//! Paired comparison of scenarios run on common random numbers (MODEL.md §5): path i of
+//! every scenario sees the same shocks, so the path-by-path difference isolates the
+//! assumptions. Pure computation: CSV bytes are built in `report::compare_csv`.
+
+use crate::engine::stats::{mean_std, quantiles};
+use crate::engine::PathTable;
+use crate::summary::{ResultMetric, RunSummary, Stats};
+
+/// Paired statistics of one metric: `delta_i = scenario_i - baseline_i`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Delta {
+    pub metric: ResultMetric,
+    pub mean: f64,
+    /// Paired: `sd(delta) / sqrt(n)`.
+    pub std_error: f64,
+    /// `[p5, p50, p95]` of the deltas.
+    pub pct: [f64; 3],
+    /// Share of paths with `delta > 0`.
+    pub prob_positive: f64,
+    /// What the standard error would be without pairing: `sqrt(se_a^2 + se_b^2)`.
+    pub std_error_unpaired: f64,
+}
+
+/// One compared scenario: its id (file stem), its summary and per-path table.
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub id: String,
+    pub summary: RunSummary,
+    pub paths: PathTable,
+    /// `(key, baseline value, this scenario's value)` for every differing key.
+    pub changed: Vec<(String, String, String)>,
+}
+
+/// The comparison: members[0] is the baseline.
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    pub members: Vec<Member>,
+    /// Per non-baseline member (index i-1 for member i): deltas in `ResultMetric` order.
+    pub deltas: Vec<Vec<Delta>>,
+    /// Per non-baseline member: the npv_total deltas' quantiles at 0, 0.005, ..., 1.
+    pub npv_delta_quantiles: Vec<Vec<(f64, f64)>>,
+}
+
+/// Paired deltas of `b` against baseline `a` (same paths, same seed).
+pub fn deltas(a: &Member, b: &Member) -> (Vec<Delta>, Vec<(f64, f64)>) {
+    let n = a.paths.results.len().min(b.paths.results.len());
+    let mut npv_q = Vec::new();
+    let out = ResultMetric::ALL
+        .iter()
+        .map(|&m| {
+            let mut d: Vec<f64> = a.paths.results[..n]
+                .iter()
+                .zip(&b.paths.results[..n])
+                .map(|(x, y)| y.as_array()[m.index()] - x.as_array()[m.index()])
+                .collect();
+            let (mean, sd) = mean_std(&d);
+            let prob_positive = d.iter().filter(|&&v| v > 0.0).count() as f64 / n as f64;
+            let pct = quantiles(&mut d, &[0.05, 0.5, 0.95]);
+            if m == ResultMetric::NpvTotal {
+                let probs: [f64; 201] = std::array::from_fn(|i| i as f64 / 200.0);
+                npv_q = probs.iter().copied().zip(quantiles(&mut d, &probs)).collect();
+            }
+            let (sa, sb): (&Stats, &Stats) = (a.summary.result(m), b.summary.result(m));
+            Delta {
+                metric: m,
+                mean,
+                std_error: sd / (n as f64).sqrt(),
+                pct,
+                prob_positive,
+                std_error_unpaired: (sa.std_error * sa.std_error + sb.std_error * sb.std_error).sqrt(),
+            }
+        })
+        .collect();
+    (out, npv_q)
+}
+
+/// Keys whose value differs from the baseline's: `(key, baseline, scenario)`, where a
+/// key one side does not set shows as `(default)`.
+pub fn what_changed(base: &[(String, String)], other: &[(String, String)]) -> Vec<(String, String, String)> {
+    let find = |list: &[(String, String)], k: &str| list.iter().find(|(kk, _)| kk == k).map(|(_, v)| v.clone());
+    let mut keys: Vec<&String> = base.iter().map(|(k, _)| k).collect();
+    for (k, _) in other {
+        if !keys.contains(&k) {
+            keys.push(k);
+        }
+    }
+    keys.into_iter()
+        .filter(|k| !k.starts_with("meta.") && !k.starts_with("simulation.paths") && !k.starts_with("simulation.seed"))
+        .filter_map(|k| {
+            let a = find(base, k);
+            let b = find(other, k);
+            (a != b).then(|| {
+                let d = || String::from("(default)");
+                (k.clone(), a.unwrap_or_else(d), b.unwrap_or_else(d))
+            })
+        })
+        .collect()
+}
+
+/// Assemble a comparison from members run on the same seed and paths.
+pub fn compare(members: Vec<Member>) -> Comparison {
+    let mut deltas_all = Vec::new();
+    let mut qs = Vec::new();
+    for m in members.iter().skip(1) {
+        let (d, q) = deltas(&members[0], m);
+        deltas_all.push(d);
+        qs.push(q);
+    }
+    Comparison { members, deltas: deltas_all, npv_delta_quantiles: qs }
+}

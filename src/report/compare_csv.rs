@@ -1,0 +1,98 @@
+//! The comparison's CSV files as bytes.
+
+use csv::Writer;
+
+use super::csv::num;
+use crate::compare::Comparison;
+use crate::summary::{ResultMetric, SeriesMetric};
+
+fn finish(w: Writer<Vec<u8>>) -> Vec<u8> {
+    w.into_inner().unwrap_or_default()
+}
+
+fn row<I: IntoIterator<Item = T>, T: AsRef<[u8]>>(w: &mut Writer<Vec<u8>>, r: I) {
+    w.write_record(r).expect("writing CSV to memory");
+}
+
+/// compare_summary.csv: `scenario,metric,unit,mean,std_error,p5,p50,p95`.
+pub fn compare_summary_csv(c: &Comparison) -> Vec<u8> {
+    let mut w = Writer::from_writer(Vec::new());
+    row(&mut w, ["scenario", "metric", "unit", "mean", "std_error", "p5", "p50", "p95"]);
+    for m in &c.members {
+        for rm in ResultMetric::ALL {
+            let s = m.summary.result(rm);
+            let mut r = vec![m.id.clone(), rm.name().into(), rm.unit().as_str().into()];
+            r.extend([s.mean, s.std_error, s.p5(), s.p50(), s.p95()].map(num));
+            row(&mut w, r);
+        }
+    }
+    finish(w)
+}
+
+/// compare_deltas.csv: paired differences against the baseline; the unpaired standard
+/// error is an extra column at the end, for contrast.
+pub fn compare_deltas_csv(c: &Comparison) -> Vec<u8> {
+    let mut w = Writer::from_writer(Vec::new());
+    row(
+        &mut w,
+        [
+            "scenario",
+            "metric",
+            "unit",
+            "mean_delta",
+            "std_error_delta",
+            "p5_delta",
+            "p50_delta",
+            "p95_delta",
+            "prob_positive",
+            "std_error_unpaired",
+        ],
+    );
+    for (m, ds) in c.members.iter().skip(1).zip(&c.deltas) {
+        for d in ds {
+            // A probability's difference is still a probability-scale number.
+            let mut r = vec![m.id.clone(), d.metric.name().into(), d.metric.unit().as_str().into()];
+            r.extend([d.mean, d.std_error, d.pct[0], d.pct[1], d.pct[2], d.prob_positive, d.std_error_unpaired].map(num));
+            row(&mut w, r);
+        }
+    }
+    finish(w)
+}
+
+/// compare_timeseries.csv: `scenario,period_end,year,metric,unit,mean,p50`, long form.
+pub fn compare_timeseries_csv(c: &Comparison) -> Vec<u8> {
+    let mut w = Writer::from_writer(Vec::new());
+    row(&mut w, ["scenario", "period_end", "year", "metric", "unit", "mean", "p50"]);
+    for m in &c.members {
+        for p in &m.summary.periods {
+            for sm in SeriesMetric::ALL {
+                let b = p.band(sm);
+                row(
+                    &mut w,
+                    [
+                        m.id.clone(),
+                        p.period_end.to_string(),
+                        p.year.to_string(),
+                        sm.name().into(),
+                        sm.unit().as_str().into(),
+                        num(b.mean),
+                        num(b.pct[2]),
+                    ],
+                );
+            }
+        }
+    }
+    finish(w)
+}
+
+/// what_changed.csv: `scenario,key,baseline,value`.
+pub fn what_changed_csv(c: &Comparison) -> Vec<u8> {
+    let mut w = Writer::from_writer(Vec::new());
+    row(&mut w, ["scenario", "key", "baseline", "value"]);
+    for m in c.members.iter().skip(1) {
+        for (k, a, b) in &m.changed {
+            row(&mut w, [m.id.as_str(), k, a, b]);
+        }
+    }
+    finish(w)
+}
