@@ -79,12 +79,13 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
         Command::Validate { files } => validate(&files),
         Command::Run(args) => run_one(&args),
         Command::Compare(args) => compare(&args),
+        Command::Sensitivity(args) => crate::sensitivity_cmd::sensitivity(&args),
         Command::Example => out(scenario::EXAMPLE),
     }
 }
 
 /// Write to stdout; a closed pipe (`| head`) is not an error.
-fn out(text: &str) -> Result<(), AppError> {
+pub fn out(text: &str) -> Result<(), AppError> {
     let mut o = io::stdout().lock();
     match o.write_all(text.as_bytes()).and_then(|_| o.flush()) {
         Ok(()) => Ok(()),
@@ -224,16 +225,35 @@ pub fn manifest(l: &Loaded, file: &Path, sim: &SimArgs, wall: f64) -> Manifest {
 
 fn run_one(args: &RunArgs) -> Result<(), AppError> {
     let l = load(&args.file, &args.sim)?;
+    // Refuse up front what cannot fit in memory (paths kept for paths.csv or attribution).
+    let keeps = args.paths_csv || args.attribute.is_some();
+    crate::resources::check_run(&l.scenario, keeps).map_err(AppError::Usage)?;
+    // Ctrl-C handler in place before the staging folder exists, so it is always removed.
+    let _ = cancel_flag();
     let target = args
         .out
         .clone()
         .unwrap_or_else(|| report::default_out_dir(&args.file));
     // Stage first: an unwritable location fails before minutes of simulation.
     let staging = Staging::new(&target)?;
-    let (r, wall) = simulate(&l, &args.sim, args.paths_csv, &l.scenario.meta.name)?;
+    let keep = args.paths_csv || args.attribute.is_some();
+    let (r, wall) = simulate(&l, &args.sim, keep, &l.scenario.meta.name)?;
     let m = manifest(&l, &args.file, &args.sim, wall);
-    report::write_run_files(&staging, "", &r.summary, r.paths.as_ref(), &m)?;
+    let paths_csv = if args.paths_csv { r.paths.as_ref() } else { None };
+    report::write_run_files(&staging, "", &r.summary, paths_csv, &m)?;
+    if let (Some(_), Some(t)) = (args.attribute, r.paths.as_ref()) {
+        let rows = crate::sensitivity_cmd::attribute_channel(&l, &args.sim, t, &staging, args.charts)?;
+        let mut text = String::from("channel attribution (paired, mean USD bn): ");
+        for row in &rows {
+            text.push_str(&format!("{} {:+.2}  ", row.component.name(), row.mean_delta));
+        }
+        out(&format!("{}\n", text.trim_end()))?;
+    }
     report::charts::render_run_charts(&r.summary, &staging.path().join("charts"), args.charts)?;
+    // Last before commit: the report inlines every chart written above.
+    if !args.no_report {
+        report::html::write_run_report(&staging, "", &r.summary, &l.scenario, &m)?;
+    }
     let dir = staging.commit()?;
     out(&summary_table(&r.summary))?;
     out(&format!(
@@ -319,6 +339,9 @@ fn compare(args: &CompareArgs) -> Result<(), AppError> {
         l.scenario.simulation.paths = paths;
         l.scenario.simulation.seed = seed;
     }
+    let scenarios: Vec<&crate::scenario::Scenario> = loaded.iter().map(|l| &l.scenario).collect();
+    crate::resources::check_compare(&scenarios).map_err(AppError::Usage)?;
+    let _ = cancel_flag();
     let mut ids: Vec<String> = Vec::new();
     for f in &args.files {
         let id = unique_id(f, &ids);
@@ -328,11 +351,16 @@ fn compare(args: &CompareArgs) -> Result<(), AppError> {
     let staging = Staging::new(&target)?;
     let base_flat = loaded[0].raw.flatten();
     let mut members = Vec::new();
+    let mut manifests = Vec::new();
     for ((l, f), id) in loaded.iter().zip(&args.files).zip(&ids) {
         let (r, wall) = simulate(l, &args.sim, true, id)?;
         let m = manifest(l, f, &args.sim, wall);
         report::write_run_files(&staging, id, &r.summary, None, &m)?;
         report::charts::render_run_charts(&r.summary, &staging.path().join(id).join("charts"), args.charts)?;
+        if !args.no_report {
+            report::html::write_run_report(&staging, id, &r.summary, &l.scenario, &m)?;
+        }
+        manifests.push(m);
         let changed = cmp::what_changed(&base_flat, &l.raw.flatten());
         members.push(Member { id: id.clone(), summary: r.summary, paths: r.paths.unwrap_or_default(), changed });
     }
@@ -342,6 +370,11 @@ fn compare(args: &CompareArgs) -> Result<(), AppError> {
     staging.write("compare_deltas.csv", &cc::compare_deltas_csv(&c))?;
     staging.write("compare_timeseries.csv", &cc::compare_timeseries_csv(&c))?;
     staging.write("what_changed.csv", &cc::what_changed_csv(&c))?;
+    report::charts::overlay::render_compare_charts(&c, &staging.path().join("charts"), args.charts)?;
+    // After every CSV and chart: the report inlines the charts in <out>/charts/.
+    if !args.no_report {
+        report::html::write_compare_report(&staging, &c, &manifests)?;
+    }
     let dir = staging.commit()?;
     out(&compare_table(&c))?;
     out(&format!("wrote {}\n", dir.display()))

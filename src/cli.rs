@@ -38,6 +38,9 @@ pub enum Command {
     /// Run several scenarios on the same random numbers and write paired differences
     /// against the first (the baseline), overlay charts, and each scenario's own outputs.
     Compare(CompareArgs),
+    /// Which inputs drive the payoff: rank correlations (overall and per year) and
+    /// one-at-a-time swings, all on common random numbers.
+    Sensitivity(SensitivityArgs),
     /// Print a fully commented example scenario that validates.
     Example,
 }
@@ -79,9 +82,23 @@ pub struct RunArgs {
     /// Also write paths.csv: one row per path with its results and drawn inputs.
     #[arg(long)]
     pub paths_csv: bool,
+    /// Do not write report.html (the one-page HTML report with the charts inlined).
+    #[arg(long)]
+    pub no_report: bool,
     /// Chart files to draw into <out>/charts/.
     #[arg(long, value_enum, default_value = "both", value_name = "FORMAT")]
     pub charts: ChartFormat,
+    /// Also run every path with the channel switched off (channel.ceiling = 0) on the
+    /// same random numbers and write attribution.csv and a waterfall chart.
+    #[arg(long, value_enum, value_name = "WHAT")]
+    pub attribute: Option<Attribute>,
+}
+
+/// What `--attribute` switches off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Attribute {
+    /// The rival sales channel (`[channel]`).
+    Channel,
 }
 
 #[derive(Debug, Args)]
@@ -95,7 +112,25 @@ pub struct CompareArgs {
     /// Output folder (default: output/compare-<baseline>-<other>...).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Do not write report.html (the comparison's and each scenario's).
+    #[arg(long)]
+    pub no_report: bool,
     /// Chart files to draw (each scenario's own and the overlays).
+    #[arg(long, value_enum, default_value = "both", value_name = "FORMAT")]
+    pub charts: ChartFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct SensitivityArgs {
+    /// Scenario file (TOML).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub sim: SimArgs,
+    /// Output folder (default: output/<stem>-sensitivity/).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Chart files to draw.
     #[arg(long, value_enum, default_value = "both", value_name = "FORMAT")]
     pub charts: ChartFormat,
 }

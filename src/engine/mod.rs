@@ -49,6 +49,11 @@ pub struct PathTable {
     pub draw_names: Vec<String>,
     /// `paths x draw_names.len()`, row-major.
     pub draws: Vec<f64>,
+    /// Calendar years of `annual_cash_flow`.
+    pub years: Vec<i32>,
+    /// Each path's undiscounted investor cash flow per calendar year (sum of `CF_k`),
+    /// year-major: `annual_cash_flow[y * paths + i]`.
+    pub annual_cash_flow: Vec<f64>,
 }
 
 impl PathTable {
@@ -122,6 +127,8 @@ fn run_in_pool(sc: &Scenario, opts: &RunOptions) -> Result<RunOutput, EngineErro
     let nmetrics = SeriesMetric::ALL.len();
     let mut buffers: Vec<Vec<f64>> = vec![vec![0.0; n]; nmetrics];
     let mut periods = Vec::with_capacity(model.grid.len());
+    let years: Vec<i32> = (model.grid.start_year..=model.grid.end_year).collect();
+    let mut annual = if opts.keep_paths { vec![0.0; years.len() * n] } else { Vec::new() };
     for per in &model.grid.periods {
         if opts.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
             return Err(EngineError::Cancelled);
@@ -161,6 +168,14 @@ fn run_in_pool(sc: &Scenario, opts: &RunOptions) -> Result<RunOutput, EngineErro
                 acc
             })
             .collect();
+        if opts.keep_paths {
+            // Before the percentiles reorder the buffer: it is still in path order.
+            let y = (per.year - model.grid.start_year) as usize;
+            let cf = &buffers[SeriesMetric::InvestorCashFlow.index()];
+            for (a, v) in annual[y * n..(y + 1) * n].iter_mut().zip(cf) {
+                *a += v;
+            }
+        }
         periods.push(aggregate::period_summary(per, &partials, &mut buffers, n));
         if let Some(cb) = opts.progress {
             cb(per.k, model.grid.len());
@@ -177,7 +192,12 @@ fn run_in_pool(sc: &Scenario, opts: &RunOptions) -> Result<RunOutput, EngineErro
     drop(lanes);
     drop(params);
     let summary = aggregate::run_summary(sc, &model, opts, &results, periods);
-    let paths = opts.keep_paths.then(|| path_table(sc, seed, results));
+    let paths = opts.keep_paths.then(|| {
+        let mut t = path_table(sc, seed, results);
+        t.years = years;
+        t.annual_cash_flow = annual;
+        t
+    });
     Ok(RunOutput { summary, paths })
 }
 
@@ -205,5 +225,7 @@ fn path_table(sc: &Scenario, seed: u64, results: Vec<PathResults>) -> PathTable 
         results,
         draw_names: inputs.into_iter().map(|(k, _)| k).collect(),
         draws,
+        years: Vec::new(),
+        annual_cash_flow: Vec::new(),
     }
 }

@@ -3,7 +3,9 @@
 
 pub mod charts;
 pub mod compare_csv;
+pub mod sensitivity_csv;
 pub mod csv;
+pub mod html;
 pub mod manifest;
 pub mod output;
 

@@ -16,6 +16,7 @@ pub mod distribution;
 pub mod fan;
 pub mod layout;
 pub mod legend;
+pub mod overlay;
 pub mod palette;
 pub mod style;
 
@@ -162,3 +163,4 @@ where
     root.present()
         .map_err(|e| anyhow!("cannot write chart {}: {e}", path.display()))
 }
+pub mod sensitivity;

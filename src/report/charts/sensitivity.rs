@@ -1,0 +1,226 @@
+//! Sensitivity charts: rank-correlation tornado, one-at-a-time swings, per-year heat map,
+//! and the channel attribution waterfall. Same fonts, palette and sizes as every chart.
+
+use std::ops::Range;
+
+use anyhow::Result;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::palette;
+use super::style;
+
+/// One horizontal bar from `lo` to `hi` (a tornado row), labelled.
+pub struct Bar {
+    pub label: String,
+    pub lo: f64,
+    pub hi: f64,
+    pub color: RGBColor,
+}
+
+fn span(bars: &[Bar], zero: bool) -> Range<f64> {
+    let mut lo = bars.iter().map(|b| b.lo.min(b.hi)).fold(f64::INFINITY, f64::min);
+    let mut hi = bars.iter().map(|b| b.lo.max(b.hi)).fold(f64::NEG_INFINITY, f64::max);
+    if zero {
+        lo = lo.min(0.0);
+        hi = hi.max(0.0);
+    }
+    if !(hi > lo) {
+        hi = lo + 1.0;
+    }
+    let pad = (hi - lo) * 0.08;
+    (lo - pad)..(hi + pad)
+}
+
+/// Horizontal bars, largest first from the top, with a zero line.
+pub fn hbars<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    x_desc: &str,
+    bars: &[Bar],
+    x_range: Option<Range<f64>>,
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let n = bars.len().max(1);
+    let xr = x_range.unwrap_or_else(|| span(bars, true));
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, style::title_style())
+        .margin(20)
+        .x_label_area_size(50)
+        .y_label_area_size(260)
+        .build_cartesian_2d(xr.clone(), 0f64..n as f64)?;
+    let labels: Vec<String> = bars.iter().map(|b| b.label.clone()).collect();
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .light_line_style(palette::GRID)
+        .x_desc(x_desc)
+        .x_labels(8)
+        .y_labels(n)
+        .y_label_formatter(&|y| {
+            let i = (n as f64 - y - 0.5).round();
+            if (y - y.floor() - 0.5).abs() < 1e-9 && i >= 0.0 && (i as usize) < labels.len() {
+                labels[i as usize].clone()
+            } else {
+                String::new()
+            }
+        })
+        .label_style(style::text(15.0, palette::BLACK))
+        .axis_desc_style(style::text(16.0, palette::BLACK))
+        .draw()?;
+    for (i, b) in bars.iter().enumerate() {
+        let y0 = n as f64 - i as f64 - 0.85;
+        let y1 = n as f64 - i as f64 - 0.15;
+        chart.draw_series(std::iter::once(Rectangle::new([(b.lo.min(b.hi), y0), (b.lo.max(b.hi), y1)], b.color.filled())))?;
+    }
+    chart.draw_series(LineSeries::new([(0.0, 0.0), (0.0, n as f64)], palette::BLACK.stroke_width(1)))?;
+    root.present()?;
+    Ok(())
+}
+
+/// A heat map of values in [-1, 1]: rows = inputs, columns = years. `None` cells grey.
+pub fn heatmap<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    rows: &[String],
+    years: &[i32],
+    cell: &dyn Fn(usize, usize) -> Option<f64>,
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let nr = rows.len().max(1);
+    let (y0, y1) = (years.first().copied().unwrap_or(0), years.last().copied().unwrap_or(0));
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, style::title_style())
+        .margin(20)
+        .x_label_area_size(50)
+        .y_label_area_size(260)
+        .build_cartesian_2d(f64::from(y0) - 0.5..f64::from(y1) + 0.5, 0f64..nr as f64)?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_desc("Calendar year (rank correlation with the investor's cash flow in the year)")
+        .x_labels(years.len().min(12))
+        .x_label_formatter(&|x| format!("{:.0}", x))
+        .y_labels(nr)
+        .y_label_formatter(&|y| {
+            let i = (nr as f64 - y - 0.5).round();
+            if (y - y.floor() - 0.5).abs() < 1e-9 && i >= 0.0 && (i as usize) < rows.len() {
+                rows[i as usize].clone()
+            } else {
+                String::new()
+            }
+        })
+        .label_style(style::text(15.0, palette::BLACK))
+        .axis_desc_style(style::text(16.0, palette::BLACK))
+        .draw()?;
+    for (r, _) in rows.iter().enumerate() {
+        for (c, &year) in years.iter().enumerate() {
+            let v = cell(r, c);
+            let color = match v {
+                None => RGBColor(235, 235, 235),
+                Some(v) => diverging(v),
+            };
+            let yb = (nr - r - 1) as f64;
+            let x = f64::from(year);
+            chart.draw_series(std::iter::once(Rectangle::new([(x - 0.5, yb), (x + 0.5, yb + 1.0)], color.filled())))?;
+            if let Some(v) = v {
+                let tc = if v.abs() > 0.6 { WHITE } else { palette::BLACK };
+                chart.draw_series(std::iter::once(Text::new(
+                    format!("{v:+.2}"),
+                    (x - 0.3, yb + 0.6),
+                    style::text(13.0, tc.to_rgba().into_rgb()),
+                )))?;
+            }
+        }
+    }
+    root.present()?;
+    Ok(())
+}
+
+trait IntoRgb {
+    fn into_rgb(self) -> RGBColor;
+}
+impl IntoRgb for RGBAColor {
+    fn into_rgb(self) -> RGBColor {
+        RGBColor(self.0, self.1, self.2)
+    }
+}
+
+/// Blue (negative) – white – orange (positive), colour-blind safe endpoints.
+fn diverging(v: f64) -> RGBColor {
+    let v = v.clamp(-1.0, 1.0);
+    let (end, t) = if v < 0.0 { (palette::BLUE, -v) } else { (palette::VERMILLION, v) };
+    let mix = |a: u8| (255.0 + (f64::from(a) - 255.0) * t).round() as u8;
+    RGBColor(mix(end.0), mix(end.1), mix(end.2))
+}
+
+/// A waterfall: start bar, one step per component, end bar.
+pub fn waterfall<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    start: (String, f64),
+    steps: &[(String, f64)],
+    end: (String, f64),
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let n = steps.len() + 2;
+    let mut level = start.1;
+    let mut lo = start.1.min(end.1).min(0.0);
+    let mut hi = start.1.max(end.1).max(0.0);
+    for (_, d) in steps {
+        level += d;
+        lo = lo.min(level);
+        hi = hi.max(level);
+    }
+    let pad = (hi - lo).max(1e-9) * 0.1;
+    let mut labels = vec![start.0.clone()];
+    labels.extend(steps.iter().map(|s| s.0.clone()));
+    labels.push(end.0.clone());
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, style::title_style())
+        .margin(20)
+        .x_label_area_size(60)
+        .y_label_area_size(90)
+        .build_cartesian_2d(0f64..n as f64, (lo - pad)..(hi + pad))?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .light_line_style(palette::GRID)
+        .y_desc("Mean NPV, USD bn")
+        .x_labels(n)
+        .x_label_formatter(&|x| {
+            let i = (x - 0.5).round();
+            if (x - x.floor() - 0.5).abs() < 1e-9 && i >= 0.0 && (i as usize) < labels.len() {
+                labels[i as usize].clone()
+            } else {
+                String::new()
+            }
+        })
+        .y_label_formatter(&|v| style::money_short(*v))
+        .label_style(style::text(14.0, palette::BLACK))
+        .axis_desc_style(style::text(16.0, palette::BLACK))
+        .draw()?;
+    let bar = |i: usize, a: f64, b: f64, c: RGBColor| {
+        Rectangle::new([(i as f64 + 0.15, a.min(b)), (i as f64 + 0.85, a.max(b))], c.filled())
+    };
+    chart.draw_series(std::iter::once(bar(0, 0.0, start.1, palette::AXIS)))?;
+    let mut level = start.1;
+    for (i, (_, d)) in steps.iter().enumerate() {
+        let c = if *d >= 0.0 { palette::BLUISH_GREEN } else { palette::VERMILLION };
+        chart.draw_series(std::iter::once(bar(i + 1, level, level + d, c)))?;
+        level += d;
+    }
+    chart.draw_series(std::iter::once(bar(n - 1, 0.0, end.1, palette::BLACK)))?;
+    chart.draw_series(LineSeries::new([(0.0, 0.0), (n as f64, 0.0)], palette::AXIS.stroke_width(1)))?;
+    root.present()?;
+    Ok(())
+}

@@ -1,0 +1,92 @@
+//! The sensitivity and attribution CSV files as bytes.
+
+use csv::Writer;
+
+use super::csv::num;
+use crate::sensitivity::{AttributionRow, RankRow, Swing, YearRow, TARGETS};
+
+fn finish(w: Writer<Vec<u8>>) -> Vec<u8> {
+    w.into_inner().unwrap_or_default()
+}
+
+fn row<I: IntoIterator<Item = T>, T: AsRef<[u8]>>(w: &mut Writer<Vec<u8>>, r: I) {
+    w.write_record(r).expect("writing CSV to memory");
+}
+
+/// sensitivity.csv: `input,target,spearman,ci95_low,ci95_high,rank` (rank 1 = largest |rho|
+/// for that target).
+pub fn rank_csv(rows: &[RankRow]) -> Vec<u8> {
+    let mut w = Writer::from_writer(Vec::new());
+    row(&mut w, ["input", "target", "spearman", "ci95_low", "ci95_high", "rank"]);
+    let mut rank = 0;
+    let mut last = None;
+    for r in rows {
+        if last != Some(r.target) {
+            rank = 0;
+            last = Some(r.target);
+        }
+        rank += 1;
+        row(
+            &mut w,
+            [r.input.clone(), r.target.name().into(), num(r.corr.rho), num(r.corr.lo), num(r.corr.hi), rank.to_string()],
+        );
+    }
+    finish(w)
+}
+
+/// sensitivity_by_year.csv: `input,year,spearman,ci95_low,ci95_high` (empty where the
+/// year's cash flow has no spread).
+pub fn by_year_csv(rows: &[YearRow]) -> Vec<u8> {
+    let mut w = Writer::from_writer(Vec::new());
+    row(&mut w, ["input", "year", "spearman", "ci95_low", "ci95_high"]);
+    for r in rows {
+        let (a, b, c) = match r.corr {
+            Some(c) => (num(c.rho), num(c.lo), num(c.hi)),
+            None => (String::new(), String::new(), String::new()),
+        };
+        row(&mut w, [r.input.clone(), r.year.to_string(), a, b, c]);
+    }
+    finish(w)
+}
+
+/// sensitivity_oat.csv: one row per input and result:
+/// `input,kind,low_value,high_value,target,base_mean,mean_low,mean_high,swing_low,swing_high`.
+pub fn oat_csv(swings: &[Swing], base: &[f64; 6]) -> Vec<u8> {
+    let mut w = Writer::from_writer(Vec::new());
+    row(
+        &mut w,
+        ["input", "kind", "low_value", "high_value", "target", "base_mean", "mean_low", "mean_high", "swing_low", "swing_high"],
+    );
+    for s in swings {
+        for (k, t) in TARGETS.iter().enumerate() {
+            row(
+                &mut w,
+                [
+                    s.input.clone(),
+                    s.kind.into(),
+                    num(s.low_value),
+                    num(s.high_value),
+                    t.name().into(),
+                    num(base[k]),
+                    num(s.mean_low[k]),
+                    num(s.mean_high[k]),
+                    num(s.mean_low[k] - base[k]),
+                    num(s.mean_high[k] - base[k]),
+                ],
+            );
+        }
+    }
+    finish(w)
+}
+
+/// attribution.csv: `component,mean_with,mean_without,mean_delta,std_error_delta,p5_delta,p95_delta`.
+pub fn attribution_csv(rows: &[AttributionRow]) -> Vec<u8> {
+    let mut w = Writer::from_writer(Vec::new());
+    row(&mut w, ["component", "mean_with", "mean_without", "mean_delta", "std_error_delta", "p5_delta", "p95_delta"]);
+    for r in rows {
+        let mut rec = vec![r.component.name().to_string()];
+        rec.extend([r.mean_with, r.mean_without, r.mean_delta, r.std_error_delta, r.p5_delta, r.p95_delta].map(num));
+        row(&mut w, rec);
+    }
+    finish(w)
+}
