@@ -135,28 +135,29 @@ fn summary(cap: Option<f64>) -> RunSummary {
             pv_investor_cash_flow: cf * 1.09f64.powf(-years),
         });
     }
-    let first_hit = [0.0, 0.01, 0.07, 0.18, 0.22, 0.0, 0.0, 0.0, 0.0, 0.0];
-    let mut acc = 0.0;
-    let cap_hits = if cap.is_some() {
-        (2026..=2035)
-            .zip(first_hit)
-            .map(|(year, probability)| {
-                acc += probability;
-                CapHitYear {
-                    year,
-                    probability,
-                    cumulative_probability: acc,
-                }
-            })
-            .collect()
-    } else {
-        Vec::new()
+    // Like the engine: one row per year, all zero when nothing is capped.
+    let first_hit = match cap {
+        Some(_) => [0.0, 0.01, 0.07, 0.18, 0.22, 0.0, 0.0, 0.0, 0.0, 0.0],
+        None => [0.0; 10],
     };
+    let mut acc = 0.0;
+    let cap_hits = (2026..=2035)
+        .zip(first_hit)
+        .map(|(year, probability)| {
+            acc += probability;
+            CapHitYear {
+                year,
+                probability,
+                cumulative_probability: acc,
+            }
+        })
+        .collect();
     let quantiles: Vec<(f64, f64)> = (0..=200)
         .map(|i| f64::from(i) / 200.0)
         .map(|p| (p, npv_quantile(p)))
         .collect();
-    let (lo, hi) = (quantiles[0].1, quantiles[200].1);
+    // Like the engine: 40 bins over p0.5..p99.5, the rest counted below and above.
+    let (lo, hi) = (quantiles[1].1, quantiles[199].1);
     let edges: Vec<f64> = (0..=40)
         .map(|i| lo + (hi - lo) * f64::from(i) / 40.0)
         .collect();
@@ -164,6 +165,8 @@ fn summary(cap: Option<f64>) -> RunSummary {
         .windows(2)
         .map(|e| (10_000.0 * (npv_cdf(e[1]) - npv_cdf(e[0]))).round() as u64)
         .collect();
+    let below = (10_000.0 * npv_cdf(lo)).round() as u64;
+    let above = (10_000.0 * (1.0 - npv_cdf(hi))).round() as u64;
 
     let mut results = [Stats::default(); 10];
     let set = |r: &mut [Stats; 10], m: ResultMetric, s: Stats| r[m.index()] = s;
@@ -217,6 +220,8 @@ fn summary(cap: Option<f64>) -> RunSummary {
             quantiles,
             edges,
             counts,
+            below,
+            above,
         },
     }
 }
@@ -445,9 +450,46 @@ fn without_a_cap_the_cap_chart_says_so() {
     let files = render_run_charts(&summary(None), dir.path(), ChartFormat::Svg).unwrap();
     assert_eq!(files.len(), 10);
     let svg = fs::read_to_string(dir.path().join("cap_timing.svg")).unwrap();
-    assert!(svg.contains("No cap in this scenario"), "{svg}");
+    let texts = svg_texts(&svg);
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.starts_with("No cap in this scenario")),
+        "{texts:?}"
+    );
+    assert!(!texts.iter().any(|t| t == "Probability"), "no axes to show");
     let fan = fs::read_to_string(dir.path().join("fan_revenue_share_cumulative.svg")).unwrap();
     assert!(!fan.contains("cap $"), "no cap line without a cap");
+}
+
+/// An uncertain cap reaches the summary as `cap: None` with hits: the timing chart is
+/// drawn (without an amount), and no cap line is drawn on the fan.
+#[test]
+fn an_uncertain_cap_still_gets_its_timing_chart() {
+    let mut s = summary(Some(38.0));
+    s.cap = None;
+    let dir = tempfile::tempdir().unwrap();
+    render_run_charts(&s, dir.path(), ChartFormat::Svg).unwrap();
+    let texts = svg_texts(&fs::read_to_string(dir.path().join("cap_timing.svg")).unwrap());
+    let title = xml("Test Deal: when Bigsoft's uncertain revenue-share cap is reached");
+    assert!(texts.contains(&title), "{texts:?}");
+    assert!(texts.iter().any(|t| t == "Probability"));
+    let fan = fs::read_to_string(dir.path().join("fan_revenue_share_cumulative.svg")).unwrap();
+    assert!(!fan.contains("cap $"));
+}
+
+/// A run with nothing in it (no periods, no histogram, no cap rows) still yields every
+/// chart file rather than an error or a panic.
+#[test]
+fn an_empty_summary_still_renders() {
+    let mut s = summary(None);
+    s.periods.clear();
+    s.cap_hits.clear();
+    s.npv_total_dist = Distribution::default();
+    s.results = [Stats::default(); 10];
+    let dir = tempfile::tempdir().unwrap();
+    let files = render_run_charts(&s, dir.path(), ChartFormat::Both).unwrap();
+    assert_eq!(files.len(), 20);
 }
 
 /// Run in a child process by `text_renders_without_system_fonts`; also passes alone.

@@ -71,39 +71,66 @@ where
     let mut chart = layout::build_chart(&area, &x, &y)?;
 
     let n = bars.len();
-    let half = 0.32;
-    let value_style = style::bold(style::NOTE_SIZE, palette::BLACK);
     for (i, b) in bars.iter().enumerate() {
-        let yc = (n - 1 - i) as f64;
-        let (mean, p5, p95) = (b.stats.mean, b.stats.p5(), b.stats.p95());
-        chart.draw_series(std::iter::once(Rectangle::new(
-            [(0.0, yc - half), (mean, yc + half)],
-            b.color.mix(0.85).filled(),
-        )))?;
-        let cap = half * 0.5;
-        // A white halo under the black whisker keeps it visible on dark bars.
-        for style in [WHITE.stroke_width(6), palette::BLACK.stroke_width(2)] {
-            chart.draw_series([
-                PathElement::new(vec![(p5, yc), (p95, yc)], style),
-                PathElement::new(vec![(p5, yc - cap), (p5, yc + cap)], style),
-                PathElement::new(vec![(p95, yc - cap), (p95, yc + cap)], style),
-            ])?;
-        }
-        // The mean's value beyond the far end of bar and whisker, on the bar's side of zero.
-        let (at, dx, hpos) = if mean >= 0.0 {
-            (mean.max(p95).max(0.0), 8, HPos::Left)
-        } else {
-            (mean.min(p5).min(0.0), -8, HPos::Right)
-        };
-        chart.draw_series(std::iter::once(
-            EmptyElement::at((at, yc))
-                + Text::new(
-                    style::money_short(mean),
-                    (dx, 0),
-                    value_style.pos(Pos::new(hpos, VPos::Center)),
-                ),
-        ))?;
+        draw_bar(&mut chart, b, (n - 1 - i) as f64, 0.32, true)?;
     }
+    draw_zero_line(&mut chart)
+}
+
+/// One bar of `b` at its mean, centred on `yc` and `half` high on each side, with its
+/// p5–p95 whisker and, if `value_label`, the mean written beyond the far end.
+pub fn draw_bar<DB>(
+    chart: &mut ChartContext<'_, DB, layout::Axes>,
+    b: &ComponentBar,
+    yc: f64,
+    half: f64,
+    value_label: bool,
+) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let (mean, p5, p95) = (b.stats.mean, b.stats.p5(), b.stats.p95());
+    chart.draw_series(std::iter::once(Rectangle::new(
+        [(0.0, yc - half), (mean, yc + half)],
+        b.color.mix(0.85).filled(),
+    )))?;
+    let cap = half * 0.5;
+    // A white halo under the black whisker keeps it visible on dark bars.
+    for style in [WHITE.stroke_width(6), palette::BLACK.stroke_width(2)] {
+        chart.draw_series([
+            PathElement::new(vec![(p5, yc), (p95, yc)], style),
+            PathElement::new(vec![(p5, yc - cap), (p5, yc + cap)], style),
+            PathElement::new(vec![(p95, yc - cap), (p95, yc + cap)], style),
+        ])?;
+    }
+    if !value_label {
+        return Ok(());
+    }
+    // The mean's value beyond the far end of bar and whisker, on the bar's side of zero.
+    let (at, dx, hpos) = if mean >= 0.0 {
+        (mean.max(p95).max(0.0), 8, HPos::Left)
+    } else {
+        (mean.min(p5).min(0.0), -8, HPos::Right)
+    };
+    let value_style = style::bold(style::NOTE_SIZE, palette::BLACK);
+    chart.draw_series(std::iter::once(
+        EmptyElement::at((at, yc))
+            + Text::new(
+                style::money_short(mean),
+                (dx, 0),
+                value_style.pos(Pos::new(hpos, VPos::Center)),
+            ),
+    ))?;
+    Ok(())
+}
+
+/// The vertical zero line the bars start from, over the bars.
+pub fn draw_zero_line<DB>(chart: &mut ChartContext<'_, DB, layout::Axes>) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
     let yr = chart.y_range();
     chart.draw_series(LineSeries::new(
         vec![(0.0, yr.start), (0.0, yr.end)],

@@ -47,26 +47,60 @@ where
     DB: DrawingBackend,
     DB::ErrorType: 'static,
 {
+    let series = [HistSeries {
+        label: "share of paths in each bin".to_string(),
+        color: palette::SKY_BLUE,
+        dist,
+    }];
+    histograms_chart(root, spec, &series, lines, x_range, y_range)
+}
+
+/// One histogram among several on the same axes.
+#[derive(Debug, Clone)]
+pub struct HistSeries<'a> {
+    pub label: String,
+    pub color: RGBColor,
+    pub dist: &'a Distribution,
+}
+
+/// Histograms of `series` on the same axes (bar height = share of all paths in the bin)
+/// with `lines` marked. One series is drawn as solid bars; several as translucent bars
+/// outlined in their colour, so each stays visible where they overlap.
+pub fn histograms_chart<DB>(
+    root: &DrawingArea<DB, Shift>,
+    spec: &DistSpec,
+    series: &[HistSeries<'_>],
+    lines: &[StatLine],
+    x_range: Option<Range<f64>>,
+    y_range: Option<Range<f64>>,
+) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
     // Shares are of all paths, including those outside the bins (`below`, `above`), so
     // bars of different runs compare even when their tails differ.
-    let total: u64 = dist.counts.iter().sum::<u64>() + dist.below + dist.above;
-    if total == 0 || dist.edges.len() != dist.counts.len() + 1 {
+    let total = |d: &Distribution| d.counts.iter().sum::<u64>() + d.below + d.above;
+    let valid = |d: &Distribution| total(d) > 0 && d.edges.len() == d.counts.len() + 1;
+    if series.is_empty() || !series.iter().all(|s| valid(s.dist)) {
         let msg = "no histogram: the run has no paths";
         return layout::message_chart(root, &spec.title, &spec.subtitle, msg);
     }
-    let shares: Vec<f64> = dist
-        .counts
-        .iter()
-        .map(|&c| c as f64 / total as f64)
-        .collect();
+    let single = series.len() == 1;
+    let fill_alpha = if single { 0.8 } else { 0.3 };
 
-    let mut legend = vec![LegendItem::new(
-        "share of paths in each bin",
-        Swatch::Fill {
-            color: palette::SKY_BLUE,
-            alpha: 0.8,
-        },
-    )];
+    let mut legend: Vec<LegendItem> = series
+        .iter()
+        .map(|s| {
+            LegendItem::new(
+                s.label.clone(),
+                Swatch::Fill {
+                    color: s.color,
+                    alpha: if single { fill_alpha } else { 0.6 },
+                },
+            )
+        })
+        .collect();
     legend.extend(lines.iter().map(|l| {
         LegendItem::new(
             l.label.clone(),
@@ -80,37 +114,63 @@ where
     let area = layout::frame(root, &spec.title, &spec.subtitle, &legend)?;
 
     let x_range = x_range.unwrap_or_else(|| {
-        let values = dist
-            .edges
+        let values = series
             .iter()
-            .copied()
+            .flat_map(|s| s.dist.edges.iter().copied())
             .chain(lines.iter().map(|l| l.value));
         style::padded_range(values, 0.03, false)
     });
     let x = Axis::money(x_range, spec.x_desc.as_str());
     // Bins cut to the axis: plotters would squash points outside it onto the edge.
-    let bins: Vec<(f64, f64, f64)> = dist
-        .edges
-        .windows(2)
-        .zip(&shares)
-        .filter(|(e, _)| e[1] > x.range.start && e[0] < x.range.end)
-        .map(|(e, &h)| (e[0].max(x.range.start), e[1].min(x.range.end), h))
+    let bins: Vec<Vec<(f64, f64, f64)>> = series
+        .iter()
+        .map(|s| {
+            let n = total(s.dist) as f64;
+            s.dist
+                .edges
+                .windows(2)
+                .zip(&s.dist.counts)
+                .filter(|(e, _)| e[1] > x.range.start && e[0] < x.range.end)
+                .map(|(e, &c)| (e[0].max(x.range.start), e[1].min(x.range.end), c as f64 / n))
+                .collect()
+        })
         .collect();
-    let y_max = bins.iter().map(|b| b.2).fold(0.0, f64::max);
+    let y_max = bins.iter().flatten().map(|b| b.2).fold(0.0, f64::max);
     let y = Axis::probability(y_range.unwrap_or(0.0..y_max * 1.08), "Share of paths");
     let mut chart = layout::build_chart(&area, &x, &y)?;
 
-    let fill = palette::SKY_BLUE.mix(0.8).filled();
-    chart.draw_series(
-        bins.iter()
-            .map(|&(a, b, h)| Rectangle::new([(a, 0.0), (b, h)], fill)),
-    )?;
-    // Thin white outlines separate neighbouring bins without a heavy border.
-    let outline = WHITE.stroke_width(1);
-    chart.draw_series(
-        bins.iter()
-            .map(|&(a, b, h)| Rectangle::new([(a, 0.0), (b, h)], outline)),
-    )?;
+    for (s, bins) in series.iter().zip(&bins) {
+        let fill = s.color.mix(fill_alpha).filled();
+        chart.draw_series(
+            bins.iter()
+                .map(|&(a, b, h)| Rectangle::new([(a, 0.0), (b, h)], fill)),
+        )?;
+    }
+    if single {
+        // Thin white outlines separate neighbouring bins without a heavy border.
+        let outline = WHITE.stroke_width(1);
+        chart.draw_series(
+            bins[0]
+                .iter()
+                .map(|&(a, b, h)| Rectangle::new([(a, 0.0), (b, h)], outline)),
+        )?;
+    } else {
+        // Each histogram's outline as a step line over all fills.
+        for (s, bins) in series.iter().zip(&bins) {
+            let mut step = Vec::with_capacity(bins.len() * 2 + 2);
+            for &(a, b, h) in bins {
+                if step.last().is_none_or(|&(x, _): &(f64, f64)| x < a) {
+                    step.push((a, 0.0));
+                }
+                step.push((a, h));
+                step.push((b, h));
+            }
+            if let Some(&(x, _)) = step.last() {
+                step.push((x, 0.0));
+            }
+            chart.draw_series(LineSeries::new(step, s.color.stroke_width(2)))?;
+        }
+    }
     if x.range.start < 0.0 && x.range.end > 0.0 {
         layout::dashed_vline(&mut chart, 0.0, palette::AXIS.stroke_width(1))?;
     }

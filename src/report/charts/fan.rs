@@ -15,7 +15,28 @@ use super::layout::{self, Axis};
 use super::legend::{LegendItem, Swatch};
 use super::palette;
 use super::style;
+use crate::scenario::Meta;
 use crate::summary::{Band, RunSummary, SeriesMetric};
+
+/// Which parts of a series a fan chart draws; the median line is always drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FanLayers {
+    /// The p5–p95 band.
+    pub outer_band: bool,
+    /// The p25–p75 band.
+    pub inner_band: bool,
+    /// The dashed mean line.
+    pub mean: bool,
+}
+
+impl FanLayers {
+    /// Bands, median and mean: the single-run fan.
+    pub const ALL: FanLayers = FanLayers {
+        outer_band: true,
+        inner_band: true,
+        mean: true,
+    };
+}
 
 /// One series of bands over time: `(t, band)` with `t` the decimal year at period end.
 #[derive(Debug, Clone)]
@@ -23,6 +44,7 @@ pub struct SeriesBand {
     pub label: String,
     pub color: RGBColor,
     pub points: Vec<(f64, Band)>,
+    pub layers: FanLayers,
 }
 
 impl SeriesBand {
@@ -38,14 +60,23 @@ impl SeriesBand {
             label: label.into(),
             color,
             points,
+            layers: FanLayers::ALL,
         }
     }
 
-    /// Every value drawn (p5..p95 and the mean), for sizing the y axis.
+    /// Every value drawn (the widest band drawn, the median and the mean if drawn), for
+    /// sizing the y axis.
     fn values(&self) -> impl Iterator<Item = f64> + '_ {
-        self.points
-            .iter()
-            .flat_map(|(_, b)| [b.pct[0], b.pct[4], b.mean])
+        let l = self.layers;
+        let (lo, hi) = match (l.outer_band, l.inner_band) {
+            (true, _) => (0, 4),
+            (false, true) => (1, 3),
+            (false, false) => (2, 2),
+        };
+        self.points.iter().flat_map(move |(_, b)| {
+            let mean = if l.mean { b.mean } else { b.pct[2] };
+            [b.pct[lo], b.pct[hi], b.pct[2], mean]
+        })
     }
 }
 
@@ -125,19 +156,26 @@ where
             let lower = s.points.iter().rev().map(|(t, b)| (*t, b.pct[lo]));
             upper.chain(lower).collect()
         };
-        chart.draw_series(std::iter::once(Polygon::new(
-            band(0, 4),
-            s.color.mix(palette::BAND_OUTER_ALPHA).filled(),
-        )))?;
-        chart.draw_series(std::iter::once(Polygon::new(
-            band(1, 3),
-            s.color.mix(palette::BAND_INNER_ALPHA).filled(),
-        )))?;
+        if s.layers.outer_band {
+            chart.draw_series(std::iter::once(Polygon::new(
+                band(0, 4),
+                s.color.mix(palette::BAND_OUTER_ALPHA).filled(),
+            )))?;
+        }
+        if s.layers.inner_band {
+            chart.draw_series(std::iter::once(Polygon::new(
+                band(1, 3),
+                s.color.mix(palette::BAND_INNER_ALPHA).filled(),
+            )))?;
+        }
     }
     // Lines over all bands, so no band of a later series hides an earlier median.
     for s in series {
         let median = s.points.iter().map(|(t, b)| (*t, b.pct[2]));
         chart.draw_series(LineSeries::new(median, s.color.stroke_width(3)))?;
+        if !s.layers.mean {
+            continue;
+        }
         let mean: Vec<(f64, f64)> = s.points.iter().map(|(t, b)| (*t, b.mean)).collect();
         let color = mean_color(s, series.len());
         chart.draw_series(DashedLineSeries::new(mean, 10, 6, color.stroke_width(2)))?;
@@ -165,20 +203,26 @@ fn fan_legend(series: &[SeriesBand]) -> Vec<LegendItem> {
         } else {
             String::new()
         };
-        items.push(LegendItem::new(
-            format!("{prefix}p5–p95"),
-            Swatch::Fill {
-                color: s.color,
-                alpha: palette::BAND_OUTER_ALPHA,
-            },
-        ));
-        items.push(LegendItem::new(
-            format!("{prefix}p25–p75"),
-            Swatch::Fill {
-                color: s.color,
-                alpha: palette::BAND_INNER_ALPHA + 0.15,
-            },
-        ));
+        if s.layers.outer_band {
+            items.push(LegendItem::new(
+                format!("{prefix}p5–p95"),
+                Swatch::Fill {
+                    color: s.color,
+                    alpha: palette::BAND_OUTER_ALPHA,
+                },
+            ));
+        }
+        if s.layers.inner_band {
+            // Drawn over the outer band it reads darker; alone, at its own opacity.
+            let alpha = palette::BAND_INNER_ALPHA + if s.layers.outer_band { 0.15 } else { 0.0 };
+            items.push(LegendItem::new(
+                format!("{prefix}p25–p75"),
+                Swatch::Fill {
+                    color: s.color,
+                    alpha,
+                },
+            ));
+        }
         items.push(LegendItem::new(
             format!("{prefix}median"),
             Swatch::Line {
@@ -187,6 +231,9 @@ fn fan_legend(series: &[SeriesBand]) -> Vec<LegendItem> {
                 dashed: false,
             },
         ));
+        if !s.layers.mean {
+            continue;
+        }
         let color = mean_color(s, series.len());
         items.push(LegendItem::new(
             format!("{prefix}mean"),
@@ -273,11 +320,11 @@ impl FanKind {
         }
     }
 
-    /// Title, subtitle note and y-axis description for run `s`.
-    pub fn spec(self, s: &RunSummary) -> FanSpec {
-        let m = &s.meta;
-        let period = style::period_word(s.steps_per_year);
-        let (what, note, y_desc) = match self {
+    /// What is shown (for the title), a note on it (for the subtitle) and the y-axis
+    /// description, with the parties named as in `m`.
+    pub fn describe(self, m: &Meta, steps_per_year: u32) -> (String, String, String) {
+        let period = style::period_word(steps_per_year);
+        match self {
             FanKind::CompanyRevenue => (
                 format!("{} revenue per {period}", m.company),
                 format!("revenue earned in each {period}, not annualised"),
@@ -303,7 +350,13 @@ impl FanKind {
                 "all deal components, undiscounted; negative = net payment".to_string(),
                 format!("Cash flow in the {period} (USD bn)"),
             ),
-        };
+        }
+    }
+
+    /// Title, subtitle note and y-axis description for run `s`.
+    pub fn spec(self, s: &RunSummary) -> FanSpec {
+        let m = &s.meta;
+        let (what, note, y_desc) = self.describe(m, s.steps_per_year);
         let mut markers = Vec::new();
         if self == FanKind::RevenueShareCumulative {
             if let Some(cap) = s.cap {

@@ -1,0 +1,437 @@
+//! Overlay charts of `dealsim compare`: every scenario on one chart, on identical axes
+//! (the union of the scenarios' ranges), one colour per scenario from
+//! [`palette::SERIES`] and the legend naming each scenario as `name (id)`.
+//!
+//! The charts reuse the single-run families (`fan_chart`, `cdf_chart`,
+//! `histograms_chart`, the component bars), fed with several series.
+
+mod grouped;
+
+use std::fs;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::distribution::{self, CdfSeries, DistSpec, HistSeries, StatLine};
+use super::fan::{self, FanKind, FanLayers, FanSpec, Marker, SeriesBand};
+use super::layout::{self, Axis};
+use super::{palette, render_svg, style, write_png, ChartFormat};
+use crate::compare::{Comparison, Member};
+use crate::scenario::Meta;
+use crate::summary::{Distribution, ResultMetric, RunSummary};
+
+/// The overlay charts, in the order they are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompareChart {
+    NpvCdf,
+    Median(FanKind),
+    Components,
+    NpvDeltaHistogram,
+}
+
+impl CompareChart {
+    pub const ALL: [CompareChart; 8] = [
+        CompareChart::NpvCdf,
+        CompareChart::Median(FanKind::CompanyRevenue),
+        CompareChart::Median(FanKind::CompanyValuation),
+        CompareChart::Median(FanKind::StakeValue),
+        CompareChart::Median(FanKind::RevenueShareCumulative),
+        CompareChart::Median(FanKind::InvestorCashFlow),
+        CompareChart::Components,
+        CompareChart::NpvDeltaHistogram,
+    ];
+
+    /// File name without extension.
+    pub fn file_stem(self) -> String {
+        match self {
+            CompareChart::NpvCdf => "compare_npv_total_cdf".to_string(),
+            CompareChart::Median(kind) => format!("compare_median_{}", kind.metric().name()),
+            CompareChart::Components => "compare_components".to_string(),
+            CompareChart::NpvDeltaHistogram => "compare_npv_delta_histogram".to_string(),
+        }
+    }
+
+    /// Draws this overlay of comparison `c` onto `root` (any backend).
+    pub fn draw<DB>(self, root: &DrawingArea<DB, Shift>, c: &Comparison) -> Result<()>
+    where
+        DB: DrawingBackend,
+        DB::ErrorType: 'static,
+    {
+        if c.members.is_empty() {
+            let title = "Comparison of scenarios";
+            return layout::message_chart(root, title, "", "no scenario to compare");
+        }
+        match self {
+            CompareChart::NpvCdf => draw_npv_cdf(root, c),
+            CompareChart::Median(kind) => draw_median(root, c, kind),
+            CompareChart::Components => grouped::draw_components(root, c),
+            CompareChart::NpvDeltaHistogram => draw_npv_delta(root, c),
+        }
+    }
+}
+
+/// Writes every overlay chart of `c` into `dir` (created if missing) in `format`, and
+/// returns the files written, in order. `ChartFormat::None` writes nothing.
+pub fn render_compare_charts(
+    c: &Comparison,
+    dir: &Path,
+    format: ChartFormat,
+) -> Result<Vec<PathBuf>> {
+    if format == ChartFormat::None {
+        return Ok(Vec::new());
+    }
+    style::ensure_fonts()?;
+    fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create chart directory {}", dir.display()))?;
+    let mut written = Vec::new();
+    for chart in CompareChart::ALL {
+        let stem = chart.file_stem();
+        if format.png() {
+            let path = dir.join(format!("{stem}.png"));
+            write_png(&path, |root| chart.draw(root, c))?;
+            written.push(path);
+        }
+        if format.svg() {
+            let path = dir.join(format!("{stem}.svg"));
+            let svg = render_svg(|root| chart.draw(root, c))
+                .with_context(|| format!("cannot draw chart {}", path.display()))?;
+            fs::write(&path, svg)
+                .with_context(|| format!("cannot write chart {}", path.display()))?;
+            written.push(path);
+        }
+    }
+    Ok(written)
+}
+
+/// Scenario `i`'s colour (the palette repeats after six scenarios).
+fn color(i: usize) -> RGBColor {
+    palette::SERIES[i % palette::SERIES.len()]
+}
+
+/// How a scenario is named in legends: `Base case (base)`.
+fn label(m: &Member) -> String {
+    format!("{} ({})", m.summary.meta.name, m.id)
+}
+
+fn baseline(c: &Comparison) -> &RunSummary {
+    &c.members[0].summary
+}
+
+/// The scenarios for a title: `Base case vs Bull`, or `4 scenarios vs Base case`.
+fn scenarios_phrase(c: &Comparison) -> String {
+    let names: Vec<&str> = c
+        .members
+        .iter()
+        .map(|m| m.summary.meta.name.as_str())
+        .collect();
+    if names.len() <= 3 {
+        names.join(" vs ")
+    } else {
+        format!("{} scenarios vs {}", names.len() - 1, names[0])
+    }
+}
+
+/// The parties as the scenarios name them: the baseline's names, or `A/B` where the
+/// scenarios name a party differently.
+fn shared_meta(c: &Comparison) -> Meta {
+    let join = |f: fn(&Meta) -> &String| {
+        let mut names: Vec<&str> = Vec::new();
+        for m in &c.members {
+            let n = f(&m.summary.meta).as_str();
+            if !names.contains(&n) {
+                names.push(n);
+            }
+        }
+        names.join("/")
+    };
+    Meta {
+        investor: join(|m| &m.investor),
+        company: join(|m| &m.company),
+        channel: join(|m| &m.channel),
+        cloud: join(|m| &m.cloud),
+        ..baseline(c).meta.clone()
+    }
+}
+
+/// "same 10,000 paths and seed 42 for every scenario".
+fn run_note(c: &Comparison) -> String {
+    let b = baseline(c);
+    format!(
+        "same {} for every scenario",
+        style::run_note(b.paths, b.seed)
+    )
+}
+
+/// CDFs of total NPV of every scenario.
+fn draw_npv_cdf<DB>(root: &DrawingArea<DB, Shift>, c: &Comparison) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let series: Vec<CdfSeries> = c
+        .members
+        .iter()
+        .enumerate()
+        .map(|(i, m)| CdfSeries {
+            label: label(m),
+            color: color(i),
+            quantiles: m.summary.npv_total_dist.quantiles.clone(),
+        })
+        .collect();
+    let x_range = style::union_range(
+        series
+            .iter()
+            .filter_map(|s| distribution::body_range(&s.quantiles, &[])),
+    );
+    let spec = DistSpec {
+        title: format!(
+            "Total NPV to {}: {}",
+            shared_meta(c).investor,
+            scenarios_phrase(c)
+        ),
+        subtitle: format!(
+            "cumulative distribution · {} · axis shows p0.5–p99.5 of all scenarios",
+            run_note(c)
+        ),
+        x_desc: "Total NPV (USD bn, discounted to the start)".to_string(),
+    };
+    distribution::cdf_chart(root, &spec, &series, x_range)
+}
+
+/// The median of each scenario over time, with the baseline's p25–p75 band.
+fn draw_median<DB>(root: &DrawingArea<DB, Shift>, c: &Comparison, kind: FanKind) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let base = baseline(c);
+    let (what, note, y_desc) = kind.describe(&shared_meta(c), base.steps_per_year);
+    let series: Vec<SeriesBand> = c
+        .members
+        .iter()
+        .enumerate()
+        .map(|(i, m)| SeriesBand {
+            layers: FanLayers {
+                outer_band: false,
+                inner_band: i == 0,
+                mean: false,
+            },
+            ..SeriesBand::from_summary(&m.summary, kind.metric(), label(m), color(i))
+        })
+        .collect();
+    let mut note = note;
+    let mut markers = Vec::new();
+    if kind == FanKind::RevenueShareCumulative {
+        if let Some(cap) = base.cap {
+            let label = format!("cap of {} {}", c.members[0].id, style::money_short(cap));
+            markers.push(Marker::Level { y: cap, label });
+        }
+        if c.members.iter().any(|m| m.summary.cap != base.cap) {
+            let caps: Vec<String> = c
+                .members
+                .iter()
+                .map(|m| {
+                    let cap = m.summary.cap.map_or("none".to_string(), style::money_short);
+                    format!("{} {cap}", m.id)
+                })
+                .collect();
+            note = format!("caps: {}", caps.join(", "));
+        }
+        let mut ends: Vec<i32> = c
+            .members
+            .iter()
+            .map(|m| m.summary.revenue_share_end_year)
+            .collect();
+        ends.sort_unstable();
+        ends.dedup();
+        for end in ends {
+            markers.push(Marker::Time {
+                x: f64::from(end) + 1.0,
+                label: format!("revenue share ends (end of {end})"),
+            });
+        }
+    }
+    let spec = FanSpec {
+        title: format!("Median {what}: {}", scenarios_phrase(c)),
+        subtitle: format!(
+            "{note} · lines: medians; band: {} p25–p75 · {}",
+            c.members[0].id,
+            run_note(c)
+        ),
+        y_desc,
+        markers,
+    };
+    let start = c.members.iter().map(|m| m.summary.start_year).min();
+    let end = c.members.iter().map(|m| m.summary.end_year).max();
+    let x_range = f64::from(start.unwrap_or(base.start_year))
+        ..f64::from(end.unwrap_or(base.end_year)) + 1.0;
+    let y_range = fan::fan_y_range(&series, &spec.markers);
+    fan::fan_chart(root, &spec, &series, Some(x_range), Some(y_range))
+}
+
+/// Bins across the delta histogram: enough for a shape, few enough for a 1200 px plot.
+const DELTA_BINS: f64 = 60.0;
+/// Histogram counts are shares of paths scaled to integers at this resolution.
+const SHARE_SCALE: f64 = 1e9;
+
+/// The paired npv_total deltas of each scenario against the baseline, as histograms.
+fn draw_npv_delta<DB>(root: &DrawingArea<DB, Shift>, c: &Comparison) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let base = &c.members[0];
+    let investor = shared_meta(c).investor;
+    let title = format!(
+        "Change in total NPV to {investor} vs {}, paired path by path",
+        base.summary.meta.name
+    );
+    let others: Vec<(usize, &Member, &[(f64, f64)], f64, f64)> = c
+        .members
+        .iter()
+        .enumerate()
+        .skip(1)
+        .zip(c.deltas.iter().zip(&c.npv_delta_quantiles))
+        .filter(|(_, (_, q))| !q.is_empty())
+        .map(|((i, m), (d, q))| {
+            let d = d.iter().find(|d| d.metric == ResultMetric::NpvTotal);
+            let (mean, p_pos) = d.map_or((f64::NAN, f64::NAN), |d| (d.mean, d.prob_positive));
+            (i, m, q.as_slice(), mean, p_pos)
+        })
+        .collect();
+    if others.is_empty() {
+        let msg = "no paired deltas: only the baseline was run";
+        return layout::message_chart(root, &title, &run_note(c), msg);
+    }
+
+    // One bin grid for all, centred on 0 so that paths the change leaves untouched
+    // (a point mass at 0) fall into one bar around 0.
+    let x_range = style::union_range(others.iter().filter_map(|&(_, _, q, mean, _)| {
+        let marks: Vec<f64> = [0.0, mean].into_iter().filter(|v| v.is_finite()).collect();
+        distribution::body_range(q, &marks)
+    }))
+    .unwrap_or(-1.0..1.0);
+    let axis_range = Axis::money(x_range, "").range;
+    let edges = centred_edges(&axis_range);
+    let dists: Vec<Distribution> = others
+        .iter()
+        .map(|&(_, _, q, _, _)| histogram_from_quantiles(q, &edges))
+        .collect();
+    let series: Vec<HistSeries> = others
+        .iter()
+        .zip(&dists)
+        .map(|(&(i, m, ..), dist)| HistSeries {
+            label: format!("{} minus {}", label(m), base.id),
+            color: color(i),
+            dist,
+        })
+        .collect();
+    let mut lines: Vec<StatLine> = others
+        .iter()
+        .filter(|o| o.3.is_finite())
+        .map(|&(i, m, _, mean, _)| StatLine {
+            label: format!("mean change, {}: {}", m.id, signed_money(mean)),
+            value: mean,
+            color: color(i),
+            dashed: true,
+        })
+        .collect();
+    lines.push(StatLine {
+        label: "0 = no change".to_string(),
+        value: 0.0,
+        color: palette::BLACK,
+        dashed: false,
+    });
+    let p_pos: Vec<String> = others
+        .iter()
+        .filter(|o| o.4.is_finite())
+        .map(|&(_, m, _, _, p)| format!("{} {:.0}%", m.id, p * 100.0))
+        .collect();
+    let spec = DistSpec {
+        title,
+        subtitle: format!(
+            "scenario minus baseline on each path (common random numbers) · share of paths better off: {} · {}",
+            p_pos.join(", "),
+            style::run_note(base.summary.paths, base.summary.seed)
+        ),
+        x_desc: "Change in total NPV on the same path (USD bn, scenario − baseline)".to_string(),
+    };
+    distribution::histograms_chart(root, &spec, &series, &lines, Some(axis_range), None)
+}
+
+/// `+$1.2bn`, `-$0.4bn`, `$0`.
+fn signed_money(v: f64) -> String {
+    let s = style::money_short(v);
+    if v > 0.0 && s != "$0" {
+        format!("+{s}")
+    } else {
+        s
+    }
+}
+
+/// Bin edges over `range`, about `DELTA_BINS` bins, with 0 at the centre of a bin.
+fn centred_edges(range: &Range<f64>) -> Vec<f64> {
+    let w = (range.end - range.start) / DELTA_BINS;
+    if !(w > 0.0 && w.is_finite()) {
+        return vec![range.start, range.end];
+    }
+    let first = ((range.start / w) - 0.5).floor() as i64;
+    let last = ((range.end / w) + 0.5).ceil() as i64;
+    (first..=last).map(|k| (k as f64 + 0.5) * w).collect()
+}
+
+/// The histogram of a distribution given by its quantile grid `q` (`(p, value)`, p
+/// increasing): the share of paths in each bin of `edges`, as counts out of
+/// [`SHARE_SCALE`]. Between grid points the quantile function is linear, i.e. the
+/// density is uniform at `Δp / Δvalue`; equal neighbouring quantiles (paths with the
+/// same value, e.g. untouched by the change) put their whole share into one bin.
+fn histogram_from_quantiles(q: &[(f64, f64)], edges: &[f64]) -> Distribution {
+    let cdf = |v: f64| distribution::probability_below(q, v).unwrap_or(0.0);
+    let scale = |p: f64| (p.max(0.0) * SHARE_SCALE).round() as u64;
+    let (first, last) = (edges[0], edges[edges.len() - 1]);
+    let counts = edges
+        .windows(2)
+        .map(|e| scale(cdf(e[1]) - cdf(e[0])))
+        .collect();
+    Distribution {
+        quantiles: q.to_vec(),
+        edges: edges.to_vec(),
+        counts,
+        below: scale(cdf(first)),
+        above: scale(1.0 - cdf(last)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn histogram_from_a_uniform_quantile_grid_is_flat() {
+        let q: Vec<(f64, f64)> = (0..=200).map(|i| (i as f64 / 200.0, i as f64)).collect();
+        let d = histogram_from_quantiles(&q, &[0.0, 50.0, 100.0, 150.0, 200.0]);
+        assert_eq!(d.counts, vec![250_000_000; 4]);
+        assert_eq!((d.below, d.above), (0, 0));
+    }
+
+    #[test]
+    fn a_point_mass_at_zero_lands_in_the_bin_around_zero() {
+        // 40% of paths exactly 0, the rest spread over 1..2.
+        let q: Vec<(f64, f64)> = (0..=200)
+            .map(|i| {
+                let p = i as f64 / 200.0;
+                (p, if p <= 0.4 { 0.0 } else { 1.0 + (p - 0.4) / 0.6 })
+            })
+            .collect();
+        let edges = centred_edges(&(-3.0..3.0));
+        let d = histogram_from_quantiles(&q, &edges);
+        let zero_bin = edges.windows(2).position(|e| e[0] < 0.0 && e[1] > 0.0);
+        let share = d.counts[zero_bin.unwrap()] as f64 / SHARE_SCALE;
+        assert!((share - 0.4).abs() < 1e-6, "{share}");
+        let total: u64 = d.counts.iter().sum::<u64>() + d.below + d.above;
+        assert!((total as f64 / SHARE_SCALE - 1.0).abs() < 1e-6);
+    }
+}

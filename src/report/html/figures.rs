@@ -1,0 +1,193 @@
+//! Charts inlined into the report: the SVG files found in a charts folder, each wrapped in
+//! a `<figure>` with a `<title>`, an `aria-label` and a one-line caption on how to read it.
+//!
+//! The chart set is read from the folder, not hard-coded: known charts come in the order
+//! of [`RunChart::ALL`], any others (comparison overlays) after them by name.
+
+use std::fs;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+use super::markup::esc;
+use crate::report::charts::RunChart;
+
+/// One chart file: its name without `.svg` and its SVG text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chart {
+    pub stem: String,
+    pub svg: String,
+}
+
+/// Reads every `*.svg` in `dir`; a missing folder (`--charts none|png`) gives none.
+pub fn load_charts(dir: &Path) -> Result<Vec<Chart>> {
+    let entries = match fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e).with_context(|| format!("cannot list {}", dir.display())),
+    };
+    let mut charts = Vec::new();
+    for entry in entries {
+        let path = entry
+            .with_context(|| format!("cannot list {}", dir.display()))?
+            .path();
+        if path.extension().and_then(|e| e.to_str()) != Some("svg") {
+            continue;
+        }
+        let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
+            continue;
+        };
+        let svg = fs::read_to_string(&path)
+            .with_context(|| format!("cannot read chart {}", path.display()))?;
+        charts.push(Chart {
+            stem: stem.to_string(),
+            svg,
+        });
+    }
+    let rank = |stem: &str| {
+        RunChart::ALL
+            .iter()
+            .position(|c| c.file_stem() == stem)
+            .unwrap_or(RunChart::ALL.len())
+    };
+    charts.sort_by(|a, b| (rank(&a.stem), &a.stem).cmp(&(rank(&b.stem), &b.stem)));
+    Ok(charts)
+}
+
+/// How to read a chart, by file name; unknown charts get a general line (for `overlay`,
+/// the comparison's charts of several scenarios on one set of axes).
+pub fn caption(stem: &str, overlay: bool) -> &'static str {
+    match stem {
+        s if s.starts_with("fan_") && !s.contains("overlay") => {
+            "Each period: the dark band holds the middle 50 % of paths (p25–p75), the light \
+             band 90 % (p5–p95); the solid line is the median, the dashed line the mean."
+        }
+        "npv_total_histogram" => {
+            "Each bar counts the paths whose total NPV falls in its range; tall bars are the \
+             likely outcomes, a long right tail means rare large gains."
+        }
+        "npv_total_cdf" => {
+            "Pick a value on the x axis: the curve gives the share of paths whose total NPV \
+             is at or below it; read p5, p50 and p95 where it crosses 5 %, 50 % and 95 %."
+        }
+        "npv_components" => {
+            "Bars are each component's mean NPV across paths, whiskers its p5–p95 range; the \
+             components add up to the total at the bottom."
+        }
+        "cap_timing" => {
+            "Bars: the probability that the revenue-share cap is first reached in that year; \
+             line: the probability it has been reached by the end of the year."
+        }
+        "annual_cash_flows" => {
+            "Stacked bars are the mean cash flow of each component in each year (costs below \
+             zero); the line is their sum, the net cash flow (stake value not included)."
+        }
+        s if s.contains("waterfall") => {
+            "Each bar is one step's mean change, starting from the first total and ending at \
+             the last; bars below the line are losses."
+        }
+        _ if overlay => {
+            "The compared scenarios on identical axes, one colour each as the legend names \
+             them; the title and subtitle say what is plotted."
+        }
+        _ => "The title and subtitle say what is plotted; the legend names each series.",
+    }
+}
+
+/// The chart's own title: the text of its first `<text>` element (already XML-escaped,
+/// which is valid HTML), or the file name.
+fn svg_title(svg: &str) -> String {
+    let found = svg.find("<text").and_then(|i| {
+        let open_end = i + svg[i..].find('>')? + 1;
+        let close = open_end + svg[open_end..].find("</text>")?;
+        Some(svg[open_end..close].trim().to_string())
+    });
+    found.filter(|t| !t.is_empty()).unwrap_or_default()
+}
+
+/// The SVG ready to sit inside HTML: no XML prolog, no namespace declarations (the HTML
+/// parser puts `<svg>` in the SVG namespace by itself; this keeps the report free of any
+/// URL), and `role`, `aria-labelledby`, `aria-label` and a `<title>` on the root.
+fn inline_svg(svg: &str, id: &str, label: &str) -> String {
+    let start = svg.find("<svg").unwrap_or(0);
+    let body = &svg[start..];
+    let Some(tag_end) = body.find('>') else {
+        return String::new();
+    };
+    let tag = &body[..tag_end];
+    let self_closing = tag.ends_with('/');
+    let tag = tag.trim_end_matches('/');
+    let mut root = String::new();
+    let mut rest = tag;
+    // Drop every `xmlns` / `xmlns:*` attribute, keep the others as written.
+    while let Some(pos) = rest.find(" xmlns") {
+        root.push_str(&rest[..pos]);
+        let after = &rest[pos + 1..];
+        let skip = after
+            .find('"')
+            .and_then(|q| after[q + 1..].find('"').map(|q2| q + 1 + q2 + 1))
+            .unwrap_or(after.len());
+        rest = &after[skip..];
+    }
+    root.push_str(rest);
+    let attrs = format!(
+        " role=\"img\" aria-labelledby=\"{id}\" aria-label=\"{}\" focusable=\"false\"",
+        esc(label)
+    );
+    let title = format!("<title id=\"{id}\">{}</title>", esc(label));
+    if self_closing {
+        format!("{root}{attrs}>{title}</svg>")
+    } else {
+        format!("{root}{attrs}>{title}{}", &body[tag_end + 1..])
+    }
+}
+
+/// A `<figure>` for `chart`, numbered `n` within the page (for unique ids).
+pub fn figure(chart: &Chart, n: usize, id_prefix: &str, overlay: bool) -> String {
+    let how = caption(&chart.stem, overlay);
+    let title = svg_title(&chart.svg);
+    let heading = if title.is_empty() {
+        esc(&chart.stem)
+    } else {
+        title
+    };
+    // The label is plain text: unescape the few entities an SVG title can carry.
+    let plain = heading
+        .replace("&apos;", "'")
+        .replace("&#39;", "'")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    let label = format!("{plain}. {how}");
+    let id = format!("{id_prefix}chart-{n}");
+    format!(
+        "<figure class=\"chart\" id=\"{id}-fig\">\n{}\n<figcaption><strong>Figure {n}.</strong> {} \
+         <span class=\"file\">(charts/{}.svg)</span></figcaption>\n</figure>\n",
+        inline_svg(&chart.svg, &format!("{id}-title"), &label),
+        esc(how),
+        esc(&chart.stem)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn root_gets_title_and_loses_namespace() {
+        let svg = "<?xml version=\"1.0\"?>\n<svg width=\"10\" height=\"5\" viewBox=\"0 0 10 5\" \
+                   xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\">\n\
+                   <text x=\"1\">\nA &amp; B\n</text></svg>";
+        let c = Chart {
+            stem: "cap_timing".into(),
+            svg: svg.into(),
+        };
+        let f = figure(&c, 3, "", false);
+        assert!(!f.contains("http"), "{f}");
+        assert!(!f.contains("<?xml"));
+        assert!(f.contains("<svg width=\"10\" height=\"5\" viewBox=\"0 0 10 5\" role=\"img\""));
+        assert!(f.contains("aria-label=\"A &amp; B. Bars:"), "{f}");
+        assert!(f.contains("<title id=\"chart-3-title\">A &amp; B. Bars:"));
+    }
+}

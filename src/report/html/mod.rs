@@ -1,0 +1,72 @@
+//! report.html: a one-page, self-contained report of a run or a comparison, written
+//! into the staging folder after the CSVs and charts, so that it embeds the chart SVGs
+//! found there. No network, no JavaScript, no `src=`: CSS and SVG are inline; the only
+//! links are relative (a comparison to its scenarios' reports and back).
+//!
+//! Numbers: every numeric table cell shows a rounded value with thousands separators
+//! (money to at least 2 decimals and 3 significant digits, probabilities and fractions
+//! as percentages) and carries the exact string that summary.csv (or
+//! compare_deltas.csv, cap_hits.csv) writes for it, from the same `csv::num`, in its
+//! `data-value` attribute and its `title` (shown on hover). Readers see round numbers;
+//! scripts and tests find the exact ones.
+//!
+//! The builders ([`run_page`], [`compare_page`]) are pure; [`write_run_report`] and
+//! [`write_compare_report`] read the charts and write the file.
+
+mod assumptions;
+mod compare;
+mod figures;
+mod markup;
+mod run;
+
+use anyhow::Result;
+
+use crate::compare::Comparison;
+use crate::report::{Manifest, Staging};
+use crate::scenario::Scenario;
+use crate::summary::RunSummary;
+pub use compare::compare_page;
+pub use figures::{caption, load_charts, Chart};
+pub use markup::{rounded, shown, Show};
+pub use run::{run_page, RunInput};
+
+/// The report's file name in an output folder.
+pub const REPORT_FILE: &str = "report.html";
+
+/// Writes `<sub>/report.html` for one run, embedding the SVGs in `<sub>/charts/`. A run
+/// inside a comparison (`sub` non-empty) links back to the comparison's report.
+pub fn write_run_report(
+    staging: &Staging,
+    sub: &str,
+    summary: &RunSummary,
+    scenario: &Scenario,
+    manifest: &Manifest,
+) -> Result<()> {
+    let rel = |name: &str| {
+        if sub.is_empty() {
+            name.to_string()
+        } else {
+            format!("{sub}/{name}")
+        }
+    };
+    let charts = load_charts(&staging.path().join(rel("charts")))?;
+    let input = RunInput {
+        summary,
+        scenario,
+        manifest,
+        parent: (!sub.is_empty()).then_some("../report.html"),
+    };
+    staging.write(&rel(REPORT_FILE), run_page(&input, &charts).as_bytes())
+}
+
+/// Writes the comparison's report.html, embedding the SVGs in the staging `charts/`
+/// folder (overlays) and linking each member's `<id>/report.html`.
+pub fn write_compare_report(
+    staging: &Staging,
+    c: &Comparison,
+    manifests: &[Manifest],
+) -> Result<()> {
+    let charts = load_charts(&staging.path().join("charts"))?;
+    let html = compare_page(c, manifests, &charts, true);
+    staging.write(REPORT_FILE, html.as_bytes())
+}

@@ -1,0 +1,312 @@
+//! The report of one run: scenario and assumptions, headline numbers, charts, cap
+//! timing, and the manifest. Pure: HTML text from the summary, scenario and manifest.
+
+use std::fmt::Write;
+
+use super::assumptions;
+use super::figures::{figure, Chart};
+use super::markup::{document, esc, facts, rounded, section, shown, table, Cell, Row, Show};
+use crate::report::csv::num;
+use crate::report::Manifest;
+use crate::scenario::Scenario;
+use crate::summary::{ResultMetric, RunSummary};
+
+/// What the report of one run is made from.
+#[derive(Debug, Clone, Copy)]
+pub struct RunInput<'a> {
+    pub summary: &'a RunSummary,
+    pub scenario: &'a Scenario,
+    pub manifest: &'a Manifest,
+    /// Relative link to the comparison this run belongs to, if any.
+    pub parent: Option<&'a str>,
+}
+
+/// A result's label for readers (the CSV name is shown beside it).
+pub fn label(m: ResultMetric) -> &'static str {
+    match m {
+        ResultMetric::NpvTotal => "Total NPV",
+        ResultMetric::NpvRevenueShare => "NPV of the revenue share",
+        ResultMetric::NpvCloudModels => "NPV of model sales margin",
+        ResultMetric::NpvReverseShare => "NPV of the reverse share (cost)",
+        ResultMetric::NpvCompute => "NPV of compute margin",
+        ResultMetric::PvStake => "PV of the stake",
+        ResultMetric::StakeGain => "Stake gain over today's mark",
+        ResultMetric::RevenueShareTotal => "Revenue share received (undiscounted)",
+        ResultMetric::StakeEnd => "Stake at the end",
+        ResultMetric::CapHit => "Cap hit",
+    }
+}
+
+/// How a result's numbers are displayed: money as amounts, the rest as percentages.
+pub fn show_of(m: ResultMetric) -> Show {
+    match m {
+        ResultMetric::StakeEnd | ResultMetric::CapHit => Show::Percent,
+        _ => Show::Amount,
+    }
+}
+
+/// A result's unit as shown in tables.
+pub fn unit_text(m: ResultMetric) -> &'static str {
+    match m {
+        ResultMetric::StakeEnd => "% of equity",
+        ResultMetric::CapHit => "% of paths",
+        _ => "USD bn",
+    }
+}
+
+/// The median cap-hit year in words.
+pub fn median_year_text(s: &RunSummary) -> String {
+    match s.median_cap_hit_year {
+        Some(y) => y.to_string(),
+        None => String::from("none (fewer than half the paths hit the cap)"),
+    }
+}
+
+fn header(r: &RunInput) -> String {
+    let s = r.summary;
+    let m = &s.meta;
+    let mut h = String::from("<header>\n");
+    if let Some(p) = r.parent {
+        let _ = writeln!(
+            h,
+            "<p class=\"back\"><a href=\"{}\">← back to the comparison</a></p>",
+            esc(p)
+        );
+    }
+    let _ = writeln!(h, "<p class=\"kicker\">dealsim run report</p>");
+    let _ = writeln!(h, "<h1>{}</h1>", esc(&m.name));
+    if !m.description.is_empty() {
+        let _ = writeln!(h, "<p class=\"lede\">{}</p>", esc(&m.description));
+    }
+    let _ = writeln!(
+        h,
+        "<p class=\"meta\">Investor <strong>{}</strong> · company <strong>{}</strong> · \
+         channel <strong>{}</strong> · cloud <strong>{}</strong></p>",
+        esc(&m.investor),
+        esc(&m.company),
+        esc(&m.channel),
+        esc(&m.cloud)
+    );
+    let _ = writeln!(
+        h,
+        "<p class=\"meta\">{}–{}, {} steps a year · {} paths · seed {} · money in USD \
+         billions, NPVs discounted to 1 January {}</p>",
+        s.start_year,
+        s.end_year,
+        s.steps_per_year,
+        rounded(s.paths as f64, 0),
+        s.seed,
+        s.start_year
+    );
+    h.push_str(
+        "<nav aria-label=\"Sections\"><a href=\"#headline\">Headline numbers</a> · \
+         <a href=\"#scenario\">Assumptions</a> · <a href=\"#charts\">Charts</a> · \
+         <a href=\"#cap\">Cap timing</a> · <a href=\"#manifest\">Run manifest</a></nav>\n",
+    );
+    h.push_str("</header>\n");
+    h
+}
+
+/// One key figure: a label, a rounded value (exact in `data-value`), a note.
+fn key_figure(label: &str, v: Option<f64>, text: &str, note: &str) -> String {
+    let data = v
+        .map(|v| format!(" data-value=\"{}\" title=\"{0}\"", num(v)))
+        .unwrap_or_default();
+    format!(
+        "<div class=\"figure\"><p class=\"label\">{}</p><p class=\"value\"{data}>{}</p>\
+         <p class=\"note\">{}</p></div>\n",
+        esc(label),
+        esc(text),
+        esc(note)
+    )
+}
+
+/// The key figures and the table of every result (mean, SE, p5, p50, p95).
+pub fn headline(s: &RunSummary) -> String {
+    let npv = s.result(ResultMetric::NpvTotal);
+    let cap = s.result(ResultMetric::CapHit);
+    let mut out = String::from("<div class=\"figures\">\n");
+    out.push_str(&key_figure(
+        "Mean total NPV",
+        Some(npv.mean),
+        &format!("${}bn", shown(npv.mean, Show::Amount)),
+        &format!("± {} standard error", shown(npv.std_error, Show::Amount)),
+    ));
+    out.push_str(&key_figure(
+        "Median total NPV (p50)",
+        Some(npv.p50()),
+        &format!("${}bn", shown(npv.p50(), Show::Amount)),
+        &format!(
+            "90 % of paths between ${}bn and ${}bn",
+            shown(npv.p5(), Show::Amount),
+            shown(npv.p95(), Show::Amount)
+        ),
+    ));
+    out.push_str(&key_figure(
+        "P(cap hit)",
+        Some(cap.mean),
+        &shown(cap.mean, Show::Percent),
+        &match s.cap {
+            Some(c) => format!("share of paths reaching the ${}bn cap", num(c)),
+            None => String::from("share of paths reaching the cap"),
+        },
+    ));
+    out.push_str(&key_figure(
+        "Median cap-hit year",
+        s.median_cap_hit_year.map(f64::from),
+        &s.median_cap_hit_year
+            .map(|y| y.to_string())
+            .unwrap_or_else(|| "none".into()),
+        "\"never\" counts as later than any year",
+    ));
+    out.push_str("</div>\n");
+    let rows: Vec<Row> = ResultMetric::ALL
+        .iter()
+        .map(|&m| {
+            let st = s.result(m);
+            let sh = show_of(m);
+            let mut cells = vec![Cell::text(unit_text(m))];
+            cells.extend(
+                [st.mean, st.std_error, st.p5(), st.p50(), st.p95()].map(|v| Cell::Num(v, sh)),
+            );
+            Row::metric(label(m), m.name(), cells)
+        })
+        .collect();
+    out.push_str(&table(
+        "results",
+        "Results across paths (hover a number, or see summary.csv, for its exact value)",
+        &["Result", "Unit", "Mean", "Std. error", "p5", "p50", "p95"],
+        &rows,
+    ));
+    out
+}
+
+fn scenario_section(sc: &Scenario) -> String {
+    let mut out = String::from(
+        "<p class=\"note\">Every key of the scenario as run (after <code>extends</code> and \
+         <code>--set</code>). Distributions are drawn once per path: \
+         <code>uniform(low, high)</code>, <code>triangular(low, mode, high)</code>, \
+         <code>pert(low, mode, high)</code>, <code>normal(mean, sd)</code> (optionally \
+         truncated to [min, max]), <code>lognormal(median, sigma of ln x)</code>. \
+         Fractions: 0.2 = 20 %.</p>\n",
+    );
+    out.push_str(&table(
+        "assumptions",
+        "Assumptions",
+        &["Key", "Value", "Varies", "Unit"],
+        &assumptions::rows(sc),
+    ));
+    out
+}
+
+/// The charts as figures, or a note when none were drawn as SVG.
+pub fn charts_section(charts: &[Chart], id_prefix: &str, overlay: bool) -> String {
+    if charts.is_empty() {
+        return String::from(
+            "<p class=\"note\">No SVG charts were drawn for this run (see \
+             <code>--charts</code>).</p>\n",
+        );
+    }
+    let mut out = String::new();
+    for (i, c) in charts.iter().enumerate() {
+        out.push_str(&figure(c, i + 1, id_prefix, overlay));
+    }
+    out
+}
+
+fn cap_section(s: &RunSummary) -> String {
+    let mut out = match s.cap {
+        Some(c) => format!(
+            "<p>The revenue share stops at a cumulative <strong>${}bn</strong> or after \
+             {}, whichever comes first. Median cap-hit year: <strong>{}</strong>.</p>\n",
+            num(c),
+            s.revenue_share_end_year,
+            esc(&median_year_text(s))
+        ),
+        None => format!(
+            "<p>The cap is uncertain or there is none (paid through {}). Median cap-hit \
+             year: <strong>{}</strong>.</p>\n",
+            s.revenue_share_end_year,
+            esc(&median_year_text(s))
+        ),
+    };
+    let rows: Vec<Row> = s
+        .cap_hits
+        .iter()
+        .map(|c| {
+            Row::new(
+                &c.year.to_string(),
+                vec![
+                    Cell::Num(c.probability, Show::Percent),
+                    Cell::Num(c.cumulative_probability, Show::Percent),
+                ],
+            )
+        })
+        .collect();
+    out.push_str(&table(
+        "cap",
+        "When the cap binds (cap_hits.csv)",
+        &[
+            "Year",
+            "First hit in the year",
+            "Hit by the end of the year",
+        ],
+        &rows,
+    ));
+    out
+}
+
+/// The run manifest (run.json) as a table.
+pub fn manifest_table(m: &Manifest, caption: &str) -> String {
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            String::from("(none)")
+        } else {
+            v.join(" ")
+        }
+    };
+    facts(
+        caption,
+        &[
+            ("dealsim version", m.dealsim_version.clone()),
+            ("Scenario file", m.scenario_file.clone()),
+            ("Files read", list(&m.scenario_files)),
+            ("Scenario SHA-256", m.scenario_sha256.clone()),
+            ("Seed", m.seed.to_string()),
+            ("Paths", m.paths.to_string()),
+            ("Threads", m.threads.to_string()),
+            (
+                "Steps",
+                format!("{} ({} a year)", m.steps, m.steps_per_year),
+            ),
+            ("Years", format!("{}–{}", m.start_year, m.end_year)),
+            ("Wall time", format!("{:.2} s", m.wall_time_seconds)),
+            ("Overrides (--set)", list(&m.overrides)),
+            ("Command line", m.command_line.join(" ")),
+        ],
+    )
+}
+
+/// The whole report of one run.
+pub fn run_page(r: &RunInput, charts: &[Chart]) -> String {
+    let s = r.summary;
+    let mut body = header(r);
+    body.push_str(&section("headline", "Headline numbers", &headline(s)));
+    body.push_str(&section(
+        "scenario",
+        "Scenario assumptions",
+        &scenario_section(r.scenario),
+    ));
+    body.push_str(&section(
+        "charts",
+        "Charts",
+        &charts_section(charts, "", false),
+    ));
+    body.push_str(&section("cap", "Cap timing", &cap_section(s)));
+    body.push_str(&section(
+        "manifest",
+        "Run manifest",
+        &manifest_table(r.manifest, "How to reproduce this run (run.json)"),
+    ));
+    document(&format!("{} — dealsim report", s.meta.name), &body)
+}
