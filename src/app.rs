@@ -239,13 +239,22 @@ fn run_one(args: &RunArgs) -> Result<(), AppError> {
     let keep = args.paths_csv || args.attribute.is_some();
     let (r, wall) = simulate(&l, &args.sim, keep, &l.scenario.meta.name)?;
     let m = manifest(&l, &args.file, &args.sim, wall);
-    let paths_csv = if args.paths_csv { r.paths.as_ref() } else { None };
+    let paths_csv = if args.paths_csv {
+        r.paths.as_ref()
+    } else {
+        None
+    };
     report::write_run_files(&staging, "", &r.summary, paths_csv, &m)?;
     if let (Some(_), Some(t)) = (args.attribute, r.paths.as_ref()) {
-        let rows = crate::sensitivity_cmd::attribute_channel(&l, &args.sim, t, &staging, args.charts)?;
+        let rows =
+            crate::sensitivity_cmd::attribute_channel(&l, &args.sim, t, &staging, args.charts)?;
         let mut text = String::from("channel attribution (paired, mean USD bn): ");
         for row in &rows {
-            text.push_str(&format!("{} {:+.2}  ", row.component.name(), row.mean_delta));
+            text.push_str(&format!(
+                "{} {:+.2}  ",
+                row.component.name(),
+                row.mean_delta
+            ));
         }
         out(&format!("{}\n", text.trim_end()))?;
     }
@@ -288,13 +297,15 @@ pub fn summary_table(s: &RunSummary) -> String {
         ResultMetric::PvStake,
     ] {
         let st = s.result(m);
+        // What rounds to zero prints as 0.00, never -0.00.
+        let z = |v: f64| if v.abs() < 0.005 { 0.0 } else { v };
         t.push_str(&format!(
             "{:<22}{:>12.2}{:>12.2}{:>12.2}{:>12.2}\n",
             m.name(),
-            st.mean,
-            st.p5(),
-            st.p50(),
-            st.p95()
+            z(st.mean),
+            z(st.p5()),
+            z(st.p50()),
+            z(st.p95())
         ));
     }
     let p = s.result(ResultMetric::CapHit).mean;
@@ -308,8 +319,15 @@ pub fn summary_table(s: &RunSummary) -> String {
 
 /// A file stem, made unique among `taken` by a numeric suffix.
 fn unique_id(file: &Path, taken: &[String]) -> String {
-    let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "stdin".into());
-    let stem = if stem == "-" { String::from("stdin") } else { stem };
+    let stem = file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "stdin".into());
+    let stem = if stem == "-" {
+        String::from("stdin")
+    } else {
+        stem
+    };
     let mut id = stem.clone();
     let mut i = 2;
     while taken.contains(&id) {
@@ -334,7 +352,10 @@ fn compare(args: &CompareArgs) -> Result<(), AppError> {
         return Err(AppError::Scenario(errors));
     }
     // Common random numbers: the baseline's seed and paths for everyone.
-    let (paths, seed) = (loaded[0].scenario.simulation.paths, loaded[0].scenario.simulation.seed);
+    let (paths, seed) = (
+        loaded[0].scenario.simulation.paths,
+        loaded[0].scenario.simulation.seed,
+    );
     for l in &mut loaded {
         l.scenario.simulation.paths = paths;
         l.scenario.simulation.seed = seed;
@@ -347,7 +368,10 @@ fn compare(args: &CompareArgs) -> Result<(), AppError> {
         let id = unique_id(f, &ids);
         ids.push(id);
     }
-    let target = args.out.clone().unwrap_or_else(|| Path::new("output").join(format!("compare-{}", ids.join("-"))));
+    let target = args
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("output").join(format!("compare-{}", ids.join("-"))));
     let staging = Staging::new(&target)?;
     let base_flat = loaded[0].raw.flatten();
     let mut members = Vec::new();
@@ -356,13 +380,22 @@ fn compare(args: &CompareArgs) -> Result<(), AppError> {
         let (r, wall) = simulate(l, &args.sim, true, id)?;
         let m = manifest(l, f, &args.sim, wall);
         report::write_run_files(&staging, id, &r.summary, None, &m)?;
-        report::charts::render_run_charts(&r.summary, &staging.path().join(id).join("charts"), args.charts)?;
+        report::charts::render_run_charts(
+            &r.summary,
+            &staging.path().join(id).join("charts"),
+            args.charts,
+        )?;
         if !args.no_report {
             report::html::write_run_report(&staging, id, &r.summary, &l.scenario, &m)?;
         }
         manifests.push(m);
         let changed = cmp::what_changed(&base_flat, &l.raw.flatten());
-        members.push(Member { id: id.clone(), summary: r.summary, paths: r.paths.unwrap_or_default(), changed });
+        members.push(Member {
+            id: id.clone(),
+            summary: r.summary,
+            paths: r.paths.unwrap_or_default(),
+            changed,
+        });
     }
     let c = cmp::compare(members);
     use report::compare_csv as cc;
@@ -370,7 +403,11 @@ fn compare(args: &CompareArgs) -> Result<(), AppError> {
     staging.write("compare_deltas.csv", &cc::compare_deltas_csv(&c))?;
     staging.write("compare_timeseries.csv", &cc::compare_timeseries_csv(&c))?;
     staging.write("what_changed.csv", &cc::what_changed_csv(&c))?;
-    report::charts::overlay::render_compare_charts(&c, &staging.path().join("charts"), args.charts)?;
+    report::charts::overlay::render_compare_charts(
+        &c,
+        &staging.path().join("charts"),
+        args.charts,
+    )?;
     // After every CSV and chart: the report inlines the charts in <out>/charts/.
     if !args.no_report {
         report::html::write_compare_report(&staging, &c, &manifests)?;
@@ -385,7 +422,10 @@ fn compare_table(c: &cmp::Comparison) -> String {
     let base = &c.members[0];
     let mut t = format!("baseline: {} ({})\n", base.id, base.summary.meta.name);
     for (m, ds) in c.members.iter().skip(1).zip(&c.deltas) {
-        t.push_str(&format!("\n{} ({}) vs {}\n  what changed:\n", m.id, m.summary.meta.name, base.id));
+        t.push_str(&format!(
+            "\n{} ({}) vs {}\n  what changed:\n",
+            m.id, m.summary.meta.name, base.id
+        ));
         if m.changed.is_empty() {
             t.push_str("    (nothing)\n");
         }

@@ -58,7 +58,11 @@ pub fn deltas(a: &Member, b: &Member) -> (Vec<Delta>, Vec<(f64, f64)>) {
             let pct = quantiles(&mut d, &[0.05, 0.5, 0.95]);
             if m == ResultMetric::NpvTotal {
                 let probs: [f64; 201] = std::array::from_fn(|i| i as f64 / 200.0);
-                npv_q = probs.iter().copied().zip(quantiles(&mut d, &probs)).collect();
+                npv_q = probs
+                    .iter()
+                    .copied()
+                    .zip(quantiles(&mut d, &probs))
+                    .collect();
             }
             let (sa, sb): (&Stats, &Stats) = (a.summary.result(m), b.summary.result(m));
             Delta {
@@ -67,7 +71,8 @@ pub fn deltas(a: &Member, b: &Member) -> (Vec<Delta>, Vec<(f64, f64)>) {
                 std_error: sd / (n as f64).sqrt(),
                 pct,
                 prob_positive,
-                std_error_unpaired: (sa.std_error * sa.std_error + sb.std_error * sb.std_error).sqrt(),
+                std_error_unpaired: (sa.std_error * sa.std_error + sb.std_error * sb.std_error)
+                    .sqrt(),
             }
         })
         .collect();
@@ -76,8 +81,13 @@ pub fn deltas(a: &Member, b: &Member) -> (Vec<Delta>, Vec<(f64, f64)>) {
 
 /// Keys whose value differs from the baseline's: `(key, baseline, scenario)`, where a
 /// key one side does not set shows as `(default)`.
-pub fn what_changed(base: &[(String, String)], other: &[(String, String)]) -> Vec<(String, String, String)> {
-    let find = |list: &[(String, String)], k: &str| list.iter().find(|(kk, _)| kk == k).map(|(_, v)| v.clone());
+pub fn what_changed(
+    base: &[(String, String)],
+    other: &[(String, String)],
+) -> Vec<(String, String, String)> {
+    let find = |list: &[(String, String)], k: &str| {
+        list.iter().find(|(kk, _)| kk == k).map(|(_, v)| v.clone())
+    };
     let mut keys: Vec<&String> = base.iter().map(|(k, _)| k).collect();
     for (k, _) in other {
         if !keys.contains(&k) {
@@ -85,7 +95,11 @@ pub fn what_changed(base: &[(String, String)], other: &[(String, String)]) -> Ve
         }
     }
     keys.into_iter()
-        .filter(|k| !k.starts_with("meta.") && !k.starts_with("simulation.paths") && !k.starts_with("simulation.seed"))
+        .filter(|k| {
+            !k.starts_with("meta.")
+                && !k.starts_with("simulation.paths")
+                && !k.starts_with("simulation.seed")
+        })
         .filter_map(|k| {
             let a = find(base, k);
             let b = find(other, k);
@@ -106,5 +120,9 @@ pub fn compare(members: Vec<Member>) -> Comparison {
         deltas_all.push(d);
         qs.push(q);
     }
-    Comparison { members, deltas: deltas_all, npv_delta_quantiles: qs }
+    Comparison {
+        members,
+        deltas: deltas_all,
+        npv_delta_quantiles: qs,
+    }
 }

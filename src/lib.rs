@@ -8,13 +8,13 @@
 
 pub mod app;
 pub mod cli;
+pub mod compare;
 pub mod date;
 pub mod engine;
 pub mod model;
 pub mod report;
 pub mod resources;
 pub mod scenario;
-pub mod summary;
-pub mod compare;
 pub mod sensitivity;
 pub mod sensitivity_cmd;
+pub mod summary;

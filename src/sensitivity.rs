@@ -35,7 +35,12 @@ pub fn pearson(x: &[f64], y: &[f64]) -> Option<f64> {
         return None;
     }
     let n = x.len() as f64;
-    let cov: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum::<f64>() / (n - 1.0);
+    let cov: f64 = x
+        .iter()
+        .zip(y)
+        .map(|(a, b)| (a - mx) * (b - my))
+        .sum::<f64>()
+        / (n - 1.0);
     Some((cov / (sx * sy)).clamp(-1.0, 1.0))
 }
 
@@ -57,7 +62,11 @@ pub fn spearman(x: &[f64], y: &[f64]) -> Option<RankCorr> {
     let rho = pearson(&ranks(x), &ranks(y))?;
     let se = 1.06 / ((x.len() - 3) as f64).sqrt();
     let z = rho.clamp(-0.999_999_999, 0.999_999_999).atanh();
-    Some(RankCorr { rho, lo: (z - 1.96 * se).tanh(), hi: (z + 1.96 * se).tanh() })
+    Some(RankCorr {
+        rho,
+        lo: (z - 1.96 * se).tanh(),
+        hi: (z + 1.96 * se).tanh(),
+    })
 }
 
 /// Rank correlation of one input with one result.
@@ -87,13 +96,27 @@ fn column(t: &PathTable, input: usize) -> Vec<f64> {
 pub fn rank_table(t: &PathTable) -> Vec<RankRow> {
     let mut out = Vec::new();
     for target in TARGETS {
-        let y: Vec<f64> = t.results.iter().map(|r| r.as_array()[target.index()]).collect();
+        let y: Vec<f64> = t
+            .results
+            .iter()
+            .map(|r| r.as_array()[target.index()])
+            .collect();
         let mut rows: Vec<RankRow> = (0..t.draw_names.len())
             .filter_map(|i| {
-                spearman(&column(t, i), &y).map(|corr| RankRow { input: t.draw_names[i].clone(), target, corr })
+                spearman(&column(t, i), &y).map(|corr| RankRow {
+                    input: t.draw_names[i].clone(),
+                    target,
+                    corr,
+                })
             })
             .collect();
-        rows.sort_by(|a, b| b.corr.rho.abs().total_cmp(&a.corr.rho.abs()).then(a.input.cmp(&b.input)));
+        rows.sort_by(|a, b| {
+            b.corr
+                .rho
+                .abs()
+                .total_cmp(&a.corr.rho.abs())
+                .then(a.input.cmp(&b.input))
+        });
         out.extend(rows);
     }
     out
@@ -115,7 +138,11 @@ pub fn by_year(t: &PathTable) -> Vec<YearRow> {
         let x = column(t, i);
         for (y, &year) in t.years.iter().enumerate() {
             let cf = &t.annual_cash_flow[y * n..(y + 1) * n];
-            out.push(YearRow { input: name.clone(), year, corr: spearman(&x, cf) });
+            out.push(YearRow {
+                input: name.clone(),
+                year,
+                corr: spearman(&x, cf),
+            });
         }
     }
     out
@@ -138,7 +165,11 @@ pub struct Swing {
 /// Mean of each `TARGETS` result over a table's paths.
 pub fn target_means(t: &PathTable) -> [f64; 6] {
     std::array::from_fn(|k| {
-        let v: Vec<f64> = t.results.iter().map(|r| r.as_array()[TARGETS[k].index()]).collect();
+        let v: Vec<f64> = t
+            .results
+            .iter()
+            .map(|r| r.as_array()[TARGETS[k].index()])
+            .collect();
         mean_std(&v).0
     })
 }
@@ -177,8 +208,16 @@ pub fn attribution(with: &PathTable, without: &PathTable) -> Vec<AttributionRow>
     ATTRIBUTION
         .iter()
         .map(|&m| {
-            let a: Vec<f64> = with.results.iter().map(|r| r.as_array()[m.index()]).collect();
-            let b: Vec<f64> = without.results.iter().map(|r| r.as_array()[m.index()]).collect();
+            let a: Vec<f64> = with
+                .results
+                .iter()
+                .map(|r| r.as_array()[m.index()])
+                .collect();
+            let b: Vec<f64> = without
+                .results
+                .iter()
+                .map(|r| r.as_array()[m.index()])
+                .collect();
             let mut d: Vec<f64> = a.iter().zip(&b).map(|(x, y)| x - y).collect();
             let (mean_delta, sd) = mean_std(&d);
             let q = quantiles(&mut d, &[0.05, 0.95]);

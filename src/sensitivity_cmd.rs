@@ -18,7 +18,12 @@ fn with_set(l: &Loaded, set: &str) -> Option<Loaded> {
     scenario::apply_set(&mut raw, set).ok()?;
     let mut s = scenario::validate(&raw, "sensitivity").ok()?;
     s.simulation = l.scenario.simulation;
-    Some(Loaded { scenario: s, raw, files: l.files.clone(), bytes: l.bytes.clone() })
+    Some(Loaded {
+        scenario: s,
+        raw,
+        files: l.files.clone(),
+        bytes: l.bytes.clone(),
+    })
 }
 
 /// Run `l` quietly (no progress bar) and return its output.
@@ -32,7 +37,12 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
     let l = load(&args.file, &args.sim)?;
     let target = args.out.clone().unwrap_or_else(|| {
         let stem = report::default_out_dir(&args.file);
-        stem.with_file_name(format!("{}-sensitivity", stem.file_name().map(|s| s.to_string_lossy()).unwrap_or_default()))
+        stem.with_file_name(format!(
+            "{}-sensitivity",
+            stem.file_name()
+                .map(|s| s.to_string_lossy())
+                .unwrap_or_default()
+        ))
     });
     let staging = Staging::new(&target)?;
     let (base, wall) = simulate(&l, &args.sim, true, "base run")?;
@@ -63,7 +73,9 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
             if v != 0.0 {
                 match swing(&l, args, &name, "-20%/+20%", 0.8 * v, 1.2 * v)? {
                     Some(s) => swings.push(s),
-                    None => notes.push_str(&format!("{name}: +-20 % leaves its valid range; not swung\n")),
+                    None => notes.push_str(&format!(
+                        "{name}: +-20 % leaves its valid range; not swung\n"
+                    )),
                 }
             }
         }
@@ -76,22 +88,55 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
     staging.write("sensitivity.csv", &scsv::rank_csv(&ranks))?;
     staging.write("sensitivity_by_year.csv", &scsv::by_year_csv(&years))?;
     staging.write("sensitivity_oat.csv", &scsv::oat_csv(&swings, &base_means))?;
-    report::write_run_files(&staging, "base", &base.summary, None, &manifest(&l, &args.file, &args.sim, wall))?;
-    draw_sensitivity_charts(&staging, &l, &ranks, &years, table, &swings, &base_means, args.charts)?;
+    report::write_run_files(
+        &staging,
+        "base",
+        &base.summary,
+        None,
+        &manifest(&l, &args.file, &args.sim, wall),
+    )?;
+    draw_sensitivity_charts(
+        &staging,
+        &l,
+        &ranks,
+        &years,
+        table,
+        &swings,
+        &base_means,
+        args.charts,
+    )?;
     let dir = staging.commit()?;
     out(&notes)?;
     out(&sensitivity_table(&l, &ranks, &swings, &base_means))?;
     out(&format!("wrote {}\n", dir.display()))
 }
 
-fn swing(l: &Loaded, args: &SensitivityArgs, name: &str, kind: &'static str, lo: f64, hi: f64) -> Result<Option<Swing>, AppError> {
-    let (Some(a), Some(b)) = (with_set(l, &format!("{name}={lo}")), with_set(l, &format!("{name}={hi}"))) else {
+fn swing(
+    l: &Loaded,
+    args: &SensitivityArgs,
+    name: &str,
+    kind: &'static str,
+    lo: f64,
+    hi: f64,
+) -> Result<Option<Swing>, AppError> {
+    let (Some(a), Some(b)) = (
+        with_set(l, &format!("{name}={lo}")),
+        with_set(l, &format!("{name}={hi}")),
+    ) else {
         return Ok(None);
     };
     let ra = quiet_run(&a, &args.sim, false)?;
     let rb = quiet_run(&b, &args.sim, false)?;
-    let means = |r: &RunOutput| -> [f64; 6] { std::array::from_fn(|k| r.summary.result(TARGETS[k]).mean) };
-    Ok(Some(Swing { input: name.to_string(), kind, low_value: lo, high_value: hi, mean_low: means(&ra), mean_high: means(&rb) }))
+    let means =
+        |r: &RunOutput| -> [f64; 6] { std::array::from_fn(|k| r.summary.result(TARGETS[k]).mean) };
+    Ok(Some(Swing {
+        input: name.to_string(),
+        kind,
+        low_value: lo,
+        high_value: hi,
+        mean_low: means(&ra),
+        mean_high: means(&rb),
+    }))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -116,7 +161,11 @@ fn draw_sensitivity_charts(
             label: r.input.clone(),
             lo: 0.0,
             hi: r.corr.rho,
-            color: if r.corr.rho >= 0.0 { palette::BLUE } else { palette::VERMILLION },
+            color: if r.corr.rho >= 0.0 {
+                palette::BLUE
+            } else {
+                palette::VERMILLION
+            },
         })
         .collect();
     let oat_bars: Vec<Bar> = swings
@@ -126,31 +175,68 @@ fn draw_sensitivity_charts(
             label: format!("{} ({})", s.input, s.kind),
             lo: s.mean_low[0] - base[0],
             hi: s.mean_high[0] - base[0],
-            color: if s.mean_high[0] >= s.mean_low[0] { palette::BLUE } else { palette::VERMILLION },
+            color: if s.mean_high[0] >= s.mean_low[0] {
+                palette::BLUE
+            } else {
+                palette::VERMILLION
+            },
         })
         .collect();
     let rows = table.draw_names.clone();
     let ny = table.years.len();
     let cell = |r: usize, c: usize| years.get(r * ny + c).and_then(|y| y.corr).map(|c| c.rho);
     let charts: Vec<(&str, String)> = vec![
-        ("tornado_rank_correlation", format!("{name}: what drives NPV total (Spearman rank correlation)")),
-        ("tornado_one_at_a_time", format!("{name}: swing in mean NPV total, input at low / high")),
-        ("heatmap_by_year", format!("{name}: rank correlation of each input with the year's cash flow")),
+        (
+            "tornado_rank_correlation",
+            format!("{name}: what drives NPV total (Spearman rank correlation)"),
+        ),
+        (
+            "tornado_one_at_a_time",
+            format!("{name}: swing in mean NPV total, input at low / high"),
+        ),
+        (
+            "heatmap_by_year",
+            format!("{name}: rank correlation of each input with the year's cash flow"),
+        ),
     ];
     let dir = staging.path().join("charts");
     std::fs::create_dir_all(&dir).map_err(|e| AppError::Runtime(e.into()))?;
     for (stem, title) in charts {
         let draw_png = |p: &Path| -> anyhow::Result<()> {
             write_png(p, |root| match stem {
-                "tornado_rank_correlation" => sc_chart::hbars(root, &title, "Spearman rank correlation with npv_total", &rank_bars, Some(-1.05..1.05)),
-                "tornado_one_at_a_time" => sc_chart::hbars(root, &title, "Change in mean NPV total vs base, USD bn (blue: higher value raises NPV)", &oat_bars, None),
+                "tornado_rank_correlation" => sc_chart::hbars(
+                    root,
+                    &title,
+                    "Spearman rank correlation with npv_total",
+                    &rank_bars,
+                    Some(-1.05..1.05),
+                ),
+                "tornado_one_at_a_time" => sc_chart::hbars(
+                    root,
+                    &title,
+                    "Change in mean NPV total vs base, USD bn (blue: higher value raises NPV)",
+                    &oat_bars,
+                    None,
+                ),
                 _ => sc_chart::heatmap(root, &title, &rows, &table.years, &cell),
             })
         };
         let svg = || -> anyhow::Result<String> {
             render_svg(|root| match stem {
-                "tornado_rank_correlation" => sc_chart::hbars(root, &title, "Spearman rank correlation with npv_total", &rank_bars, Some(-1.05..1.05)),
-                "tornado_one_at_a_time" => sc_chart::hbars(root, &title, "Change in mean NPV total vs base, USD bn (blue: higher value raises NPV)", &oat_bars, None),
+                "tornado_rank_correlation" => sc_chart::hbars(
+                    root,
+                    &title,
+                    "Spearman rank correlation with npv_total",
+                    &rank_bars,
+                    Some(-1.05..1.05),
+                ),
+                "tornado_one_at_a_time" => sc_chart::hbars(
+                    root,
+                    &title,
+                    "Change in mean NPV total vs base, USD bn (blue: higher value raises NPV)",
+                    &oat_bars,
+                    None,
+                ),
                 _ => sc_chart::heatmap(root, &title, &rows, &table.years, &cell),
             })
         };
@@ -166,18 +252,44 @@ fn draw_sensitivity_charts(
     Ok(())
 }
 
-fn sensitivity_table(l: &Loaded, ranks: &[sens::RankRow], swings: &[Swing], base: &[f64; 6]) -> String {
-    let mut t = format!("{}: mean npv_total {:.2} USD bn\n", l.scenario.meta.name, base[0]);
-    let top: Vec<&sens::RankRow> = ranks.iter().filter(|r| r.target == crate::summary::ResultMetric::NpvTotal).collect();
+fn sensitivity_table(
+    l: &Loaded,
+    ranks: &[sens::RankRow],
+    swings: &[Swing],
+    base: &[f64; 6],
+) -> String {
+    let mut t = format!(
+        "{}: mean npv_total {:.2} USD bn\n",
+        l.scenario.meta.name, base[0]
+    );
+    let top: Vec<&sens::RankRow> = ranks
+        .iter()
+        .filter(|r| r.target == crate::summary::ResultMetric::NpvTotal)
+        .collect();
     if !top.is_empty() {
-        t.push_str(&format!("{:<34}{:>10}{:>20}\n", "rank correlation with npv_total", "rho", "95% CI"));
+        t.push_str(&format!(
+            "{:<34}{:>10}{:>20}\n",
+            "rank correlation with npv_total", "rho", "95% CI"
+        ));
         for r in top {
-            t.push_str(&format!("{:<34}{:>10.3}    [{:>6.3}, {:>6.3}]\n", r.input, r.corr.rho, r.corr.lo, r.corr.hi));
+            t.push_str(&format!(
+                "{:<34}{:>10.3}    [{:>6.3}, {:>6.3}]\n",
+                r.input, r.corr.rho, r.corr.lo, r.corr.hi
+            ));
         }
     }
-    t.push_str(&format!("{:<34}{:>12}{:>12}{:>12}\n", "one at a time (npv_total)", "kind", "low", "high"));
+    t.push_str(&format!(
+        "{:<34}{:>12}{:>12}{:>12}\n",
+        "one at a time (npv_total)", "kind", "low", "high"
+    ));
     for s in swings.iter().take(12) {
-        t.push_str(&format!("{:<34}{:>12}{:>+12.2}{:>+12.2}\n", s.input, s.kind, s.mean_low[0] - base[0], s.mean_high[0] - base[0]));
+        t.push_str(&format!(
+            "{:<34}{:>12}{:>+12.2}{:>+12.2}\n",
+            s.input,
+            s.kind,
+            s.mean_low[0] - base[0],
+            s.mean_high[0] - base[0]
+        ));
     }
     t
 }
@@ -190,18 +302,32 @@ pub fn attribute_channel(
     staging: &Staging,
     format: ChartFormat,
 ) -> Result<Vec<sens::AttributionRow>, AppError> {
-    let off = with_set(l, "channel.ceiling=0.0")
-        .ok_or_else(|| AppError::Usage("cannot switch the channel off (channel.ceiling = 0 fails validation)".into()))?;
+    let off = with_set(l, "channel.ceiling=0.0").ok_or_else(|| {
+        AppError::Usage(
+            "cannot switch the channel off (channel.ceiling = 0 fails validation)".into(),
+        )
+    })?;
     let without = quiet_run(&off, sim, true)?;
     let rows = sens::attribution(with, without.paths.as_ref().expect("kept paths"));
     staging.write("attribution.csv", &scsv::attribution_csv(&rows))?;
     if format != ChartFormat::None {
         let m = &l.scenario.meta;
-        let title = format!("{}: what the {} channel adds and takes (mean NPV, paired)", m.name, m.channel);
+        let title = format!(
+            "{}: what the {} channel adds and takes (mean NPV, paired)",
+            m.name, m.channel
+        );
         let total = rows.last().copied();
         let steps: Vec<(String, f64)> = rows[..rows.len() - 1]
             .iter()
-            .map(|r| (r.component.name().trim_start_matches("npv_").replace('_', " "), r.mean_delta))
+            .map(|r| {
+                (
+                    r.component
+                        .name()
+                        .trim_start_matches("npv_")
+                        .replace('_', " "),
+                    r.mean_delta,
+                )
+            })
             .collect();
         if let Some(t) = total {
             let start = (format!("without {}", m.channel), t.mean_without);
@@ -214,7 +340,9 @@ pub fn attribute_channel(
                 })?;
             }
             if matches!(format, ChartFormat::Svg | ChartFormat::Both) {
-                let svg = render_svg(|root| sc_chart::waterfall(root, &title, start.clone(), &steps, end.clone()))?;
+                let svg = render_svg(|root| {
+                    sc_chart::waterfall(root, &title, start.clone(), &steps, end.clone())
+                })?;
                 staging.write("charts/attribution_waterfall.svg", svg.as_bytes())?;
             }
         }

@@ -58,7 +58,10 @@ fn base_matches_the_2026_anchors_and_cap_timing() {
     assert!((25.0..=35.0).contains(&rev), "mean 2026 revenue {rev}");
     // The Information via DEAL_FACTS: 2026 payment ≈ $6B.
     let pay = year_total(&s, SeriesMetric::RevenueShare, 2026);
-    assert!((4.0..=8.0).contains(&pay), "mean 2026 revenue-share payment {pay}");
+    assert!(
+        (4.0..=8.0).contains(&pay),
+        "mean 2026 revenue-share payment {pay}"
+    );
     // DEAL_FACTS [D]: the cap binds in late 2028 to early 2029, 1-2 years before 2030.
     let median = s.median_cap_hit_year;
     assert!(

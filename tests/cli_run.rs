@@ -6,35 +6,71 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 fn dealsim(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dealsim")).args(args).current_dir(cwd).stdin(Stdio::null()).output().expect("binary runs")
+    Command::new(env!("CARGO_BIN_EXE_dealsim"))
+        .args(args)
+        .current_dir(cwd)
+        .stdin(Stdio::null())
+        .output()
+        .expect("binary runs")
 }
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-const FILES: [&str; 5] = ["summary.csv", "timeseries.csv", "cashflows.csv", "cap_hits.csv", "run.json"];
+const FILES: [&str; 5] = [
+    "summary.csv",
+    "timeseries.csv",
+    "cashflows.csv",
+    "cap_hits.csv",
+    "run.json",
+];
 
 #[test]
 fn run_writes_the_five_files_with_the_contract_headers() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("det.toml"), common::DET).unwrap();
-    let o = dealsim(&["run", "det.toml", "--paths", "50", "--quiet", "--charts", "none"], dir.path());
+    let o = dealsim(
+        &[
+            "run", "det.toml", "--paths", "50", "--quiet", "--charts", "none",
+        ],
+        dir.path(),
+    );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let out = dir.path().join("output/det");
     for f in FILES {
         assert!(out.join(f).is_file(), "{f} missing");
     }
-    let head = |f: &str| std::fs::read_to_string(out.join(f)).unwrap().lines().next().unwrap().to_string();
-    assert_eq!(head("summary.csv"), "metric,unit,mean,std_dev,std_error,p5,p25,p50,p75,p95,min,max");
-    assert_eq!(head("timeseries.csv"), "period_end,year,metric,unit,mean,p5,p25,p50,p75,p95");
+    let head = |f: &str| {
+        std::fs::read_to_string(out.join(f))
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        head("summary.csv"),
+        "metric,unit,mean,std_dev,std_error,p5,p25,p50,p75,p95,min,max"
+    );
+    assert_eq!(
+        head("timeseries.csv"),
+        "period_end,year,metric,unit,mean,p5,p25,p50,p75,p95"
+    );
     assert_eq!(
         head("cashflows.csv"),
         "period_end,year,revenue_share,cloud_model_margin,reverse_share,compute_margin,investor_cash_flow,discount_factor,pv_investor_cash_flow"
     );
-    assert_eq!(head("cap_hits.csv"), "year,probability,cumulative_probability");
+    assert_eq!(
+        head("cap_hits.csv"),
+        "year,probability,cumulative_probability"
+    );
     let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
-    let metrics: Vec<&str> = summary.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
+    let metrics: Vec<&str> = summary
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
     assert_eq!(
         metrics,
         [
@@ -51,28 +87,59 @@ fn run_writes_the_five_files_with_the_contract_headers() {
         ]
     );
     // No exponent notation, no NaN anywhere.
-    for f in ["summary.csv", "timeseries.csv", "cashflows.csv", "cap_hits.csv"] {
+    for f in [
+        "summary.csv",
+        "timeseries.csv",
+        "cashflows.csv",
+        "cap_hits.csv",
+    ] {
         let t = std::fs::read_to_string(out.join(f)).unwrap();
-        assert!(!t.contains("e-") && !t.contains("e+") && !t.contains("NaN") && !t.contains("inf"), "{f}");
+        assert!(
+            !t.contains("e-") && !t.contains("e+") && !t.contains("NaN") && !t.contains("inf"),
+            "{f}"
+        );
     }
-    let manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
     assert_eq!(manifest["paths"], 50);
     assert_eq!(manifest["seed"], 5);
     assert_eq!(manifest["steps"], 16);
     assert_eq!(manifest["scenario_sha256"].as_str().unwrap().len(), 64);
     // Stdout has the summary table.
     let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(stdout.contains("npv_total") && stdout.contains("P(cap hit)"), "{stdout}");
+    assert!(
+        stdout.contains("npv_total") && stdout.contains("P(cap hit)"),
+        "{stdout}"
+    );
 }
 
 #[test]
 fn paths_csv_is_opt_in() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("det.toml"), common::DET).unwrap();
-    let o = dealsim(&["run", "det.toml", "--paths", "7", "-q", "--out", "a", "--charts", "none"], dir.path());
+    let o = dealsim(
+        &[
+            "run", "det.toml", "--paths", "7", "-q", "--out", "a", "--charts", "none",
+        ],
+        dir.path(),
+    );
     assert!(o.status.success());
     assert!(!dir.path().join("a/paths.csv").exists());
-    let o = dealsim(&["run", "det.toml", "--paths", "7", "-q", "--out", "b", "--paths-csv", "--charts", "none"], dir.path());
+    let o = dealsim(
+        &[
+            "run",
+            "det.toml",
+            "--paths",
+            "7",
+            "-q",
+            "--out",
+            "b",
+            "--paths-csv",
+            "--charts",
+            "none",
+        ],
+        dir.path(),
+    );
     assert!(o.status.success());
     let t = std::fs::read_to_string(dir.path().join("b/paths.csv")).unwrap();
     assert_eq!(t.lines().count(), 8);
@@ -87,22 +154,39 @@ fn invalid_scenario_exits_2_names_the_key_and_writes_nothing() {
     let o = dealsim(&["run", "bad.toml", "-q"], dir.path());
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("bad.toml") && err.contains("channel.ceiling"), "{err}");
-    assert!(!dir.path().join("output").exists(), "nothing may be written");
+    assert!(
+        err.contains("bad.toml") && err.contains("channel.ceiling"),
+        "{err}"
+    );
+    assert!(
+        !dir.path().join("output").exists(),
+        "nothing may be written"
+    );
 }
 
 #[test]
 fn a_failed_run_keeps_the_previous_results() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("det.toml"), common::DET).unwrap();
-    assert!(dealsim(&["run", "det.toml", "-q", "--paths", "5", "--charts", "none"], dir.path()).status.success());
+    assert!(dealsim(
+        &["run", "det.toml", "-q", "--paths", "5", "--charts", "none"],
+        dir.path()
+    )
+    .status
+    .success());
     let before = std::fs::read(dir.path().join("output/det/summary.csv")).unwrap();
     std::fs::write(dir.path().join("det.toml"), "[company]\nrevenue0 = -1\n").unwrap();
     let o = dealsim(&["run", "det.toml", "-q"], dir.path());
     assert_eq!(o.status.code(), Some(2));
-    assert_eq!(std::fs::read(dir.path().join("output/det/summary.csv")).unwrap(), before);
-    let names: Vec<String> =
-        std::fs::read_dir(dir.path().join("output")).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into()).collect();
+    assert_eq!(
+        std::fs::read(dir.path().join("output/det/summary.csv")).unwrap(),
+        before
+    );
+    let names: Vec<String> = std::fs::read_dir(dir.path().join("output"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into())
+        .collect();
     assert_eq!(names, vec!["det".to_string()], "no partial folder left");
 }
 
@@ -121,7 +205,13 @@ fn every_shipped_scenario_validates() {
     args.extend(files.iter().map(String::as_str));
     let o = dealsim(&args, &repo());
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert_eq!(String::from_utf8_lossy(&o.stdout).lines().filter(|l| l.starts_with("ok: ")).count(), files.len());
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .filter(|l| l.starts_with("ok: "))
+            .count(),
+        files.len()
+    );
 }
 
 #[test]

@@ -6,21 +6,33 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 fn dealsim(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dealsim")).args(args).current_dir(cwd).output().expect("binary runs")
+    Command::new(env!("CARGO_BIN_EXE_dealsim"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("binary runs")
 }
 
 fn noisy() -> String {
     let mut t = common::with(common::DET, "company", "revenue_vol", "0.4");
     t = common::with(&t, "company", "growth_vol", "0.3");
     t = common::with(&t, "company", "multiple_vol", "0.5");
-    t = common::with(&t, "channel", "ceiling", r#"{ dist = "uniform", low = 0.0, high = 0.6 }"#);
+    t = common::with(
+        &t,
+        "channel",
+        "ceiling",
+        r#"{ dist = "uniform", low = 0.0, high = 0.6 }"#,
+    );
     t
 }
 
 /// Rows of a CSV as (scenario, metric) -> fields.
 fn rows(path: &Path) -> Vec<Vec<String>> {
     let text = std::fs::read_to_string(path).unwrap();
-    text.lines().skip(1).map(|l| l.split(',').map(String::from).collect()).collect()
+    text.lines()
+        .skip(1)
+        .map(|l| l.split(',').map(String::from).collect())
+        .collect()
 }
 
 #[test]
@@ -28,10 +40,20 @@ fn comparing_a_scenario_with_itself_gives_exactly_zero_deltas() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("a.toml"), noisy()).unwrap();
     std::fs::write(dir.path().join("b.toml"), noisy()).unwrap();
-    let o = dealsim(&["compare", "a.toml", "b.toml", "--paths", "500", "-q", "--out", "c", "--charts", "none"], dir.path());
+    let o = dealsim(
+        &[
+            "compare", "a.toml", "b.toml", "--paths", "500", "-q", "--out", "c", "--charts", "none",
+        ],
+        dir.path(),
+    );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let c = dir.path().join("c");
-    for f in ["compare_summary.csv", "compare_deltas.csv", "compare_timeseries.csv", "what_changed.csv"] {
+    for f in [
+        "compare_summary.csv",
+        "compare_deltas.csv",
+        "compare_timeseries.csv",
+        "what_changed.csv",
+    ] {
         assert!(c.join(f).is_file(), "{f}");
     }
     assert!(c.join("a/summary.csv").is_file() && c.join("b/summary.csv").is_file());
@@ -42,31 +64,74 @@ fn comparing_a_scenario_with_itself_gives_exactly_zero_deltas() {
         // mean, se, p5, p50, p95, prob_positive all exactly 0.
         assert_eq!(&r[3..9], &["0", "0", "0", "0", "0", "0"], "{r:?}");
     }
-    assert_eq!(std::fs::read_to_string(c.join("what_changed.csv")).unwrap().lines().count(), 1);
+    assert_eq!(
+        std::fs::read_to_string(c.join("what_changed.csv"))
+            .unwrap()
+            .lines()
+            .count(),
+        1
+    );
 }
 
 #[test]
 fn a_cap_change_moves_revenue_share_not_revenue_and_pairing_shrinks_the_error() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("base.toml"), noisy()).unwrap();
-    std::fs::write(dir.path().join("cap.toml"), common::with(&noisy(), "revenue_share", "cap", "12.0")).unwrap();
-    let o = dealsim(&["compare", "base.toml", "cap.toml", "--paths", "4000", "-q", "--out", "c", "--charts", "none"], dir.path());
+    std::fs::write(
+        dir.path().join("cap.toml"),
+        common::with(&noisy(), "revenue_share", "cap", "12.0"),
+    )
+    .unwrap();
+    let o = dealsim(
+        &[
+            "compare",
+            "base.toml",
+            "cap.toml",
+            "--paths",
+            "4000",
+            "-q",
+            "--out",
+            "c",
+            "--charts",
+            "none",
+        ],
+        dir.path(),
+    );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let c = dir.path().join("c");
     let ts = rows(&c.join("compare_timeseries.csv"));
     let series = |sc: &str, m: &str| -> Vec<Vec<String>> {
-        ts.iter().filter(|r| r[0] == sc && r[3] == m).map(|r| r[1..].to_vec()).collect()
+        ts.iter()
+            .filter(|r| r[0] == sc && r[3] == m)
+            .map(|r| r[1..].to_vec())
+            .collect()
     };
-    assert_eq!(series("base", "company_revenue"), series("cap", "company_revenue"));
-    assert_ne!(series("base", "revenue_share"), series("cap", "revenue_share"));
+    assert_eq!(
+        series("base", "company_revenue"),
+        series("cap", "company_revenue")
+    );
+    assert_ne!(
+        series("base", "revenue_share"),
+        series("cap", "revenue_share")
+    );
     let d = rows(&c.join("compare_deltas.csv"));
     let npv_rs = d.iter().find(|r| r[1] == "npv_revenue_share").unwrap();
-    let (mean, se_paired, se_unpaired): (f64, f64, f64) =
-        (npv_rs[3].parse().unwrap(), npv_rs[4].parse().unwrap(), npv_rs[9].parse().unwrap());
+    let (mean, se_paired, se_unpaired): (f64, f64, f64) = (
+        npv_rs[3].parse().unwrap(),
+        npv_rs[4].parse().unwrap(),
+        npv_rs[9].parse().unwrap(),
+    );
     assert!(mean < 0.0, "a lower cap lowers the revenue share: {mean}");
-    assert!(se_paired * 5.0 <= se_unpaired, "paired {se_paired} vs unpaired {se_unpaired}");
+    assert!(
+        se_paired * 5.0 <= se_unpaired,
+        "paired {se_paired} vs unpaired {se_unpaired}"
+    );
     let changed = std::fs::read_to_string(c.join("what_changed.csv")).unwrap();
-    assert_eq!(changed.lines().nth(1), Some("cap,revenue_share.cap,12.5,12.0"), "{changed}");
+    assert_eq!(
+        changed.lines().nth(1),
+        Some("cap,revenue_share.cap,12.5,12.0"),
+        "{changed}"
+    );
     assert_eq!(changed.lines().count(), 2, "{changed}");
     // The company's path never depends on the cap: npv deltas of the stake are exactly 0.
     let pv_stake = d.iter().find(|r| r[1] == "pv_stake").unwrap();
@@ -77,34 +142,78 @@ fn a_cap_change_moves_revenue_share_not_revenue_and_pairing_shrinks_the_error() 
 fn extends_with_an_override_equals_the_merged_file_byte_for_byte() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("parent.toml"), noisy()).unwrap();
-    std::fs::write(dir.path().join("child.toml"), "extends = \"parent.toml\"\n[revenue_share]\ncap = 9.0\n").unwrap();
-    std::fs::write(dir.path().join("merged.toml"), common::with(&noisy(), "revenue_share", "cap", "9.0")).unwrap();
+    std::fs::write(
+        dir.path().join("child.toml"),
+        "extends = \"parent.toml\"\n[revenue_share]\ncap = 9.0\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("merged.toml"),
+        common::with(&noisy(), "revenue_share", "cap", "9.0"),
+    )
+    .unwrap();
     for (f, out) in [("child.toml", "o1"), ("merged.toml", "o2")] {
-        let o = dealsim(&["run", f, "--paths", "300", "-q", "--out", out, "--charts", "none"], dir.path());
+        let o = dealsim(
+            &[
+                "run", f, "--paths", "300", "-q", "--out", out, "--charts", "none",
+            ],
+            dir.path(),
+        );
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     }
-    for f in ["summary.csv", "timeseries.csv", "cashflows.csv", "cap_hits.csv"] {
+    for f in [
+        "summary.csv",
+        "timeseries.csv",
+        "cashflows.csv",
+        "cap_hits.csv",
+    ] {
         let a = std::fs::read(dir.path().join("o1").join(f)).unwrap();
         let b = std::fs::read(dir.path().join("o2").join(f)).unwrap();
         assert!(a == b, "{f} differs");
     }
     // --set gives the same too, and the effective scenario is in run.json.
     let o = dealsim(
-        &["run", "parent.toml", "--set", "revenue_share.cap=9.0", "--paths", "300", "-q", "--out", "o3", "--charts", "none"],
+        &[
+            "run",
+            "parent.toml",
+            "--set",
+            "revenue_share.cap=9.0",
+            "--paths",
+            "300",
+            "-q",
+            "--out",
+            "o3",
+            "--charts",
+            "none",
+        ],
         dir.path(),
     );
     assert!(o.status.success());
-    assert_eq!(std::fs::read(dir.path().join("o3/summary.csv")).unwrap(), std::fs::read(dir.path().join("o2/summary.csv")).unwrap());
-    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("o3/run.json")).unwrap()).unwrap();
-    assert!(m["effective_scenario"].as_str().unwrap().contains("cap = 9"));
+    assert_eq!(
+        std::fs::read(dir.path().join("o3/summary.csv")).unwrap(),
+        std::fs::read(dir.path().join("o2/summary.csv")).unwrap()
+    );
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("o3/run.json")).unwrap()).unwrap();
+    assert!(m["effective_scenario"]
+        .as_str()
+        .unwrap()
+        .contains("cap = 9"));
 }
 
 #[test]
 fn an_invalid_member_fails_the_whole_comparison_before_any_run() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("a.toml"), noisy()).unwrap();
-    std::fs::write(dir.path().join("b.toml"), common::with(&noisy(), "revenue_share", "cap", "-1")).unwrap();
-    let o = dealsim(&["compare", "a.toml", "b.toml", "-q", "--out", "c"], dir.path());
+    std::fs::write(
+        dir.path().join("b.toml"),
+        common::with(&noisy(), "revenue_share", "cap", "-1"),
+    )
+    .unwrap();
+    let o = dealsim(
+        &["compare", "a.toml", "b.toml", "-q", "--out", "c"],
+        dir.path(),
+    );
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("revenue_share.cap"));
     assert!(!dir.path().join("c").exists());

@@ -296,3 +296,22 @@ fn recorded_draws_are_the_values_used() {
         assert!((r - ratio0).abs() < 1e-12 * ratio0, "path {i}");
     }
 }
+
+/// `stake.rounds[i]` is the i-th round of the file whatever the dates: in paths.csv
+/// column names and in the draws.
+#[test]
+fn round_keys_follow_file_order_not_date_order() {
+    let text = DET.replace(
+        "[[stake.rounds]]\ndate = 2026-08-15\namount = 40.0\n",
+        "[[stake.rounds]]\ndate = 2027-08-15\namount = { dist = \"uniform\", low = 10.0, high = 20.0 }\n\
+         [[stake.rounds]]\ndate = 2026-02-15\namount = 5.0\n",
+    );
+    let sc = parse(&text);
+    // Date order inside the typed scenario; file index kept.
+    assert_eq!(sc.stake.rounds[0].index, 1);
+    assert_eq!(sc.stake.rounds[1].index, 0);
+    let o = run(&sc, 50, 3, 1, true);
+    let t = o.paths.unwrap();
+    assert_eq!(t.draw_names, vec!["stake.rounds[0].amount".to_string()]);
+    assert!(t.draws_of(0)[0] >= 10.0 && t.draws_of(0)[0] <= 20.0);
+}

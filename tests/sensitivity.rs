@@ -6,20 +6,47 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 fn dealsim(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dealsim")).args(args).current_dir(cwd).output().expect("binary runs")
+    Command::new(env!("CARGO_BIN_EXE_dealsim"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("binary runs")
 }
 
 fn csv_rows(path: &Path) -> Vec<Vec<String>> {
-    std::fs::read_to_string(path).unwrap().lines().skip(1).map(|l| l.split(',').map(String::from).collect()).collect()
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(String::from).collect())
+        .collect()
 }
 
 #[test]
 fn a_single_monotone_uncertain_input_ranks_first() {
     let dir = tempfile::tempdir().unwrap();
     // pv_stake is proportional to stake.initial and nothing else is uncertain or volatile.
-    let text = common::with(common::DET, "stake", "initial", r#"{ dist = "uniform", low = 0.1, high = 0.4 }"#);
+    let text = common::with(
+        common::DET,
+        "stake",
+        "initial",
+        r#"{ dist = "uniform", low = 0.1, high = 0.4 }"#,
+    );
     std::fs::write(dir.path().join("s.toml"), text).unwrap();
-    let o = dealsim(&["sensitivity", "s.toml", "--paths", "400", "-q", "--out", "o", "--charts", "none"], dir.path());
+    let o = dealsim(
+        &[
+            "sensitivity",
+            "s.toml",
+            "--paths",
+            "400",
+            "-q",
+            "--out",
+            "o",
+            "--charts",
+            "none",
+        ],
+        dir.path(),
+    );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let rows = csv_rows(&dir.path().join("o/sensitivity.csv"));
     let first = rows.iter().find(|r| r[1] == "npv_total").unwrap();
@@ -32,7 +59,20 @@ fn a_single_monotone_uncertain_input_ranks_first() {
 fn no_uncertain_inputs_is_said_plainly() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("d.toml"), common::DET).unwrap();
-    let o = dealsim(&["sensitivity", "d.toml", "--paths", "20", "-q", "--out", "o", "--charts", "none"], dir.path());
+    let o = dealsim(
+        &[
+            "sensitivity",
+            "d.toml",
+            "--paths",
+            "20",
+            "-q",
+            "--out",
+            "o",
+            "--charts",
+            "none",
+        ],
+        dir.path(),
+    );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(String::from_utf8_lossy(&o.stdout).contains("no uncertain inputs"));
     assert!(csv_rows(&dir.path().join("o/sensitivity.csv")).is_empty());
@@ -44,29 +84,73 @@ fn no_uncertain_inputs_is_said_plainly() {
 fn a_higher_cap_never_lowers_the_revenue_share() {
     let dir = tempfile::tempdir().unwrap();
     let mut text = common::with(common::DET, "company", "revenue_vol", "0.4");
-    text = common::with(&text, "channel", "ceiling", r#"{ dist = "uniform", low = 0.0, high = 0.5 }"#);
+    text = common::with(
+        &text,
+        "channel",
+        "ceiling",
+        r#"{ dist = "uniform", low = 0.0, high = 0.5 }"#,
+    );
     std::fs::write(dir.path().join("s.toml"), text).unwrap();
-    let o = dealsim(&["sensitivity", "s.toml", "--paths", "2000", "-q", "--out", "o", "--charts", "none"], dir.path());
+    let o = dealsim(
+        &[
+            "sensitivity",
+            "s.toml",
+            "--paths",
+            "2000",
+            "-q",
+            "--out",
+            "o",
+            "--charts",
+            "none",
+        ],
+        dir.path(),
+    );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let rows = csv_rows(&dir.path().join("o/sensitivity_oat.csv"));
-    let cap = rows.iter().find(|r| r[0] == "revenue_share.cap" && r[4] == "npv_revenue_share").expect("cap swung");
+    let cap = rows
+        .iter()
+        .find(|r| r[0] == "revenue_share.cap" && r[4] == "npv_revenue_share")
+        .expect("cap swung");
     let (lo, hi): (f64, f64) = (cap[8].parse().unwrap(), cap[9].parse().unwrap());
-    assert!(lo < 0.0 && hi >= 0.0, "cap -20 % must lower, +20 % must not lower: {lo} {hi}");
+    assert!(
+        lo < 0.0 && hi >= 0.0,
+        "cap -20 % must lower, +20 % must not lower: {lo} {hi}"
+    );
 }
 
 #[test]
 fn attribution_is_exactly_zero_without_a_channel() {
     let dir = tempfile::tempdir().unwrap();
     let text = common::with(common::DET, "company", "revenue_vol", "0.3");
-    std::fs::write(dir.path().join("z.toml"), common::with(&text, "channel", "ceiling", "0.0")).unwrap();
-    let o = dealsim(&["run", "z.toml", "--paths", "300", "-q", "--out", "o", "--attribute", "channel"], dir.path());
+    std::fs::write(
+        dir.path().join("z.toml"),
+        common::with(&text, "channel", "ceiling", "0.0"),
+    )
+    .unwrap();
+    let o = dealsim(
+        &[
+            "run",
+            "z.toml",
+            "--paths",
+            "300",
+            "-q",
+            "--out",
+            "o",
+            "--attribute",
+            "channel",
+        ],
+        dir.path(),
+    );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let rows = csv_rows(&dir.path().join("o/attribution.csv"));
     assert_eq!(rows.len(), 6);
     for r in &rows {
         assert_eq!(&r[3..], &["0", "0", "0", "0"], "{r:?}");
     }
-    assert!(dir.path().join("o/charts/attribution_waterfall.png").is_file());
+    assert!(dir
+        .path()
+        .join("o/charts/attribution_waterfall.png")
+        .is_file());
 }
 
 #[test]
@@ -77,7 +161,22 @@ fn a_share_on_core_revenue_does_not_move_with_a_neutral_channel() {
     text = common::with(&text, "channel", "cloud_cannibalization", "0.0");
     text = common::with(&text, "revenue_share", "base_includes_channel", "false");
     std::fs::write(dir.path().join("n.toml"), text).unwrap();
-    let o = dealsim(&["run", "n.toml", "--paths", "300", "-q", "--out", "o", "--attribute", "channel", "--charts", "none"], dir.path());
+    let o = dealsim(
+        &[
+            "run",
+            "n.toml",
+            "--paths",
+            "300",
+            "-q",
+            "--out",
+            "o",
+            "--attribute",
+            "channel",
+            "--charts",
+            "none",
+        ],
+        dir.path(),
+    );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let rows = csv_rows(&dir.path().join("o/attribution.csv"));
     let rs = rows.iter().find(|r| r[0] == "npv_revenue_share").unwrap();

@@ -3,9 +3,9 @@
 
 use rayon::prelude::*;
 
-use super::stats::{mean_std, min_max, quantiles};
+use super::stats::{mean_std, min_max, order_key, quantiles, quantiles_in};
 use super::RunOptions;
-use crate::model::{Flows, Model, PathResults, Period};
+use crate::model::{Flows, Model, Period};
 use crate::scenario::Scenario;
 use crate::summary::{
     Band, CapHitYear, Distribution, PeriodSummary, ResultMetric, RunSummary, Stats, PERCENTILES,
@@ -27,9 +27,13 @@ pub fn series_values(f: &Flows, dt: f64) -> [f64; 8] {
 }
 
 /// Sums over the paths of one chunk in one period.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct PeriodAccumulator {
     series: [f64; 8],
+    /// Per metric, the smallest and largest value (gives the percentile search its range
+    /// without another pass over the values).
+    min_key: [u64; 8],
+    max_key: [u64; 8],
     revenue_share: f64,
     model_margin: f64,
     reverse_share: f64,
@@ -38,11 +42,30 @@ pub struct PeriodAccumulator {
     pv_cash_flow: f64,
 }
 
+impl Default for PeriodAccumulator {
+    fn default() -> Self {
+        PeriodAccumulator {
+            series: [0.0; 8],
+            min_key: [u64::MAX; 8],
+            max_key: [0; 8],
+            revenue_share: 0.0,
+            model_margin: 0.0,
+            reverse_share: 0.0,
+            compute_margin: 0.0,
+            discount_factor: 0.0,
+            pv_cash_flow: 0.0,
+        }
+    }
+}
+
 impl PeriodAccumulator {
     #[inline]
     pub fn add(&mut self, f: &Flows, series: &[f64; 8]) {
-        for (s, v) in self.series.iter_mut().zip(series) {
-            *s += v;
+        for m in 0..8 {
+            self.series[m] += series[m];
+            let k = order_key(series[m]);
+            self.min_key[m] = self.min_key[m].min(k);
+            self.max_key[m] = self.max_key[m].max(k);
         }
         self.revenue_share += f.paid;
         self.model_margin += f.model_margin;
@@ -53,8 +76,10 @@ impl PeriodAccumulator {
     }
 
     fn merge(&mut self, o: &PeriodAccumulator) {
-        for (s, v) in self.series.iter_mut().zip(&o.series) {
-            *s += v;
+        for m in 0..8 {
+            self.series[m] += o.series[m];
+            self.min_key[m] = self.min_key[m].min(o.min_key[m]);
+            self.max_key[m] = self.max_key[m].max(o.max_key[m]);
         }
         self.revenue_share += o.revenue_share;
         self.model_margin += o.model_margin;
@@ -80,7 +105,14 @@ pub fn period_summary(
     let nf = n as f64;
     let pcts: Vec<[f64; 5]> = buffers
         .par_iter_mut()
-        .map(|b| quantiles(&mut b[..n], &PERCENTILES))
+        .enumerate()
+        .map(|(m, b)| {
+            quantiles_in(
+                &mut b[..n],
+                &PERCENTILES,
+                Some((total.min_key[m], total.max_key[m])),
+            )
+        })
         .collect();
     let bands: [Band; 8] = std::array::from_fn(|m| Band {
         mean: total.series[m] / nf,
@@ -159,28 +191,34 @@ fn distribution(values: &mut [f64]) -> Distribution {
     }
 }
 
-/// Assemble the run summary from the per-path results and the period summaries.
+/// Assemble the run summary from the per-path results (`column(m)`: result m of every
+/// path, in path order), each path's cap-hit year, and the period summaries.
 pub fn run_summary(
     sc: &Scenario,
     model: &Model,
     opts: &RunOptions,
-    results: &[PathResults],
+    column: &(dyn Fn(ResultMetric) -> Vec<f64> + Sync),
+    cap_years: &[Option<i32>],
     periods: Vec<PeriodSummary>,
 ) -> RunSummary {
-    let n = results.len();
+    let n = cap_years.len();
+    // One column at a time: memory stays at one f64 per path on top of the run's state.
+    let mut npv_total_dist = Distribution::default();
     let stats: Vec<Stats> = ResultMetric::ALL
-        .par_iter()
-        .map(|m| {
-            let mut v: Vec<f64> = results.iter().map(|r| r.as_array()[m.index()]).collect();
-            stats_of(&mut v)
+        .iter()
+        .map(|&m| {
+            let mut v = column(m);
+            let st = stats_of(&mut v);
+            if m == ResultMetric::NpvTotal {
+                npv_total_dist = distribution(&mut v);
+            }
+            st
         })
         .collect();
-    let mut npv: Vec<f64> = results.iter().map(|r| r.npv_total).collect();
-    let npv_total_dist = distribution(&mut npv);
 
     let (y0, y1) = (model.grid.start_year, model.grid.end_year);
     let mut first_hits = vec![0u64; (y1 - y0 + 1) as usize];
-    for y in results.iter().filter_map(|r| r.cap_hit_year) {
+    for y in cap_years.iter().flatten() {
         first_hits[(y - y0) as usize] += 1;
     }
     let mut cum = 0u64;

@@ -7,6 +7,8 @@
 //! on any number of threads.
 
 mod aggregate;
+mod compact;
+pub mod floor;
 pub mod rng;
 pub mod stats;
 
@@ -19,10 +21,11 @@ use rayon::prelude::*;
 
 use crate::model::dist::draw_dist;
 use crate::model::{Model, PathParams, PathResults, PathState};
-use crate::scenario::{Input, Scenario};
-use crate::summary::{RunSummary, SeriesMetric};
+use crate::scenario::Scenario;
+use crate::summary::{ResultMetric, RunSummary, SeriesMetric};
 
 pub use aggregate::PeriodAccumulator;
+use compact::CompactParams;
 
 /// Paths per work item. Fixed, so the reduction order never depends on threads.
 pub const CHUNK: usize = 4096;
@@ -84,7 +87,8 @@ pub enum EngineError {
 struct Lane {
     state: PathState,
     shocks: Xoshiro256PlusPlus,
-    rounds: Option<Xoshiro256PlusPlus>,
+    /// Drawn from only when the path has random rounds.
+    rounds: Xoshiro256PlusPlus,
 }
 
 /// Run `sc` over `opts.paths` paths.
@@ -104,31 +108,34 @@ fn run_in_pool(sc: &Scenario, opts: &RunOptions) -> Result<RunOutput, EngineErro
     let seed = opts.seed;
 
     // Draw every path's parameters and seed its streams (parallel, path-indexed).
-    let (params, mut lanes): (Vec<PathParams>, Vec<Lane>) = (0..n)
+    let params = CompactParams::build(sc, &model, seed, n);
+    let mut lanes: Vec<Lane> = (0..n)
         .into_par_iter()
         .with_min_len(CHUNK)
-        .map(|i| {
-            let path = i as u64;
-            let p = PathParams::new(sc, &model, |input, key| match input {
-                Input::Const(v) => *v,
-                Input::Dist(d) => draw_dist(d, &mut rng::stream(seed, key, path)),
-            });
-            let lane = Lane {
-                state: p.initial_state(),
-                shocks: rng::stream(seed, rng::SHOCKS, path),
-                rounds: (model.random_rounds && p.has_random_rounds())
-                    .then(|| rng::stream(seed, rng::RANDOM_ROUNDS, path)),
-            };
-            (p, lane)
-        })
-        .unzip();
+        .map_init(
+            || params.scratch(),
+            |p, i| {
+                params.load(i, p);
+                let path = i as u64;
+                Lane {
+                    state: p.initial_state(),
+                    shocks: rng::stream(seed, rng::SHOCKS, path),
+                    rounds: rng::stream(seed, rng::RANDOM_ROUNDS, path),
+                }
+            },
+        )
+        .collect();
 
     // Step all paths period by period.
     let nmetrics = SeriesMetric::ALL.len();
     let mut buffers: Vec<Vec<f64>> = vec![vec![0.0; n]; nmetrics];
     let mut periods = Vec::with_capacity(model.grid.len());
     let years: Vec<i32> = (model.grid.start_year..=model.grid.end_year).collect();
-    let mut annual = if opts.keep_paths { vec![0.0; years.len() * n] } else { Vec::new() };
+    let mut annual = if opts.keep_paths {
+        vec![0.0; years.len() * n]
+    } else {
+        Vec::new()
+    };
     for per in &model.grid.periods {
         if opts.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
             return Err(EngineError::Cancelled);
@@ -137,26 +144,29 @@ fn run_in_pool(sc: &Scenario, opts: &RunOptions) -> Result<RunOutput, EngineErro
             buffers.iter_mut().map(|b| b.chunks_mut(CHUNK)).collect();
         let work: Vec<_> = lanes
             .chunks_mut(CHUNK)
-            .zip(params.chunks(CHUNK))
-            .map(|(l, p)| {
+            .enumerate()
+            .map(|(c, l)| {
                 let o: Vec<&mut [f64]> = outs.iter_mut().filter_map(|it| it.next()).collect();
-                (l, p, o)
+                (c * CHUNK, l, o)
             })
             .collect();
         let partials: Vec<PeriodAccumulator> = work
             .into_par_iter()
-            .map(|(lanes, params, mut out)| {
+            .map(|(first, lanes, mut out)| {
                 let mut acc = PeriodAccumulator::default();
-                for (j, (lane, p)) in lanes.iter_mut().zip(params).enumerate() {
+                let mut p = params.scratch();
+                for (j, lane) in lanes.iter_mut().enumerate() {
+                    params.load(first + j, &mut p);
                     let z = [
                         lane.shocks.sample(StandardNormal),
                         lane.shocks.sample(StandardNormal),
                         lane.shocks.sample(StandardNormal),
                     ];
                     let eps = model.correlate(z);
-                    let nr = match &mut lane.rounds {
-                        Some(r) => p.random_round_count(r.random::<f64>()),
-                        None => 0,
+                    let nr = if model.random_rounds && p.has_random_rounds() {
+                        p.random_round_count(lane.rounds.random::<f64>())
+                    } else {
+                        0
                     };
                     let f = p.step(&model, per, &mut lane.state, eps, nr);
                     let values = aggregate::series_values(&f, model.dt);
@@ -183,16 +193,32 @@ fn run_in_pool(sc: &Scenario, opts: &RunOptions) -> Result<RunOutput, EngineErro
     }
     drop(buffers);
 
-    let results: Vec<PathResults> = lanes
-        .par_iter()
-        .zip(params.par_iter())
-        .with_min_len(CHUNK)
-        .map(|(l, p)| p.results(&model, &l.state))
+    // Per-path results, one column at a time unless the caller keeps them all.
+    let result_of = |i: usize, p: &mut PathParams| {
+        params.load(i, p);
+        p.results(&model, &lanes[i].state)
+    };
+    let column = |m: ResultMetric| -> Vec<f64> {
+        (0..n)
+            .into_par_iter()
+            .with_min_len(CHUNK)
+            .map_init(
+                || params.scratch(),
+                |p, i| result_of(i, p).as_array()[m.index()],
+            )
+            .collect()
+    };
+    let cap_years: Vec<Option<i32>> = lanes
+        .iter()
+        .map(|l| (l.state.cap_hit_year != 0).then_some(l.state.cap_hit_year))
         .collect();
-    drop(lanes);
-    drop(params);
-    let summary = aggregate::run_summary(sc, &model, opts, &results, periods);
+    let summary = aggregate::run_summary(sc, &model, opts, &column, &cap_years, periods);
     let paths = opts.keep_paths.then(|| {
+        let results: Vec<PathResults> = (0..n)
+            .into_par_iter()
+            .with_min_len(CHUNK)
+            .map_init(|| params.scratch(), |p, i| result_of(i, p))
+            .collect();
         let mut t = path_table(sc, seed, results);
         t.years = years;
         t.annual_cash_flow = annual;

@@ -14,6 +14,16 @@ fn position(n: usize, p: f64) -> (usize, f64) {
 /// Exact type-7 quantiles of `values` at each probability in `probs` (any order).
 /// May reorder `values`. Empty input gives NaN.
 pub fn quantiles<const K: usize>(values: &mut [f64], probs: &[f64; K]) -> [f64; K] {
+    quantiles_in(values, probs, None)
+}
+
+/// As [`quantiles`], given the values' smallest and largest [`order_key`] when the caller
+/// already knows them (saves a pass).
+pub fn quantiles_in<const K: usize>(
+    values: &mut [f64],
+    probs: &[f64; K],
+    keys: Option<(u64, u64)>,
+) -> [f64; K] {
     let n = values.len();
     if n == 0 {
         return [f64::NAN; K];
@@ -29,7 +39,7 @@ pub fn quantiles<const K: usize>(values: &mut [f64], probs: &[f64; K]) -> [f64; 
     ranks.sort_unstable();
     ranks.dedup();
     let order_stats = if n >= RADIX_MIN {
-        radix_select(values, &ranks)
+        radix_select(values, &ranks, keys)
     } else {
         select_in_place(values, &ranks)
     };
@@ -58,7 +68,7 @@ fn select_in_place(values: &mut [f64], ranks: &[usize]) -> Vec<f64> {
 
 /// Order-preserving map of f64 to u64 (total order: -inf < ... < -0 < 0 < ... < inf).
 #[inline]
-fn key(v: f64) -> u64 {
+pub fn order_key(v: f64) -> u64 {
     let b = v.to_bits();
     if b >> 63 == 1 {
         !b
@@ -71,11 +81,13 @@ fn key(v: f64) -> u64 {
 /// top bits of their order-preserving key (a roughly logarithmic scale), find the bucket
 /// holding each rank from the cumulative counts, and select only inside those buckets.
 /// Three linear passes plus selections over a few small buckets.
-fn radix_select(values: &[f64], ranks: &[usize]) -> Vec<f64> {
+fn radix_select(values: &[f64], ranks: &[usize], keys: Option<(u64, u64)>) -> Vec<f64> {
     const BITS: u32 = 12;
-    let (kmin, kmax) = values.iter().fold((u64::MAX, 0u64), |(lo, hi), &v| {
-        let k = key(v);
-        (lo.min(k), hi.max(k))
+    let (kmin, kmax) = keys.unwrap_or_else(|| {
+        values.iter().fold((u64::MAX, 0u64), |(lo, hi), &v| {
+            let k = order_key(v);
+            (lo.min(k), hi.max(k))
+        })
     });
     let range = kmax - kmin;
     if range == 0 {
@@ -83,7 +95,7 @@ fn radix_select(values: &[f64], ranks: &[usize]) -> Vec<f64> {
     }
     let shift = (64 - range.leading_zeros()).saturating_sub(BITS);
     let nb = (range >> shift) as usize + 1;
-    let bucket = |v: f64| ((key(v) - kmin) >> shift) as usize;
+    let bucket = |v: f64| ((order_key(v) - kmin) >> shift) as usize;
     let mut start = vec![0usize; nb + 1];
     for &v in values {
         start[bucket(v) + 1] += 1;
@@ -251,12 +263,12 @@ mod radix_tests {
         let ranks: Vec<usize> = vec![
             0, 1, 2_499, 2_500, 12_499, 24_999, 25_000, 37_499, 47_499, 49_999,
         ];
-        let got = radix_select(&vals, &ranks);
+        let got = radix_select(&vals, &ranks, None);
         let want: Vec<f64> = ranks.iter().map(|&r| sorted[r]).collect();
         assert_eq!(got, want);
         // All equal.
         assert_eq!(
-            radix_select(&vec![2.5; 40_000], &[0, 20_000]),
+            radix_select(&vec![2.5; 40_000], &[0, 20_000], None),
             vec![2.5, 2.5]
         );
     }

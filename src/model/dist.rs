@@ -58,7 +58,8 @@ pub fn draw_dist<R: Rng + ?Sized>(d: &Dist, rng: &mut R) -> f64 {
             if hi <= lo {
                 return lo;
             }
-            let u: f64 = rng.random();
+            // Open interval (0, 1): u = 0 would map an untruncated normal to -inf.
+            let u = ((rng.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
             truncated_normal_inverse(mean, sd, lo, hi, u)
         }
         Dist::Lognormal { median, sigma } => {

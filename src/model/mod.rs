@@ -9,7 +9,7 @@ pub mod grid;
 mod params;
 
 pub use grid::{Grid, Period};
-pub use params::{stream_key, PathParams};
+pub use params::{stream_key, Accessor, PathParams, ACCESSORS};
 
 use crate::scenario::Scenario;
 
@@ -34,6 +34,8 @@ pub struct Model {
     pub compute_share: Option<Vec<f64>>,
     /// `DF_k` per period, when `discount.rate` is a constant.
     pub discount: Option<Vec<f64>>,
+    /// `DFE_N` when the equity rate (or, without one, the cash rate) is a constant.
+    pub equity_discount: Option<f64>,
     /// Whether any path can have random rounds (their stream is drawn only then).
     pub random_rounds: bool,
 }
@@ -76,6 +78,10 @@ impl Model {
                 .map(|p| discount_factor(r, p.k, dt))
                 .collect()
         });
+        let equity_rate = sc.discount.equity_rate.unwrap_or(sc.discount.rate);
+        let equity_discount = equity_rate
+            .as_const()
+            .map(|r| discount_factor(r, grid.len(), dt));
         let round_amounts = sc
             .stake
             .rounds
@@ -95,6 +101,7 @@ impl Model {
             logistic,
             compute_share,
             discount,
+            equity_discount,
             random_rounds,
             grid,
         }

@@ -72,6 +72,51 @@ pub struct PathParams {
     round_amounts: Vec<f64>,
 }
 
+/// An 8-byte scalar field stored as a word, so the engine can keep per path only the
+/// fields that differ between paths (see `engine::compact`).
+pub trait Word: Copy {
+    fn to_word(self) -> u64;
+    fn from_word(w: u64) -> Self;
+}
+impl Word for f64 {
+    fn to_word(self) -> u64 {
+        self.to_bits()
+    }
+    fn from_word(w: u64) -> f64 {
+        f64::from_bits(w)
+    }
+}
+impl Word for i64 {
+    fn to_word(self) -> u64 {
+        self as u64
+    }
+    fn from_word(w: u64) -> i64 {
+        w as i64
+    }
+}
+
+/// Reads one scalar field as a word, and writes it back.
+pub type Accessor = (fn(&PathParams) -> u64, fn(&mut PathParams, u64));
+
+macro_rules! accessors {
+    ($($f:ident: $t:ty),* $(,)?) => {
+        /// Every scalar field of `PathParams`, as (get, set) word accessors.
+        pub const ACCESSORS: &[Accessor] = &[
+            $( (|p| Word::to_word(p.$f), |p, w| p.$f = <$t as Word>::from_word(w)) ),*
+        ];
+    };
+}
+
+accessors!(
+    revenue0: f64, mu0: f64, valuation0: f64, multiple0: f64, stake0: f64, rv_drift: f64,
+    rv_scale: f64, mu_inf: f64, phi_g: f64, sd_g: f64, ln_m_long: f64, phi_m: f64, sd_m: f64,
+    ceiling_addressable: f64, ramp: f64, midpoint: f64, incremental: f64, rate: f64,
+    cap_cents: i64, model_ratio: f64, cannibalization: f64, model_margin: f64,
+    share_to_company: f64, spend_ratio: f64, z0: f64, z_long: f64, kappa_z: f64,
+    compute_margin: f64, dilution_factor: f64, lambda_dt: f64, p_no_round: f64,
+    round_fraction: f64, liquidity_discount: f64, discount_rate: f64, equity_rate: f64,
+);
+
 impl PathParams {
     /// Draw every input through `draw(input, stream_key)`, in the order of
     /// `Scenario::inputs()` (constants included: `draw` returns them as they are).
@@ -114,11 +159,19 @@ impl PathParams {
         let round_fraction = d!(s.random_round_fraction, "stake.random_round_fraction");
         let uncertain_rounds = s.rounds.iter().any(|r| matches!(r.amount, Input::Dist(_)));
         let round_amounts = if uncertain_rounds {
-            s.rounds
+            // Drawn in file order (the order of `Scenario::inputs()`), stored in date order.
+            let mut by_file: Vec<(usize, usize)> = s
+                .rounds
                 .iter()
                 .enumerate()
-                .map(|(i, r)| draw(&r.amount, round_stream_key(i)))
-                .collect()
+                .map(|(j, r)| (r.index, j))
+                .collect();
+            by_file.sort_unstable();
+            let mut amounts = vec![0.0; s.rounds.len()];
+            for (index, j) in by_file {
+                amounts[j] = draw(&s.rounds[j].amount, round_stream_key(index));
+            }
+            amounts
         } else {
             Vec::new()
         };
@@ -217,6 +270,32 @@ impl PathParams {
             npv_compute: 0.0,
             valuation: self.valuation0,
         }
+    }
+
+    /// The per-step constants of the revenue, growth and multiple updates, for the
+    /// performance floor: (drift, scale, mu_inf, phi_g, sd_g, ln_m_long, phi_m, sd_m).
+    #[allow(clippy::type_complexity)]
+    pub fn floor_constants(&self) -> (f64, f64, f64, f64, f64, f64, f64, f64) {
+        (
+            self.rv_drift,
+            self.rv_scale,
+            self.mu_inf,
+            self.phi_g,
+            self.sd_g,
+            self.ln_m_long,
+            self.phi_m,
+            self.sd_m,
+        )
+    }
+
+    /// Per-path scheduled round amounts (empty unless some amount is uncertain).
+    pub fn round_amounts(&self) -> &[f64] {
+        &self.round_amounts
+    }
+
+    /// Overwrite the per-path round amounts (same length as `round_amounts()`).
+    pub fn set_round_amounts(&mut self, amounts: &[f64]) {
+        self.round_amounts.copy_from_slice(amounts);
     }
 
     /// The cap in whole cents (`i64::MAX` when there is none).
@@ -353,7 +432,9 @@ impl PathParams {
     /// Per-path results after the last of `n` periods.
     pub fn results(&self, model: &Model, st: &PathState) -> PathResults {
         let n = model.grid.len();
-        let dfe = discount_factor(self.equity_rate, n, model.dt);
+        let dfe = model
+            .equity_discount
+            .unwrap_or_else(|| discount_factor(self.equity_rate, n, model.dt));
         let pv_stake = st.stake * st.valuation * dfe * (1.0 - self.liquidity_discount);
         let npv_reverse_share = -st.pv_reverse_share;
         let npv_total = st.npv_revenue_share
@@ -373,5 +454,38 @@ impl PathParams {
             stake_end: st.stake,
             cap_hit_year: (st.cap_hit_year != 0).then_some(st.cap_hit_year),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The accessor table covers every scalar field: a PathParams rebuilt word by word
+    /// from another equals it (the struct's only other field is `round_amounts`).
+    #[test]
+    fn accessors_cover_every_scalar_field() {
+        let sc = crate::scenario::parse_str(crate::scenario::EXAMPLE, "example.toml").unwrap();
+        let model = Model::new(&sc);
+        let a = PathParams::new(&sc, &model, |i, _| match i {
+            Input::Const(v) => *v,
+            Input::Dist(_) => 0.2,
+        });
+        let b = PathParams::new(&sc, &model, |i, _| match i {
+            Input::Const(v) => *v + 0.01,
+            Input::Dist(_) => 0.25,
+        });
+        let mut c = b.clone();
+        for (get, set) in ACCESSORS {
+            set(&mut c, get(&a));
+        }
+        // Debug text, because a schedule's per-path placeholder is NaN (NaN != NaN).
+        assert_eq!(format!("{c:?}"), format!("{a:?}"));
+        assert_ne!(format!("{b:?}"), format!("{a:?}"));
+        // Size check: 35 words plus the Vec.
+        assert_eq!(
+            std::mem::size_of::<PathParams>(),
+            ACCESSORS.len() * 8 + std::mem::size_of::<Vec<f64>>()
+        );
     }
 }

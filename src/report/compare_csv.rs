@@ -17,7 +17,19 @@ fn row<I: IntoIterator<Item = T>, T: AsRef<[u8]>>(w: &mut Writer<Vec<u8>>, r: I)
 /// compare_summary.csv: `scenario,metric,unit,mean,std_error,p5,p50,p95`.
 pub fn compare_summary_csv(c: &Comparison) -> Vec<u8> {
     let mut w = Writer::from_writer(Vec::new());
-    row(&mut w, ["scenario", "metric", "unit", "mean", "std_error", "p5", "p50", "p95"]);
+    row(
+        &mut w,
+        [
+            "scenario",
+            "metric",
+            "unit",
+            "mean",
+            "std_error",
+            "p5",
+            "p50",
+            "p95",
+        ],
+    );
     for m in &c.members {
         for rm in ResultMetric::ALL {
             let s = m.summary.result(rm);
@@ -51,8 +63,23 @@ pub fn compare_deltas_csv(c: &Comparison) -> Vec<u8> {
     for (m, ds) in c.members.iter().skip(1).zip(&c.deltas) {
         for d in ds {
             // A probability's difference is still a probability-scale number.
-            let mut r = vec![m.id.clone(), d.metric.name().into(), d.metric.unit().as_str().into()];
-            r.extend([d.mean, d.std_error, d.pct[0], d.pct[1], d.pct[2], d.prob_positive, d.std_error_unpaired].map(num));
+            let mut r = vec![
+                m.id.clone(),
+                d.metric.name().into(),
+                d.metric.unit().as_str().into(),
+            ];
+            r.extend(
+                [
+                    d.mean,
+                    d.std_error,
+                    d.pct[0],
+                    d.pct[1],
+                    d.pct[2],
+                    d.prob_positive,
+                    d.std_error_unpaired,
+                ]
+                .map(num),
+            );
             row(&mut w, r);
         }
     }
@@ -62,7 +89,18 @@ pub fn compare_deltas_csv(c: &Comparison) -> Vec<u8> {
 /// compare_timeseries.csv: `scenario,period_end,year,metric,unit,mean,p50`, long form.
 pub fn compare_timeseries_csv(c: &Comparison) -> Vec<u8> {
     let mut w = Writer::from_writer(Vec::new());
-    row(&mut w, ["scenario", "period_end", "year", "metric", "unit", "mean", "p50"]);
+    row(
+        &mut w,
+        [
+            "scenario",
+            "period_end",
+            "year",
+            "metric",
+            "unit",
+            "mean",
+            "p50",
+        ],
+    );
     for m in &c.members {
         for p in &m.summary.periods {
             for sm in SeriesMetric::ALL {

@@ -3,11 +3,11 @@
 
 pub mod charts;
 pub mod compare_csv;
-pub mod sensitivity_csv;
 pub mod csv;
 pub mod html;
 pub mod manifest;
 pub mod output;
+pub mod sensitivity_csv;
 
 use std::path::{Path, PathBuf};
 

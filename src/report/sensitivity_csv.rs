@@ -17,7 +17,17 @@ fn row<I: IntoIterator<Item = T>, T: AsRef<[u8]>>(w: &mut Writer<Vec<u8>>, r: I)
 /// for that target).
 pub fn rank_csv(rows: &[RankRow]) -> Vec<u8> {
     let mut w = Writer::from_writer(Vec::new());
-    row(&mut w, ["input", "target", "spearman", "ci95_low", "ci95_high", "rank"]);
+    row(
+        &mut w,
+        [
+            "input",
+            "target",
+            "spearman",
+            "ci95_low",
+            "ci95_high",
+            "rank",
+        ],
+    );
     let mut rank = 0;
     let mut last = None;
     for r in rows {
@@ -28,7 +38,14 @@ pub fn rank_csv(rows: &[RankRow]) -> Vec<u8> {
         rank += 1;
         row(
             &mut w,
-            [r.input.clone(), r.target.name().into(), num(r.corr.rho), num(r.corr.lo), num(r.corr.hi), rank.to_string()],
+            [
+                r.input.clone(),
+                r.target.name().into(),
+                num(r.corr.rho),
+                num(r.corr.lo),
+                num(r.corr.hi),
+                rank.to_string(),
+            ],
         );
     }
     finish(w)
@@ -38,7 +55,10 @@ pub fn rank_csv(rows: &[RankRow]) -> Vec<u8> {
 /// year's cash flow has no spread).
 pub fn by_year_csv(rows: &[YearRow]) -> Vec<u8> {
     let mut w = Writer::from_writer(Vec::new());
-    row(&mut w, ["input", "year", "spearman", "ci95_low", "ci95_high"]);
+    row(
+        &mut w,
+        ["input", "year", "spearman", "ci95_low", "ci95_high"],
+    );
     for r in rows {
         let (a, b, c) = match r.corr {
             Some(c) => (num(c.rho), num(c.lo), num(c.hi)),
@@ -55,7 +75,18 @@ pub fn oat_csv(swings: &[Swing], base: &[f64; 6]) -> Vec<u8> {
     let mut w = Writer::from_writer(Vec::new());
     row(
         &mut w,
-        ["input", "kind", "low_value", "high_value", "target", "base_mean", "mean_low", "mean_high", "swing_low", "swing_high"],
+        [
+            "input",
+            "kind",
+            "low_value",
+            "high_value",
+            "target",
+            "base_mean",
+            "mean_low",
+            "mean_high",
+            "swing_low",
+            "swing_high",
+        ],
     );
     for s in swings {
         for (k, t) in TARGETS.iter().enumerate() {
@@ -82,10 +113,31 @@ pub fn oat_csv(swings: &[Swing], base: &[f64; 6]) -> Vec<u8> {
 /// attribution.csv: `component,mean_with,mean_without,mean_delta,std_error_delta,p5_delta,p95_delta`.
 pub fn attribution_csv(rows: &[AttributionRow]) -> Vec<u8> {
     let mut w = Writer::from_writer(Vec::new());
-    row(&mut w, ["component", "mean_with", "mean_without", "mean_delta", "std_error_delta", "p5_delta", "p95_delta"]);
+    row(
+        &mut w,
+        [
+            "component",
+            "mean_with",
+            "mean_without",
+            "mean_delta",
+            "std_error_delta",
+            "p5_delta",
+            "p95_delta",
+        ],
+    );
     for r in rows {
         let mut rec = vec![r.component.name().to_string()];
-        rec.extend([r.mean_with, r.mean_without, r.mean_delta, r.std_error_delta, r.p5_delta, r.p95_delta].map(num));
+        rec.extend(
+            [
+                r.mean_with,
+                r.mean_without,
+                r.mean_delta,
+                r.std_error_delta,
+                r.p5_delta,
+                r.p95_delta,
+            ]
+            .map(num),
+        );
         row(&mut w, rec);
     }
     finish(w)

@@ -263,7 +263,11 @@ pub fn rounds(ck: &mut Checker, node: &RawNode, horizon: Option<(Date, Date)>) -
         let amount = field(ck, "amount")
             .and_then(|n| input(ck, n, &format!("{path}.amount"), Rule::money(NonNeg)));
         if let (Some(date), Some(amount)) = (date, amount) {
-            out.push(Round { date, amount });
+            out.push(Round {
+                date,
+                amount,
+                index: i,
+            });
         }
     }
     out.sort_by_key(|r| r.date);

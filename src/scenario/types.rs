@@ -139,6 +139,9 @@ pub struct Company {
 pub struct Round {
     pub date: Date,
     pub amount: Input,
+    /// Position in the file (`stake.rounds[index]`): the key path of its amount, the same
+    /// in `--set`, paths.csv and its random stream, whatever the date order.
+    pub index: usize,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -259,8 +262,11 @@ impl Scenario {
             "stake.random_round_fraction".into(),
             s.random_round_fraction,
         ));
-        for (i, r) in s.rounds.iter().enumerate() {
-            v.push((format!("stake.rounds[{i}].amount"), r.amount));
+        // In file order, the order of their key paths.
+        let mut rounds: Vec<&Round> = s.rounds.iter().collect();
+        rounds.sort_by_key(|r| r.index);
+        for r in rounds {
+            v.push((format!("stake.rounds[{}].amount", r.index), r.amount));
         }
         let r = &self.revenue_share;
         if let Scheduled::Input(i) = r.rate {

@@ -169,6 +169,9 @@ where
             )))?;
         }
     }
+    // Reference lines under the series' lines (a median running along a cap stays
+    // visible), their labels over everything.
+    draw_markers(&mut chart, &spec.markers, false)?;
     // Lines over all bands, so no band of a later series hides an earlier median.
     for s in series {
         let median = s.points.iter().map(|(t, b)| (*t, b.pct[2]));
@@ -180,7 +183,7 @@ where
         let color = mean_color(s, series.len());
         chart.draw_series(DashedLineSeries::new(mean, 10, 6, color.stroke_width(2)))?;
     }
-    draw_markers(&mut chart, &spec.markers)?;
+    draw_markers(&mut chart, &spec.markers, true)?;
     Ok(())
 }
 
@@ -247,9 +250,11 @@ fn fan_legend(series: &[SeriesBand]) -> Vec<LegendItem> {
     items
 }
 
+/// Draws the markers' lines, or (`labels`) their labels.
 fn draw_markers<DB>(
     chart: &mut ChartContext<'_, DB, layout::Axes>,
     markers: &[Marker],
+    labels: bool,
 ) -> Result<()>
 where
     DB: DrawingBackend,
@@ -259,8 +264,13 @@ where
     let label_style = style::bold(style::NOTE_SIZE, palette::BLACK);
     for m in markers {
         match m {
-            Marker::Level { y, label } => {
+            Marker::Level { y, .. } if !labels => {
                 layout::hline(chart, *y, palette::BLACK.stroke_width(2))?;
+            }
+            Marker::Time { x, .. } if !labels => {
+                layout::dashed_vline(chart, *x, palette::AXIS.stroke_width(2))?;
+            }
+            Marker::Level { y, label } => {
                 // Written just above the line at the left, where fans are narrowest.
                 let at = (xr.start, *y);
                 chart.draw_series(std::iter::once(
@@ -273,7 +283,6 @@ where
                 ))?;
             }
             Marker::Time { x, label } => {
-                layout::dashed_vline(chart, *x, palette::AXIS.stroke_width(2))?;
                 // Left of the line at the top: the fan there is still low for cumulative series.
                 chart.draw_series(std::iter::once(
                     EmptyElement::at((*x, yr.end))

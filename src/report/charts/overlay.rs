@@ -111,9 +111,10 @@ fn color(i: usize) -> RGBColor {
     palette::SERIES[i % palette::SERIES.len()]
 }
 
-/// How a scenario is named in legends: `Base case (base)`.
+/// How a scenario is named in legends: `Base case [base]` (brackets, since names often
+/// end in a parenthesis).
 fn label(m: &Member) -> String {
-    format!("{} ({})", m.summary.meta.name, m.id)
+    format!("{} [{}]", m.summary.meta.name, m.id)
 }
 
 fn baseline(c: &Comparison) -> &RunSummary {
@@ -181,11 +182,13 @@ where
             quantiles: m.summary.npv_total_dist.quantiles.clone(),
         })
         .collect();
-    let x_range = style::union_range(
-        series
-            .iter()
-            .filter_map(|s| distribution::body_range(&s.quantiles, &[])),
-    );
+    // p0.5–p97.5: the far right tail of NPV is long, and with it on the axis the
+    // curves' bodies, where scenarios differ, would be squeezed into a corner.
+    let x_range = style::union_range(series.iter().filter_map(|s| {
+        let lo = distribution::quantile_at(&s.quantiles, 0.005)?;
+        let hi = distribution::quantile_at(&s.quantiles, 0.975)?;
+        Some(style::padded_range([lo, hi], 0.03, false))
+    }));
     let spec = DistSpec {
         title: format!(
             "Total NPV to {}: {}",
@@ -193,7 +196,7 @@ where
             scenarios_phrase(c)
         ),
         subtitle: format!(
-            "cumulative distribution · {} · axis shows p0.5–p99.5 of all scenarios",
+            "cumulative distribution · {} · axis shows p0.5–p97.5 of all scenarios",
             run_note(c)
         ),
         x_desc: "Total NPV (USD bn, discounted to the start)".to_string(),
@@ -226,7 +229,7 @@ where
     let mut markers = Vec::new();
     if kind == FanKind::RevenueShareCumulative {
         if let Some(cap) = base.cap {
-            let label = format!("cap of {} {}", c.members[0].id, style::money_short(cap));
+            let label = format!("cap {} ({})", style::money_short(cap), c.members[0].id);
             markers.push(Marker::Level { y: cap, label });
         }
         if c.members.iter().any(|m| m.summary.cap != base.cap) {
@@ -266,8 +269,8 @@ where
     };
     let start = c.members.iter().map(|m| m.summary.start_year).min();
     let end = c.members.iter().map(|m| m.summary.end_year).max();
-    let x_range = f64::from(start.unwrap_or(base.start_year))
-        ..f64::from(end.unwrap_or(base.end_year)) + 1.0;
+    let x_range =
+        f64::from(start.unwrap_or(base.start_year))..f64::from(end.unwrap_or(base.end_year)) + 1.0;
     let y_range = fan::fan_y_range(&series, &spec.markers);
     fan::fan_chart(root, &spec, &series, Some(x_range), Some(y_range))
 }

@@ -19,8 +19,14 @@ pub struct Bar {
 }
 
 fn span(bars: &[Bar], zero: bool) -> Range<f64> {
-    let mut lo = bars.iter().map(|b| b.lo.min(b.hi)).fold(f64::INFINITY, f64::min);
-    let mut hi = bars.iter().map(|b| b.lo.max(b.hi)).fold(f64::NEG_INFINITY, f64::max);
+    let mut lo = bars
+        .iter()
+        .map(|b| b.lo.min(b.hi))
+        .fold(f64::INFINITY, f64::min);
+    let mut hi = bars
+        .iter()
+        .map(|b| b.lo.max(b.hi))
+        .fold(f64::NEG_INFINITY, f64::max);
     if zero {
         lo = lo.min(0.0);
         hi = hi.max(0.0);
@@ -74,9 +80,15 @@ where
     for (i, b) in bars.iter().enumerate() {
         let y0 = n as f64 - i as f64 - 0.85;
         let y1 = n as f64 - i as f64 - 0.15;
-        chart.draw_series(std::iter::once(Rectangle::new([(b.lo.min(b.hi), y0), (b.lo.max(b.hi), y1)], b.color.filled())))?;
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(b.lo.min(b.hi), y0), (b.lo.max(b.hi), y1)],
+            b.color.filled(),
+        )))?;
     }
-    chart.draw_series(LineSeries::new([(0.0, 0.0), (0.0, n as f64)], palette::BLACK.stroke_width(1)))?;
+    chart.draw_series(LineSeries::new(
+        [(0.0, 0.0), (0.0, n as f64)],
+        palette::BLACK.stroke_width(1),
+    ))?;
     root.present()?;
     Ok(())
 }
@@ -94,7 +106,10 @@ where
 {
     root.fill(&WHITE)?;
     let nr = rows.len().max(1);
-    let (y0, y1) = (years.first().copied().unwrap_or(0), years.last().copied().unwrap_or(0));
+    let (y0, y1) = (
+        years.first().copied().unwrap_or(0),
+        years.last().copied().unwrap_or(0),
+    );
     let mut chart = ChartBuilder::on(root)
         .caption(title, style::title_style())
         .margin(20)
@@ -128,7 +143,10 @@ where
             };
             let yb = (nr - r - 1) as f64;
             let x = f64::from(year);
-            chart.draw_series(std::iter::once(Rectangle::new([(x - 0.5, yb), (x + 0.5, yb + 1.0)], color.filled())))?;
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(x - 0.5, yb), (x + 0.5, yb + 1.0)],
+                color.filled(),
+            )))?;
             if let Some(v) = v {
                 let tc = if v.abs() > 0.6 { WHITE } else { palette::BLACK };
                 chart.draw_series(std::iter::once(Text::new(
@@ -155,7 +173,11 @@ impl IntoRgb for RGBAColor {
 /// Blue (negative) – white – orange (positive), colour-blind safe endpoints.
 fn diverging(v: f64) -> RGBColor {
     let v = v.clamp(-1.0, 1.0);
-    let (end, t) = if v < 0.0 { (palette::BLUE, -v) } else { (palette::VERMILLION, v) };
+    let (end, t) = if v < 0.0 {
+        (palette::BLUE, -v)
+    } else {
+        (palette::VERMILLION, v)
+    };
     let mix = |a: u8| (255.0 + (f64::from(a) - 255.0) * t).round() as u8;
     RGBColor(mix(end.0), mix(end.1), mix(end.2))
 }
@@ -210,17 +232,27 @@ where
         .axis_desc_style(style::text(16.0, palette::BLACK))
         .draw()?;
     let bar = |i: usize, a: f64, b: f64, c: RGBColor| {
-        Rectangle::new([(i as f64 + 0.15, a.min(b)), (i as f64 + 0.85, a.max(b))], c.filled())
+        Rectangle::new(
+            [(i as f64 + 0.15, a.min(b)), (i as f64 + 0.85, a.max(b))],
+            c.filled(),
+        )
     };
     chart.draw_series(std::iter::once(bar(0, 0.0, start.1, palette::AXIS)))?;
     let mut level = start.1;
     for (i, (_, d)) in steps.iter().enumerate() {
-        let c = if *d >= 0.0 { palette::BLUISH_GREEN } else { palette::VERMILLION };
+        let c = if *d >= 0.0 {
+            palette::BLUISH_GREEN
+        } else {
+            palette::VERMILLION
+        };
         chart.draw_series(std::iter::once(bar(i + 1, level, level + d, c)))?;
         level += d;
     }
     chart.draw_series(std::iter::once(bar(n - 1, 0.0, end.1, palette::BLACK)))?;
-    chart.draw_series(LineSeries::new([(0.0, 0.0), (n as f64, 0.0)], palette::AXIS.stroke_width(1)))?;
+    chart.draw_series(LineSeries::new(
+        [(0.0, 0.0), (n as f64, 0.0)],
+        palette::AXIS.stroke_width(1),
+    ))?;
     root.present()?;
     Ok(())
 }

@@ -240,10 +240,12 @@ pub fn rows(sc: &Scenario) -> Vec<Row> {
     assumptions(sc)
         .into_iter()
         .map(|(key, val, kind, unit)| {
-            Row::key(
-                &key,
-                vec![Cell::Code(val), Cell::text(kind), Cell::text(unit)],
-            )
+            let kind = if kind == UNCERTAIN {
+                Cell::Strong(kind.into())
+            } else {
+                Cell::text(kind)
+            };
+            Row::key(&key, vec![Cell::Code(val), kind, Cell::text(unit)])
         })
         .collect()
 }

@@ -6,7 +6,8 @@ use std::fmt::Write;
 
 use super::figures::Chart;
 use super::markup::{document, esc, rounded, section, table, Cell, Row, Show};
-use super::run::{charts_section, label, manifest_table, show_of, unit_text};
+use super::markup::{facts, shown};
+use super::run::{charts_section, command_line, key_figure, label, show_of, unit_text};
 use crate::compare::{Comparison, Delta};
 use crate::report::Manifest;
 use crate::summary::ResultMetric;
@@ -73,26 +74,48 @@ fn side_by_side(c: &Comparison) -> String {
     }
     rows.extend(ResultMetric::ALL.iter().skip(1).map(|&r| mean_row(r)));
     let mut cells = vec![Cell::text("year")];
-    cells.extend(c.members.iter().map(|m| {
-        Cell::text(
-            m.summary
-                .median_cap_hit_year
-                .map(|y| y.to_string())
-                .unwrap_or_else(|| "none".into()),
-        )
-    }));
+    cells.extend(
+        c.members
+            .iter()
+            .map(|m| match m.summary.median_cap_hit_year {
+                Some(y) => Cell::Num(f64::from(y), Show::Exact),
+                None => Cell::RightText("none".into()),
+            }),
+    );
     rows.push(Row::new("Median cap-hit year", cells));
     let head_refs: Vec<&str> = head.iter().map(String::as_str).collect();
-    let mut out = String::from(
-        "<p class=\"note\">Each scenario's own report (linked under Scenarios) has its \
-         standard errors and percentiles; compare_summary.csv has every number.</p>\n",
-    );
+    let mut out = key_deltas(c);
     out.push_str(&table(
         "side",
-        "Headline numbers side by side",
+        "Means across paths per scenario, and the spread of total NPV \
+         (compare_summary.csv; each scenario's report has every statistic)",
         &head_refs,
         &rows,
     ));
+    out
+}
+
+/// One key figure per scenario: its paired mean difference in total NPV.
+fn key_deltas(c: &Comparison) -> String {
+    let base = &c.members[0];
+    let mut out = String::from("<div class=\"figures\">\n");
+    for (m, ds) in c.members.iter().skip(1).zip(&c.deltas) {
+        let Some(d) = ds.iter().find(|d| d.metric == ResultMetric::NpvTotal) else {
+            continue;
+        };
+        let sign = if d.mean > 0.0 { "+" } else { "" };
+        out.push_str(&key_figure(
+            &format!("Total NPV, {} − {}", m.id, base.id),
+            Some(d.mean),
+            &format!("{sign}${}bn", shown(d.mean, Show::Amount)),
+            &format!(
+                "± {} paired standard error; higher on {} of paths",
+                shown(d.std_error, Show::Amount),
+                shown(d.prob_positive, Show::Percent)
+            ),
+        ));
+    }
+    out.push_str("</div>\n");
     out
 }
 
@@ -125,8 +148,11 @@ fn changes(c: &Comparison) -> String {
 }
 
 fn delta_row(d: &Delta) -> Row {
-    let sh = show_of(d.metric);
-    let mut cells = vec![Cell::text(unit_text(d.metric))];
+    let (sh, unit) = match show_of(d.metric) {
+        Show::Percent => (Show::Points, "percentage points"),
+        other => (other, unit_text(d.metric)),
+    };
+    let mut cells = vec![Cell::text(unit)];
     cells.extend(
         [
             d.mean,
@@ -200,12 +226,59 @@ fn scenarios(c: &Comparison, manifests: &[Manifest], reports: bool) -> String {
     out
 }
 
+/// What all members share (version, seed, paths, grid, command line), then one row per
+/// scenario file with its hash.
 fn manifest(manifests: &[Manifest]) -> String {
-    let mut out = String::new();
-    for (i, m) in manifests.iter().enumerate() {
-        let role = if i == 0 { " (baseline)" } else { "" };
-        out.push_str(&manifest_table(m, &format!("{}{role}", m.scenario_file)));
-    }
+    let Some(first) = manifests.first() else {
+        return String::new();
+    };
+    let mut out = facts(
+        "Common to every scenario (each folder's run.json has the rest)",
+        &[
+            ("dealsim version", first.dealsim_version.clone()),
+            ("Seed", first.seed.to_string()),
+            ("Paths", first.paths.to_string()),
+            ("Threads", first.threads.to_string()),
+            (
+                "Steps",
+                format!("{} ({} a year)", first.steps, first.steps_per_year),
+            ),
+            ("Command line", command_line(&first.command_line)),
+        ],
+    );
+    let rows: Vec<Row> = manifests
+        .iter()
+        .map(|m| {
+            let over = if m.overrides.is_empty() {
+                String::from("(none)")
+            } else {
+                m.overrides.join(" ")
+            };
+            Row::key(
+                &m.scenario_file,
+                vec![
+                    Cell::Code(m.scenario_files.join(" ")),
+                    Cell::Code(format!("{}–{}", m.start_year, m.end_year)),
+                    Cell::Code(m.scenario_sha256.clone()),
+                    Cell::Code(over),
+                    Cell::Num(m.wall_time_seconds, Show::Amount),
+                ],
+            )
+        })
+        .collect();
+    out.push_str(&table(
+        "facts",
+        "Per scenario",
+        &[
+            "Scenario file",
+            "Files read",
+            "Years",
+            "SHA-256",
+            "Overrides",
+            "Wall time, s",
+        ],
+        &rows,
+    ));
     out
 }
 

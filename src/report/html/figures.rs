@@ -44,16 +44,28 @@ pub fn load_charts(dir: &Path) -> Result<Vec<Chart>> {
             svg,
         });
     }
-    let rank = |stem: &str| {
-        RunChart::ALL
-            .iter()
-            .position(|c| c.file_stem() == stem)
-            .unwrap_or(RunChart::ALL.len())
-    };
     charts.sort_by(|a, b| (rank(&a.stem), &a.stem).cmp(&(rank(&b.stem), &b.stem)));
     Ok(charts)
 }
 
+/// Where a chart comes in the report: a run's charts in [`RunChart::ALL`] order, then a
+/// comparison's by family (distributions, components, medians over time), then the rest.
+fn rank(stem: &str) -> usize {
+    if let Some(i) = RunChart::ALL.iter().position(|c| c.file_stem() == stem) {
+        return i;
+    }
+    const FAMILIES: [&str; 4] = [
+        "compare_npv_total_cdf",
+        "compare_npv_delta",
+        "compare_components",
+        "compare_median_",
+    ];
+    let base = RunChart::ALL.len();
+    FAMILIES
+        .iter()
+        .position(|f| stem.starts_with(f))
+        .map_or(base + FAMILIES.len(), |i| base + i)
+}
 /// How to read a chart, by file name; unknown charts get a general line (for `overlay`,
 /// the comparison's charts of several scenarios on one set of axes).
 pub fn caption(stem: &str, overlay: bool) -> &'static str {
@@ -81,6 +93,22 @@ pub fn caption(stem: &str, overlay: bool) -> &'static str {
         "annual_cash_flows" => {
             "Stacked bars are the mean cash flow of each component in each year (costs below \
              zero); the line is their sum, the net cash flow (stake value not included)."
+        }
+        "compare_npv_total_cdf" => {
+            "One curve per scenario: the share of paths whose total NPV is at or below the \
+             value on the x axis; a curve further right is the better scenario."
+        }
+        s if s.starts_with("compare_npv_delta") => {
+            "Paths counted by their paired difference in total NPV against the baseline \
+             (same random numbers); bars right of zero are paths where the scenario does better."
+        }
+        "compare_components" => {
+            "For each component, one bar per scenario: the mean NPV, whiskers p5–p95; \
+             compare the bars of one component to see where the scenarios differ."
+        }
+        s if s.starts_with("compare_median_") => {
+            "The median path of each scenario over time on one axis (the baseline with its \
+             p25–p75 band); lines apart show when the assumptions start to matter."
         }
         s if s.contains("waterfall") => {
             "Each bar is one step's mean change, starting from the first total and ending at \

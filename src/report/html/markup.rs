@@ -30,6 +30,8 @@ pub enum Show {
     Amount,
     /// A probability or fraction as a percentage: `98.3 %`, `0.29 %`.
     Percent,
+    /// A difference of two probabilities or fractions, in percentage points: `-16.6 pp`.
+    Points,
     /// The exact string itself (values the reader types back into a scenario).
     Exact,
 }
@@ -72,6 +74,7 @@ pub fn shown(v: f64, show: Show) -> String {
     match show {
         Show::Amount => rounded(v, 2),
         Show::Percent => format!("{}\u{a0}%", rounded(v * 100.0, 1)),
+        Show::Points => format!("{}\u{a0}pp", rounded(v * 100.0, 1)),
         Show::Exact => num(v),
     }
 }
@@ -83,8 +86,12 @@ pub enum Cell {
     Num(f64, Show),
     /// Plain text.
     Text(String),
+    /// Text in a numeric column (right-aligned), e.g. `none` among years.
+    RightText(String),
     /// Monospace text (keys, hashes, values as written in TOML).
     Code(String),
+    /// Emphasised text.
+    Strong(String),
 }
 
 impl Cell {
@@ -105,8 +112,14 @@ impl Cell {
             Cell::Text(s) => {
                 let _ = write!(out, "<td>{}</td>", esc(s));
             }
+            Cell::RightText(s) => {
+                let _ = write!(out, "<td class=\"right\">{}</td>", esc(s));
+            }
             Cell::Code(s) => {
                 let _ = write!(out, "<td><code>{}</code></td>", esc(s));
+            }
+            Cell::Strong(s) => {
+                let _ = write!(out, "<td><strong>{}</strong></td>", esc(s));
             }
         }
     }
@@ -174,7 +187,7 @@ pub fn facts(caption: &str, items: &[(&str, String)]) -> String {
         .iter()
         .map(|(k, v)| Row::new(k, vec![Cell::Code(v.clone())]))
         .collect();
-    table("facts", caption, &["", "value"], &rows)
+    table("facts", caption, &["Field", "Value"], &rows)
 }
 
 /// The whole document: doctype, language, title, inline CSS, then `body`.
@@ -222,5 +235,6 @@ mod tests {
         assert_eq!(rounded(123.0, 0), "123");
         assert_eq!(shown(0.983, Show::Percent), "98.3\u{a0}%");
         assert_eq!(shown(0.1, Show::Exact), "0.1");
+        assert_eq!(shown(-0.166, Show::Points), "-16.6\u{a0}pp");
     }
 }

@@ -108,7 +108,7 @@ fn header(r: &RunInput) -> String {
 }
 
 /// One key figure: a label, a rounded value (exact in `data-value`), a note.
-fn key_figure(label: &str, v: Option<f64>, text: &str, note: &str) -> String {
+pub fn key_figure(label: &str, v: Option<f64>, text: &str, note: &str) -> String {
     let data = v
         .map(|v| format!(" data-value=\"{}\" title=\"{0}\"", num(v)))
         .unwrap_or_default();
@@ -256,6 +256,21 @@ fn cap_section(s: &RunSummary) -> String {
     out
 }
 
+/// Arguments joined for a POSIX shell: quoted where they hold anything but safe characters.
+pub fn command_line(args: &[String]) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c);
+    args.iter()
+        .map(|a| {
+            if !a.is_empty() && a.chars().all(safe) {
+                a.clone()
+            } else {
+                format!("'{}'", a.replace('\'', "'\\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The run manifest (run.json) as a table.
 pub fn manifest_table(m: &Manifest, caption: &str) -> String {
     let list = |v: &[String]| {
@@ -282,7 +297,7 @@ pub fn manifest_table(m: &Manifest, caption: &str) -> String {
             ("Years", format!("{}–{}", m.start_year, m.end_year)),
             ("Wall time", format!("{:.2} s", m.wall_time_seconds)),
             ("Overrides (--set)", list(&m.overrides)),
-            ("Command line", m.command_line.join(" ")),
+            ("Command line", command_line(&m.command_line)),
         ],
     )
 }

@@ -1,0 +1,31 @@
+//! Time the performance floor of a scenario (see `dealsim::engine::floor`):
+//! `cargo run --release --example floor -- scenarios/base.toml PATHS THREADS`.
+
+use std::path::Path;
+use std::time::Instant;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let file = args
+        .get(1)
+        .map(String::as_str)
+        .unwrap_or("scenarios/base.toml");
+    let paths: u64 = args
+        .get(2)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_000_000);
+    let threads: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let loaded = match dealsim::scenario::load(Path::new(file), &[]) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(2);
+        }
+    };
+    let sc = &loaded.scenario;
+    let t0 = Instant::now();
+    let check =
+        dealsim::engine::floor::floor(sc, paths, sc.simulation.seed, threads).expect("thread pool");
+    let secs = t0.elapsed().as_secs_f64();
+    println!("floor {paths} paths, threads {threads}: {secs:.3} s (checksum {check:.6})");
+}

@@ -1,0 +1,129 @@
+//! Per-path parameters, stored compactly: one base `PathParams` and, per path, only the
+//! scalar words that differ between paths (typically the few derived from uncertain
+//! inputs). A time-major run keeps every path's parameters for the whole run, so this is
+//! what keeps a million paths within a few hundred megabytes.
+
+use rayon::prelude::*;
+
+use super::{rng, CHUNK};
+use crate::model::dist::draw_dist;
+use crate::model::{Model, PathParams, ACCESSORS};
+use crate::scenario::{Input, Scenario};
+
+/// Seeds of the probe draws used to find which words vary (never used for results).
+const PROBES: [u64; 3] = [0x5eed_0001, 0x5eed_0002, 0x5eed_0003];
+
+pub struct CompactParams {
+    base: PathParams,
+    /// Indices into `ACCESSORS` of the words stored per path.
+    varying: Vec<usize>,
+    /// `paths x varying.len()`, row-major.
+    words: Vec<u64>,
+    /// `paths x rounds`, only when some round amount is uncertain.
+    rounds: Vec<f64>,
+    nrounds: usize,
+}
+
+fn params_for(sc: &Scenario, model: &Model, seed: u64, path: u64) -> PathParams {
+    PathParams::new(sc, model, |input, key| match input {
+        Input::Const(v) => *v,
+        Input::Dist(d) => draw_dist(d, &mut rng::stream(seed, key, path)),
+    })
+}
+
+impl CompactParams {
+    /// Draw every path's parameters (in parallel; path i depends only on seed and i).
+    pub fn build(sc: &Scenario, model: &Model, seed: u64, n: usize) -> CompactParams {
+        // Words that differ between three independent probe draws are stored per path.
+        let probes: Vec<PathParams> = PROBES
+            .iter()
+            .map(|&s| params_for(sc, model, s, 0))
+            .collect();
+        let varying: Vec<usize> = (0..ACCESSORS.len())
+            .filter(|&k| {
+                let get = ACCESSORS[k].0;
+                probes.iter().any(|p| get(p) != get(&probes[0]))
+            })
+            .collect();
+        let (c, consistent) = Self::fill(sc, model, seed, n, probes[0].clone(), varying);
+        if consistent {
+            return c;
+        }
+        // A word equal on all probes but not on some path (a clipped value, say): store
+        // every word. Correct in every case, only larger.
+        Self::fill(
+            sc,
+            model,
+            seed,
+            n,
+            probes[0].clone(),
+            (0..ACCESSORS.len()).collect(),
+        )
+        .0
+    }
+
+    /// Draw all paths, keep their varying words; also report whether every other word
+    /// equals the base's on every path.
+    fn fill(
+        sc: &Scenario,
+        model: &Model,
+        seed: u64,
+        n: usize,
+        base: PathParams,
+        varying: Vec<usize>,
+    ) -> (CompactParams, bool) {
+        let nv = varying.len();
+        let nrounds = base.round_amounts().len();
+        let fixed: Vec<usize> = (0..ACCESSORS.len())
+            .filter(|k| !varying.contains(k))
+            .collect();
+        let chunks: Vec<(Vec<u64>, Vec<f64>, bool)> = (0..n.div_ceil(CHUNK))
+            .into_par_iter()
+            .map(|c| {
+                let paths = c * CHUNK..((c + 1) * CHUNK).min(n);
+                let mut w = Vec::with_capacity(paths.len() * nv);
+                let mut r = Vec::with_capacity(paths.len() * nrounds);
+                let mut ok = true;
+                for i in paths {
+                    let p = params_for(sc, model, seed, i as u64);
+                    w.extend(varying.iter().map(|&k| (ACCESSORS[k].0)(&p)));
+                    r.extend_from_slice(p.round_amounts());
+                    ok &= fixed
+                        .iter()
+                        .all(|&k| (ACCESSORS[k].0)(&p) == (ACCESSORS[k].0)(&base));
+                }
+                (w, r, ok)
+            })
+            .collect();
+        let consistent = chunks.iter().all(|c| c.2);
+        let words = chunks.iter().flat_map(|c| c.0.iter().copied()).collect();
+        let rounds = chunks.iter().flat_map(|c| c.1.iter().copied()).collect();
+        (
+            CompactParams {
+                base,
+                varying,
+                words,
+                rounds,
+                nrounds,
+            },
+            consistent,
+        )
+    }
+
+    /// A working copy to `load` paths into.
+    pub fn scratch(&self) -> PathParams {
+        self.base.clone()
+    }
+
+    /// Make `p` (a `scratch()` copy) path i's parameters.
+    #[inline]
+    pub fn load(&self, i: usize, p: &mut PathParams) {
+        let nv = self.varying.len();
+        for (&k, &w) in self.varying.iter().zip(&self.words[i * nv..(i + 1) * nv]) {
+            (ACCESSORS[k].1)(p, w);
+        }
+        if self.nrounds > 0 {
+            p.set_round_amounts(&self.rounds[i * self.nrounds..(i + 1) * self.nrounds]);
+        }
+    }
+}
