@@ -23,11 +23,11 @@ const CASES: &[(&str, &str)] = &[
     ),
     (
         "cycle_a.toml",
-        "extends cycle: cycle_a.toml -> cycle_b.toml -> cycle_a.toml",
+        "cycle_b.toml: extends (line 2): extends cycle: ",
     ),
     (
         "cycle_b.toml",
-        "extends cycle: cycle_b.toml -> cycle_a.toml -> cycle_b.toml",
+        "cycle_a.toml: extends (line 2): extends cycle: ",
     ),
     ("discount_rate_minus_one.toml", "discount.rate"),
     ("dist_in_schedule.toml", "revenue_share.rate.2026"),
@@ -260,7 +260,7 @@ fn generated_huge_and_deep_inputs_are_rejected_cleanly() {
                 "# padding padding padding padding padding padding padding\n".repeat(90_000)
             )
             .into_bytes(),
-            "extra (line 90064): unknown key",
+            "extra (line 90054): unknown key",
         ),
         // A single 1 MB line: an integer literal far beyond any type.
         (
@@ -316,7 +316,7 @@ fn generated_huge_and_deep_inputs_are_rejected_cleanly() {
                 "[[stake.rounds]]\ndate = 2026-08-15\namount = -1.0\n".repeat(20_000)
             )
             .into_bytes(),
-            "stake.rounds[20000].amount",
+            "... and 19900 more problems",
         ),
     ];
     let mut failures = Vec::new();

@@ -61,9 +61,9 @@ impl Default for PeriodAccumulator {
 impl PeriodAccumulator {
     #[inline]
     pub fn add(&mut self, f: &Flows, series: &[f64; 8]) {
-        for m in 0..8 {
-            self.series[m] += series[m];
-            let k = order_key(series[m]);
+        for (m, &v) in series.iter().enumerate() {
+            self.series[m] += v;
+            let k = order_key(v);
             self.min_key[m] = self.min_key[m].min(k);
             self.max_key[m] = self.max_key[m].max(k);
         }

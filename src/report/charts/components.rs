@@ -96,8 +96,12 @@ where
         b.color.mix(0.85).filled(),
     )))?;
     let cap = half * 0.5;
-    // A white halo under the black whisker keeps it visible on dark bars.
-    for style in [WHITE.stroke_width(6), palette::BLACK.stroke_width(2)] {
+    // A white halo under the black whisker keeps it visible on dark bars; on thin bars
+    // (several scenarios side by side) it would hide the bar itself.
+    let px = |y: f64| chart.backend_coord(&(0.0, y)).1;
+    let thick = (px(yc - half) - px(yc + half)).abs() >= 24;
+    let halo = [WHITE.stroke_width(6)].into_iter().filter(|_| thick);
+    for style in halo.chain([palette::BLACK.stroke_width(2)]) {
         chart.draw_series([
             PathElement::new(vec![(p5, yc), (p95, yc)], style),
             PathElement::new(vec![(p5, yc - cap), (p5, yc + cap)], style),

@@ -31,7 +31,8 @@ fn span(bars: &[Bar], zero: bool) -> Range<f64> {
         lo = lo.min(0.0);
         hi = hi.max(0.0);
     }
-    if !(hi > lo) {
+    // Also catches NaN bounds (no bars): fall back to a unit range.
+    if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) {
         hi = lo + 1.0;
     }
     let pad = (hi - lo) * 0.08;

@@ -258,10 +258,10 @@ fn manifest(manifests: &[Manifest]) -> String {
                 &m.scenario_file,
                 vec![
                     Cell::Code(m.scenario_files.join(" ")),
-                    Cell::Code(format!("{}–{}", m.start_year, m.end_year)),
+                    Cell::Text(format!("{}–{}", m.start_year, m.end_year)),
                     Cell::Code(m.scenario_sha256.clone()),
                     Cell::Code(over),
-                    Cell::Num(m.wall_time_seconds, Show::Amount),
+                    Cell::RightText(format!("{:.2}", m.wall_time_seconds)),
                 ],
             )
         })

