@@ -5,7 +5,9 @@ use std::ops::Range;
 
 use anyhow::Result;
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::palette;
 use super::style;
@@ -57,27 +59,21 @@ where
         .caption(title, style::title_style())
         .margin(20)
         .x_label_area_size(50)
-        .y_label_area_size(260)
+        .y_label_area_size(340)
         .build_cartesian_2d(xr.clone(), 0f64..n as f64)?;
-    let labels: Vec<String> = bars.iter().map(|b| b.label.clone()).collect();
     chart
         .configure_mesh()
         .disable_y_mesh()
         .light_line_style(palette::GRID)
         .x_desc(x_desc)
         .x_labels(8)
-        .y_labels(n)
-        .y_label_formatter(&|y| {
-            let i = (n as f64 - y - 0.5).round();
-            if (y - y.floor() - 0.5).abs() < 1e-9 && i >= 0.0 && (i as usize) < labels.len() {
-                labels[i as usize].clone()
-            } else {
-                String::new()
-            }
-        })
+        .x_label_formatter(&|v| if xr.end - xr.start <= 3.0 { format!("{v:.1}") } else { style::money_short(*v) })
+        .y_labels(0)
         .label_style(style::text(15.0, palette::BLACK))
         .axis_desc_style(style::text(16.0, palette::BLACK))
         .draw()?;
+    let names: Vec<String> = bars.iter().map(|b| b.label.clone()).collect();
+    row_labels(root, &chart, xr.start, n, &names)?;
     for (i, b) in bars.iter().enumerate() {
         let y0 = n as f64 - i as f64 - 0.85;
         let y1 = n as f64 - i as f64 - 0.15;
@@ -91,6 +87,26 @@ where
         palette::BLACK.stroke_width(1),
     ))?;
     root.present()?;
+    Ok(())
+}
+
+/// Row names left of the plot, right-aligned, one per unit band from the top (plotters'
+/// own tick labels sit on round numbers, not on band centres).
+fn row_labels<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    chart: &ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    x_left: f64,
+    n: usize,
+    names: &[String],
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let st = style::text(14.0, palette::BLACK).pos(Pos::new(HPos::Right, VPos::Center));
+    for (i, name) in names.iter().enumerate() {
+        let (px, py) = chart.backend_coord(&(x_left, n as f64 - i as f64 - 0.5));
+        root.draw(&Text::new(name.clone(), (px - 10, py), st.clone()))?;
+    }
     Ok(())
 }
 
@@ -115,7 +131,7 @@ where
         .caption(title, style::title_style())
         .margin(20)
         .x_label_area_size(50)
-        .y_label_area_size(260)
+        .y_label_area_size(340)
         .build_cartesian_2d(f64::from(y0) - 0.5..f64::from(y1) + 0.5, 0f64..nr as f64)?;
     chart
         .configure_mesh()
@@ -123,18 +139,11 @@ where
         .x_desc("Calendar year (rank correlation with the investor's cash flow in the year)")
         .x_labels(years.len().min(12))
         .x_label_formatter(&|x| format!("{:.0}", x))
-        .y_labels(nr)
-        .y_label_formatter(&|y| {
-            let i = (nr as f64 - y - 0.5).round();
-            if (y - y.floor() - 0.5).abs() < 1e-9 && i >= 0.0 && (i as usize) < rows.len() {
-                rows[i as usize].clone()
-            } else {
-                String::new()
-            }
-        })
+        .y_labels(0)
         .label_style(style::text(15.0, palette::BLACK))
         .axis_desc_style(style::text(16.0, palette::BLACK))
         .draw()?;
+    row_labels(root, &chart, f64::from(y0) - 0.5, nr, rows)?;
     for (r, _) in rows.iter().enumerate() {
         for (c, &year) in years.iter().enumerate() {
             let v = cell(r, c);
@@ -183,7 +192,9 @@ fn diverging(v: f64) -> RGBColor {
     RGBColor(mix(end.0), mix(end.1), mix(end.2))
 }
 
-/// A waterfall: start bar, one step per component, end bar.
+/// A waterfall: start bar, one step per component, end bar. The value axis is zoomed on
+/// the levels (it does not start at 0, and says so), so that steps small against the
+/// total stay visible; each bar is labelled with its value.
 pub fn waterfall<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
@@ -196,64 +207,60 @@ where
 {
     root.fill(&WHITE)?;
     let n = steps.len() + 2;
+    let mut levels = vec![start.1, end.1];
     let mut level = start.1;
-    let mut lo = start.1.min(end.1).min(0.0);
-    let mut hi = start.1.max(end.1).max(0.0);
     for (_, d) in steps {
         level += d;
-        lo = lo.min(level);
-        hi = hi.max(level);
+        levels.push(level);
     }
-    let pad = (hi - lo).max(1e-9) * 0.1;
-    let mut labels = vec![start.0.clone()];
-    labels.extend(steps.iter().map(|s| s.0.clone()));
-    labels.push(end.0.clone());
+    let lo = levels.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = levels.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let pad = ((hi - lo) * 0.35).max(hi.abs().max(1.0) * 1e-3);
+    let (y0, y1) = (lo - pad, hi + pad);
     let mut chart = ChartBuilder::on(root)
         .caption(title, style::title_style())
         .margin(20)
-        .x_label_area_size(60)
-        .y_label_area_size(90)
-        .build_cartesian_2d(0f64..n as f64, (lo - pad)..(hi + pad))?;
+        .x_label_area_size(70)
+        .y_label_area_size(100)
+        .build_cartesian_2d(0f64..n as f64, y0..y1)?;
     chart
         .configure_mesh()
         .disable_x_mesh()
         .light_line_style(palette::GRID)
-        .y_desc("Mean NPV, USD bn")
-        .x_labels(n)
-        .x_label_formatter(&|x| {
-            let i = (x - 0.5).round();
-            if (x - x.floor() - 0.5).abs() < 1e-9 && i >= 0.0 && (i as usize) < labels.len() {
-                labels[i as usize].clone()
-            } else {
-                String::new()
-            }
-        })
-        .y_label_formatter(&|v| style::money_short(*v))
+        .y_desc("Mean NPV, USD bn (axis does not start at 0)")
+        .x_labels(0)
+        .y_labels(8)
+        .y_label_formatter(&|v| style::money(*v, 1))
         .label_style(style::text(14.0, palette::BLACK))
         .axis_desc_style(style::text(16.0, palette::BLACK))
         .draw()?;
     let bar = |i: usize, a: f64, b: f64, c: RGBColor| {
-        Rectangle::new(
-            [(i as f64 + 0.15, a.min(b)), (i as f64 + 0.85, a.max(b))],
-            c.filled(),
-        )
+        Rectangle::new([(i as f64 + 0.15, a.min(b)), (i as f64 + 0.85, a.max(b))], c.filled())
     };
-    chart.draw_series(std::iter::once(bar(0, 0.0, start.1, palette::AXIS)))?;
+    let value = |i: usize, at: f64, text: String| {
+        Text::new(text, (i as f64 + 0.5, at), style::text(14.0, palette::BLACK).pos(Pos::new(HPos::Center, VPos::Bottom)))
+    };
+    chart.draw_series(std::iter::once(bar(0, y0, start.1, palette::AXIS)))?;
+    chart.draw_series(std::iter::once(value(0, start.1, style::money(start.1, 1))))?;
     let mut level = start.1;
     for (i, (_, d)) in steps.iter().enumerate() {
-        let c = if *d >= 0.0 {
-            palette::BLUISH_GREEN
-        } else {
-            palette::VERMILLION
-        };
+        let c = if *d >= 0.0 { palette::BLUISH_GREEN } else { palette::VERMILLION };
         chart.draw_series(std::iter::once(bar(i + 1, level, level + d, c)))?;
+        let sign = if *d >= 0.0 { "+" } else { "−" };
+        chart.draw_series(std::iter::once(value(i + 1, level.max(level + d), format!("{sign}{}", style::money(d.abs(), 2)))))?;
         level += d;
     }
-    chart.draw_series(std::iter::once(bar(n - 1, 0.0, end.1, palette::BLACK)))?;
-    chart.draw_series(LineSeries::new(
-        [(0.0, 0.0), (n as f64, 0.0)],
-        palette::AXIS.stroke_width(1),
-    ))?;
+    chart.draw_series(std::iter::once(bar(n - 1, y0, end.1, palette::BLACK)))?;
+    chart.draw_series(std::iter::once(value(n - 1, end.1, style::money(end.1, 1))))?;
+    // Category names under the axis, centred on their bars.
+    let mut names = vec![start.0.clone()];
+    names.extend(steps.iter().map(|s| s.0.clone()));
+    names.push(end.0.clone());
+    let st = style::text(14.0, palette::BLACK).pos(Pos::new(HPos::Center, VPos::Top));
+    for (i, name) in names.iter().enumerate() {
+        let (px, py) = chart.backend_coord(&(i as f64 + 0.5, y0));
+        root.draw(&Text::new(name.clone(), (px, py + 10), st.clone()))?;
+    }
     root.present()?;
     Ok(())
 }
