@@ -1,16 +1,15 @@
 //! `dealsim sensitivity` and `run --attribute channel`: orchestration of the extra runs
 //! (all on the base run's seed and paths, so every difference is paired) and their files.
 
-use std::path::Path;
-
 use crate::app::{load, manifest, out, simulate, AppError};
 use crate::cli::SensitivityArgs;
 use crate::engine::{PathTable, RunOutput};
-use crate::report::charts::sensitivity::{self as sc_chart, Bar};
-use crate::report::charts::{palette, render_svg, write_png, ChartFormat};
+use crate::report::charts::sensitivity::{self as sc_chart, Bar, SensitivityCharts};
+use crate::report::charts::{palette, ChartFormat};
 use crate::report::{self, sensitivity_csv as scsv, Staging};
 use crate::scenario::{self, Input, Loaded};
 use crate::sensitivity::{self as sens, Swing, TARGETS};
+use crate::summary::ResultMetric;
 
 /// Re-validate `l` with one more `--set` override; `None` if the value is out of range.
 fn with_set(l: &Loaded, set: &str) -> Option<Loaded> {
@@ -95,16 +94,15 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
         None,
         &manifest(&l, &args.file, &args.sim, wall),
     )?;
-    draw_sensitivity_charts(
-        &staging,
-        &l,
+    sensitivity_charts(
+        &l.scenario.meta.name,
         &ranks,
         &years,
         table,
         &swings,
         &base_means,
-        args.charts,
-    )?;
+    )
+    .render(&staging.path().join("charts"), args.charts)?;
     let dir = staging.commit()?;
     out(&notes)?;
     out(&sensitivity_table(&l, &ranks, &swings, &base_means))?;
@@ -139,117 +137,49 @@ fn swing(
     }))
 }
 
-#[allow(clippy::too_many_arguments)]
-fn draw_sensitivity_charts(
-    staging: &Staging,
-    l: &Loaded,
+/// The sensitivity charts' data: tornadoes of rank correlations and swings, heat map.
+fn sensitivity_charts<'a>(
+    name: &'a str,
     ranks: &[sens::RankRow],
     years: &[sens::YearRow],
     table: &PathTable,
     swings: &[Swing],
     base: &[f64; 6],
-    format: ChartFormat,
-) -> Result<(), AppError> {
-    if format == ChartFormat::None {
-        return Ok(());
-    }
-    let name = &l.scenario.meta.name;
-    let rank_bars: Vec<Bar> = ranks
-        .iter()
-        .filter(|r| r.target == crate::summary::ResultMetric::NpvTotal)
-        .map(|r| Bar {
-            label: r.input.clone(),
-            lo: 0.0,
-            hi: r.corr.rho,
-            color: if r.corr.rho >= 0.0 {
-                palette::BLUE
-            } else {
-                palette::VERMILLION
-            },
-        })
-        .collect();
-    let oat_bars: Vec<Bar> = swings
-        .iter()
-        .take(15)
-        .map(|s| Bar {
-            label: format!("{} ({})", s.input, s.kind),
-            lo: s.mean_low[0] - base[0],
-            hi: s.mean_high[0] - base[0],
-            color: if s.mean_high[0] >= s.mean_low[0] {
-                palette::BLUE
-            } else {
-                palette::VERMILLION
-            },
-        })
-        .collect();
-    let rows = table.draw_names.clone();
-    let ny = table.years.len();
-    let cell = |r: usize, c: usize| years.get(r * ny + c).and_then(|y| y.corr).map(|c| c.rho);
-    let charts: Vec<(&str, String)> = vec![
-        (
-            "tornado_rank_correlation",
-            format!("{name}: what drives NPV total (Spearman rank correlation)"),
-        ),
-        (
-            "tornado_one_at_a_time",
-            format!("{name}: swing in mean NPV total, input at low / high"),
-        ),
-        (
-            "heatmap_by_year",
-            format!("{name}: rank correlation of each input with the year's cash flow"),
-        ),
-    ];
-    let dir = staging.path().join("charts");
-    std::fs::create_dir_all(&dir).map_err(|e| AppError::Runtime(e.into()))?;
-    for (stem, title) in charts {
-        let draw_png = |p: &Path| -> anyhow::Result<()> {
-            write_png(p, |root| match stem {
-                "tornado_rank_correlation" => sc_chart::hbars(
-                    root,
-                    &title,
-                    "Spearman rank correlation with npv_total",
-                    &rank_bars,
-                    Some(-1.05..1.05),
-                ),
-                "tornado_one_at_a_time" => sc_chart::hbars(
-                    root,
-                    &title,
-                    "Change in mean NPV total vs base, USD bn (blue: higher value raises NPV)",
-                    &oat_bars,
-                    None,
-                ),
-                _ => sc_chart::heatmap(root, &title, &rows, &table.years, &cell),
-            })
-        };
-        let svg = || -> anyhow::Result<String> {
-            render_svg(|root| match stem {
-                "tornado_rank_correlation" => sc_chart::hbars(
-                    root,
-                    &title,
-                    "Spearman rank correlation with npv_total",
-                    &rank_bars,
-                    Some(-1.05..1.05),
-                ),
-                "tornado_one_at_a_time" => sc_chart::hbars(
-                    root,
-                    &title,
-                    "Change in mean NPV total vs base, USD bn (blue: higher value raises NPV)",
-                    &oat_bars,
-                    None,
-                ),
-                _ => sc_chart::heatmap(root, &title, &rows, &table.years, &cell),
-            })
-        };
-        if (stem != "tornado_rank_correlation" && stem != "heatmap_by_year") || !rows.is_empty() {
-            if matches!(format, ChartFormat::Png | ChartFormat::Both) {
-                draw_png(&dir.join(format!("{stem}.png")))?;
-            }
-            if matches!(format, ChartFormat::Svg | ChartFormat::Both) {
-                staging.write(&format!("charts/{stem}.svg"), svg()?.as_bytes())?;
-            }
+) -> SensitivityCharts<'a> {
+    let color = |up: bool| {
+        if up {
+            palette::BLUE
+        } else {
+            palette::VERMILLION
         }
+    };
+    SensitivityCharts {
+        name,
+        rank_bars: ranks
+            .iter()
+            .filter(|r| r.target == ResultMetric::NpvTotal)
+            .map(|r| Bar {
+                label: r.input.clone(),
+                lo: 0.0,
+                hi: r.corr.rho,
+                color: color(r.corr.rho >= 0.0),
+            })
+            .collect(),
+        swing_bars: swings
+            .iter()
+            .take(15)
+            .map(|s| Bar {
+                label: format!("{} ({})", s.input, s.kind),
+                lo: s.mean_low[0] - base[0],
+                hi: s.mean_high[0] - base[0],
+                color: color(s.mean_high[0] >= s.mean_low[0]),
+            })
+            .collect(),
+        inputs: table.draw_names.clone(),
+        years: table.years.clone(),
+        // by_year lists each input's years in order: row-major already.
+        cells: years.iter().map(|y| y.corr.map(|c| c.rho)).collect(),
     }
-    Ok(())
 }
 
 fn sensitivity_table(
@@ -264,7 +194,7 @@ fn sensitivity_table(
     );
     let top: Vec<&sens::RankRow> = ranks
         .iter()
-        .filter(|r| r.target == crate::summary::ResultMetric::NpvTotal)
+        .filter(|r| r.target == ResultMetric::NpvTotal)
         .collect();
     if !top.is_empty() {
         t.push_str(&format!(
@@ -332,19 +262,14 @@ pub fn attribute_channel(
         if let Some(t) = total {
             let start = (format!("without {}", m.channel), t.mean_without);
             let end = (format!("with {}", m.channel), t.mean_with);
-            let dir = staging.path().join("charts");
-            std::fs::create_dir_all(&dir).map_err(|e| AppError::Runtime(e.into()))?;
-            if matches!(format, ChartFormat::Png | ChartFormat::Both) {
-                write_png(&dir.join("attribution_waterfall.png"), |root| {
-                    sc_chart::waterfall(root, &title, start.clone(), &steps, end.clone())
-                })?;
-            }
-            if matches!(format, ChartFormat::Svg | ChartFormat::Both) {
-                let svg = render_svg(|root| {
-                    sc_chart::waterfall(root, &title, start.clone(), &steps, end.clone())
-                })?;
-                staging.write("charts/attribution_waterfall.svg", svg.as_bytes())?;
-            }
+            sc_chart::render_waterfall(
+                &staging.path().join("charts"),
+                format,
+                &title,
+                start,
+                &steps,
+                end,
+            )?;
         }
     }
     Ok(rows)

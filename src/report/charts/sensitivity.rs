@@ -4,8 +4,8 @@
 use std::ops::Range;
 
 use anyhow::Result;
-use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
+use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -67,7 +67,13 @@ where
         .light_line_style(palette::GRID)
         .x_desc(x_desc)
         .x_labels(8)
-        .x_label_formatter(&|v| if xr.end - xr.start <= 3.0 { format!("{v:.1}") } else { style::money_short(*v) })
+        .x_label_formatter(&|v| {
+            if xr.end - xr.start <= 3.0 {
+                format!("{v:.1}")
+            } else {
+                style::money_short(*v)
+            }
+        })
         .y_labels(0)
         .label_style(style::text(15.0, palette::BLACK))
         .axis_desc_style(style::text(16.0, palette::BLACK))
@@ -235,19 +241,34 @@ where
         .axis_desc_style(style::text(16.0, palette::BLACK))
         .draw()?;
     let bar = |i: usize, a: f64, b: f64, c: RGBColor| {
-        Rectangle::new([(i as f64 + 0.15, a.min(b)), (i as f64 + 0.85, a.max(b))], c.filled())
+        Rectangle::new(
+            [(i as f64 + 0.15, a.min(b)), (i as f64 + 0.85, a.max(b))],
+            c.filled(),
+        )
     };
     let value = |i: usize, at: f64, text: String| {
-        Text::new(text, (i as f64 + 0.5, at), style::text(14.0, palette::BLACK).pos(Pos::new(HPos::Center, VPos::Bottom)))
+        Text::new(
+            text,
+            (i as f64 + 0.5, at),
+            style::text(14.0, palette::BLACK).pos(Pos::new(HPos::Center, VPos::Bottom)),
+        )
     };
     chart.draw_series(std::iter::once(bar(0, y0, start.1, palette::AXIS)))?;
     chart.draw_series(std::iter::once(value(0, start.1, style::money(start.1, 1))))?;
     let mut level = start.1;
     for (i, (_, d)) in steps.iter().enumerate() {
-        let c = if *d >= 0.0 { palette::BLUISH_GREEN } else { palette::VERMILLION };
+        let c = if *d >= 0.0 {
+            palette::BLUISH_GREEN
+        } else {
+            palette::VERMILLION
+        };
         chart.draw_series(std::iter::once(bar(i + 1, level, level + d, c)))?;
         let sign = if *d >= 0.0 { "+" } else { "−" };
-        chart.draw_series(std::iter::once(value(i + 1, level.max(level + d), format!("{sign}{}", style::money(d.abs(), 2)))))?;
+        chart.draw_series(std::iter::once(value(
+            i + 1,
+            level.max(level + d),
+            format!("{sign}{}", style::money(d.abs(), 2)),
+        )))?;
         level += d;
     }
     chart.draw_series(std::iter::once(bar(n - 1, y0, end.1, palette::BLACK)))?;
@@ -262,5 +283,129 @@ where
         root.draw(&Text::new(name.clone(), (px, py + 10), st.clone()))?;
     }
     root.present()?;
+    Ok(())
+}
+
+/// The sensitivity charts of one scenario, from the sensitivity results.
+pub struct SensitivityCharts<'a> {
+    pub name: &'a str,
+    /// Rank correlations with npv_total, largest |rho| first.
+    pub rank_bars: Vec<Bar>,
+    /// One-at-a-time swings of mean npv_total around the base, largest first.
+    pub swing_bars: Vec<Bar>,
+    /// Heat map rows (inputs), columns (years) and cells.
+    pub inputs: Vec<String>,
+    pub years: Vec<i32>,
+    /// `cells[row * years.len() + col]`.
+    pub cells: Vec<Option<f64>>,
+}
+
+#[derive(Clone, Copy)]
+enum Which {
+    Rank,
+    Swing,
+    Heat,
+}
+
+impl Which {
+    fn stem(self) -> &'static str {
+        match self {
+            Which::Rank => "tornado_rank_correlation",
+            Which::Swing => "tornado_one_at_a_time",
+            Which::Heat => "heatmap_by_year",
+        }
+    }
+}
+
+impl SensitivityCharts<'_> {
+    fn draw<DB: DrawingBackend>(&self, which: Which, root: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let name = self.name;
+        match which {
+            Which::Rank => hbars(
+                root,
+                &format!("{name}: what drives NPV total (Spearman rank correlation)"),
+                "Spearman rank correlation with npv_total",
+                &self.rank_bars,
+                Some(-1.05..1.05),
+            ),
+            Which::Swing => hbars(
+                root,
+                &format!("{name}: swing in mean NPV total, input at low / high"),
+                "Change in mean NPV total vs base, USD bn (blue: a higher value raises NPV)",
+                &self.swing_bars,
+                None,
+            ),
+            Which::Heat => {
+                let ny = self.years.len();
+                let cell = |r: usize, c: usize| self.cells.get(r * ny + c).copied().flatten();
+                heatmap(
+                    root,
+                    &format!("{name}: rank correlation of each input with the year's cash flow"),
+                    &self.inputs,
+                    &self.years,
+                    &cell,
+                )
+            }
+        }
+    }
+
+    /// Write the charts into `dir` (rank and heat map only when there are uncertain inputs).
+    pub fn render(
+        &self,
+        dir: &std::path::Path,
+        format: super::ChartFormat,
+    ) -> Result<Vec<std::path::PathBuf>> {
+        let mut which = vec![Which::Swing];
+        if !self.inputs.is_empty() {
+            which.splice(0..0, [Which::Rank]);
+            which.push(Which::Heat);
+        }
+        let mut written = Vec::new();
+        if format == super::ChartFormat::None {
+            return Ok(written);
+        }
+        std::fs::create_dir_all(dir)?;
+        for w in which {
+            if format.png() {
+                let path = dir.join(format!("{}.png", w.stem()));
+                super::write_png(&path, |root| self.draw(w, root))?;
+                written.push(path);
+            }
+            if format.svg() {
+                let path = dir.join(format!("{}.svg", w.stem()));
+                std::fs::write(&path, super::render_svg(|root| self.draw(w, root))?)?;
+                written.push(path);
+            }
+        }
+        Ok(written)
+    }
+}
+
+/// Write the channel-attribution waterfall as `attribution_waterfall.{png,svg}` in `dir`.
+pub fn render_waterfall(
+    dir: &std::path::Path,
+    format: super::ChartFormat,
+    title: &str,
+    start: (String, f64),
+    steps: &[(String, f64)],
+    end: (String, f64),
+) -> Result<()> {
+    if format == super::ChartFormat::None {
+        return Ok(());
+    }
+    std::fs::create_dir_all(dir)?;
+    if format.png() {
+        super::write_png(&dir.join("attribution_waterfall.png"), |root| {
+            waterfall(root, title, start.clone(), steps, end.clone())
+        })?;
+    }
+    if format.svg() {
+        let svg =
+            super::render_svg(|root| waterfall(root, title, start.clone(), steps, end.clone()))?;
+        std::fs::write(dir.join("attribution_waterfall.svg"), svg)?;
+    }
     Ok(())
 }
