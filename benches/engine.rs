@@ -28,7 +28,13 @@ fn step(c: &mut Criterion) {
     c.bench_function("one path step (base, quarter 5)", |b| {
         let mut st = p.initial_state();
         b.iter(|| {
-            let f = p.step(&model, black_box(&per), &mut st, black_box([0.1, -0.2, 0.05]), 0);
+            let f = p.step(
+                &model,
+                black_box(&per),
+                &mut st,
+                black_box([0.1, -0.2, 0.05]),
+                0,
+            );
             // Keep the state bounded across iterations.
             st = p.initial_state();
             black_box(f)
@@ -41,12 +47,22 @@ fn run_10k(c: &mut Criterion) {
     let mut g = c.benchmark_group("run");
     g.sample_size(20);
     for threads in [1usize, 2] {
-        g.bench_function(format!("base, 10k paths x 40 quarters, {threads} thread(s)"), |b| {
-            b.iter(|| {
-                let opts = RunOptions { paths: 10_000, seed: 1, threads, keep_paths: false, progress: None, cancel: None };
-                black_box(engine::run(&sc, &opts).expect("run"))
-            })
-        });
+        g.bench_function(
+            format!("base, 10k paths x 40 quarters, {threads} thread(s)"),
+            |b| {
+                b.iter(|| {
+                    let opts = RunOptions {
+                        paths: 10_000,
+                        seed: 1,
+                        threads,
+                        keep_paths: false,
+                        progress: None,
+                        cancel: None,
+                    };
+                    black_box(engine::run(&sc, &opts).expect("run"))
+                })
+            },
+        );
     }
     g.finish();
 }

@@ -315,7 +315,7 @@ fn step_invariants(sc: &Scenario, seed: u64, end_year: i32) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
 
     #[test]
     fn engine_invariants_hold_on_random_valid_scenarios(k in knobs()) {

@@ -40,7 +40,10 @@ fuzz_target!(|data: &[u8]| {
 fn one_path(sc: &dealsim::scenario::Scenario) {
     let model = Model::new(sc);
     assert!(!model.grid.periods.is_empty());
-    assert!(model.chol.iter().flatten().all(|x| x.is_finite()), "cholesky");
+    assert!(
+        model.chol.iter().flatten().all(|x| x.is_finite()),
+        "cholesky"
+    );
     let seed = sc.simulation.seed;
     let p = PathParams::new(sc, &model, |input, key| match input {
         Input::Const(v) => *v,

@@ -99,7 +99,7 @@ where
     // A white halo under the black whisker keeps it visible on dark bars; on thin bars
     // (several scenarios side by side) it would hide the bar itself.
     let px = |y: f64| chart.backend_coord(&(0.0, y)).1;
-    let thick = (px(yc - half) - px(yc + half)).abs() >= 24;
+    let thick = (px(yc - half) - px(yc + half)).abs() >= 40;
     let halo = [WHITE.stroke_width(6)].into_iter().filter(|_| thick);
     for style in halo.chain([palette::BLACK.stroke_width(2)]) {
         chart.draw_series([

@@ -166,6 +166,32 @@ fn run_note(c: &Comparison) -> String {
     )
 }
 
+/// The subtitle: `parts` joined by ` · `, leaving out optional parts (`.1 == true`),
+/// the last first, until it fits the page: the frame shrinks long titles, not subtitles.
+fn fit_subtitle<DB>(root: &DrawingArea<DB, Shift>, parts: &[(String, bool)]) -> Result<String>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let max_w = root.dim_in_pixel().0.saturating_sub(60);
+    let font = style::subtitle_style();
+    let mut keep: Vec<bool> = vec![true; parts.len()];
+    loop {
+        let text = parts
+            .iter()
+            .zip(&keep)
+            .filter(|(_, k)| **k)
+            .map(|((p, _), _)| p.as_str())
+            .collect::<Vec<_>>()
+            .join(" · ");
+        let optional = (0..parts.len()).rev().find(|&i| keep[i] && parts[i].1);
+        match optional {
+            Some(i) if root.estimate_text_size(&text, &font)?.0 > max_w => keep[i] = false,
+            _ => return Ok(text),
+        }
+    }
+}
+
 /// CDFs of total NPV of every scenario.
 fn draw_npv_cdf<DB>(root: &DrawingArea<DB, Shift>, c: &Comparison) -> Result<()>
 where
@@ -195,10 +221,14 @@ where
             shared_meta(c).investor,
             scenarios_phrase(c)
         ),
-        subtitle: format!(
-            "cumulative distribution · {} · axis shows p0.5–p97.5 of all scenarios",
-            run_note(c)
-        ),
+        subtitle: fit_subtitle(
+            root,
+            &[
+                ("cumulative distribution".to_string(), false),
+                (run_note(c), false),
+                ("axis shows p0.5–p97.5 of all scenarios".to_string(), true),
+            ],
+        )?,
         x_desc: "Total NPV (USD bn, discounted to the start)".to_string(),
     };
     distribution::cdf_chart(root, &spec, &series, x_range)
@@ -225,7 +255,7 @@ where
             ..SeriesBand::from_summary(&m.summary, kind.metric(), label(m), color(i))
         })
         .collect();
-    let mut note = note;
+    let mut note = (note, true);
     let mut markers = Vec::new();
     if kind == FanKind::RevenueShareCumulative {
         if let Some(cap) = base.cap {
@@ -241,7 +271,7 @@ where
                     format!("{} {cap}", m.id)
                 })
                 .collect();
-            note = format!("caps: {}", caps.join(", "));
+            note = (format!("caps: {}", caps.join(", ")), true);
         }
         let mut ends: Vec<i32> = c
             .members
@@ -259,11 +289,17 @@ where
     }
     let spec = FanSpec {
         title: format!("Median {what}: {}", scenarios_phrase(c)),
-        subtitle: format!(
-            "{note} · lines: medians; band: {} p25–p75 · {}",
-            c.members[0].id,
-            run_note(c)
-        ),
+        subtitle: fit_subtitle(
+            root,
+            &[
+                note,
+                (
+                    format!("lines: medians; band: {} p25–p75", c.members[0].id),
+                    false,
+                ),
+                (run_note(c), false),
+            ],
+        )?,
         y_desc,
         markers,
     };
@@ -280,6 +316,18 @@ const DELTA_BINS: f64 = 60.0;
 /// Histogram counts are shares of paths scaled to integers at this resolution.
 const SHARE_SCALE: f64 = 1e9;
 
+/// One non-baseline scenario's paired npv_total deltas.
+struct Paired<'a> {
+    /// Index among the members (for the colour).
+    i: usize,
+    m: &'a Member,
+    /// Quantile grid `(p, delta)`.
+    q: &'a [(f64, f64)],
+    mean: f64,
+    /// Share of paths with `delta > 0`.
+    p_pos: f64,
+}
+
 /// The paired npv_total deltas of each scenario against the baseline, as histograms.
 fn draw_npv_delta<DB>(root: &DrawingArea<DB, Shift>, c: &Comparison) -> Result<()>
 where
@@ -292,7 +340,7 @@ where
         "Change in total NPV to {investor} vs {}, paired path by path",
         base.summary.meta.name
     );
-    let others: Vec<(usize, &Member, &[(f64, f64)], f64, f64)> = c
+    let others: Vec<Paired> = c
         .members
         .iter()
         .enumerate()
@@ -302,7 +350,13 @@ where
         .map(|((i, m), (d, q))| {
             let d = d.iter().find(|d| d.metric == ResultMetric::NpvTotal);
             let (mean, p_pos) = d.map_or((f64::NAN, f64::NAN), |d| (d.mean, d.prob_positive));
-            (i, m, q.as_slice(), mean, p_pos)
+            Paired {
+                i,
+                m,
+                q,
+                mean,
+                p_pos,
+            }
         })
         .collect();
     if others.is_empty() {
@@ -310,35 +364,39 @@ where
         return layout::message_chart(root, &title, &run_note(c), msg);
     }
 
+    // The axis spans p1–p99 of every scenario's deltas, 0 and the means: the tails of a
+    // difference of two skewed NPVs are long and would leave the body a few bars wide.
     // One bin grid for all, centred on 0 so that paths the change leaves untouched
     // (a point mass at 0) fall into one bar around 0.
-    let x_range = style::union_range(others.iter().filter_map(|&(_, _, q, mean, _)| {
-        let marks: Vec<f64> = [0.0, mean].into_iter().filter(|v| v.is_finite()).collect();
-        distribution::body_range(q, &marks)
+    let x_range = style::union_range(others.iter().filter_map(|o| {
+        let lo = distribution::quantile_at(o.q, 0.01)?;
+        let hi = distribution::quantile_at(o.q, 0.99)?;
+        let marks = [lo, hi, 0.0, o.mean].into_iter().filter(|v| v.is_finite());
+        Some(style::padded_range(marks, 0.04, false))
     }))
     .unwrap_or(-1.0..1.0);
     let axis_range = Axis::money(x_range, "").range;
     let edges = centred_edges(&axis_range);
     let dists: Vec<Distribution> = others
         .iter()
-        .map(|&(_, _, q, _, _)| histogram_from_quantiles(q, &edges))
+        .map(|o| histogram_from_quantiles(o.q, &edges))
         .collect();
     let series: Vec<HistSeries> = others
         .iter()
         .zip(&dists)
-        .map(|(&(i, m, ..), dist)| HistSeries {
-            label: format!("{} minus {}", label(m), base.id),
-            color: color(i),
+        .map(|(o, dist)| HistSeries {
+            label: format!("{} minus {}", label(o.m), base.id),
+            color: color(o.i),
             dist,
         })
         .collect();
     let mut lines: Vec<StatLine> = others
         .iter()
-        .filter(|o| o.3.is_finite())
-        .map(|&(i, m, _, mean, _)| StatLine {
-            label: format!("mean change, {}: {}", m.id, signed_money(mean)),
-            value: mean,
-            color: color(i),
+        .filter(|o| o.mean.is_finite())
+        .map(|o| StatLine {
+            label: format!("mean change, {}: {}", o.m.id, signed_money(o.mean)),
+            value: o.mean,
+            color: color(o.i),
             dashed: true,
         })
         .collect();
@@ -350,16 +408,26 @@ where
     });
     let p_pos: Vec<String> = others
         .iter()
-        .filter(|o| o.4.is_finite())
-        .map(|&(_, m, _, _, p)| format!("{} {:.0}%", m.id, p * 100.0))
+        .filter(|o| o.p_pos.is_finite())
+        .map(|o| format!("{:.0}% of paths ({})", o.p_pos * 100.0, o.m.id))
         .collect();
     let spec = DistSpec {
         title,
-        subtitle: format!(
-            "scenario minus baseline on each path (common random numbers) · share of paths better off: {} · {}",
-            p_pos.join(", "),
-            style::run_note(base.summary.paths, base.summary.seed)
-        ),
+        subtitle: fit_subtitle(
+            root,
+            &[
+                (
+                    "scenario minus baseline on each path (common random numbers)".to_string(),
+                    false,
+                ),
+                (format!("better off on {}", p_pos.join(", ")), true),
+                (
+                    style::run_note(base.summary.paths, base.summary.seed),
+                    false,
+                ),
+                ("axis shows p1–p99".to_string(), true),
+            ],
+        )?,
         x_desc: "Change in total NPV on the same path (USD bn, scenario − baseline)".to_string(),
     };
     distribution::histograms_chart(root, &spec, &series, &lines, Some(axis_range), None)

@@ -1,6 +1,8 @@
 //! NPV by component, grouped: for each component one horizontal bar per scenario (its
 //! mean) with a p5–p95 whisker, drawn with the single-run chart's bars.
 
+use std::ops::Range;
+
 use anyhow::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -27,6 +29,35 @@ const GENERIC: [&str; 6] = [
     "Stake (PV)",
     "Total NPV",
 ];
+
+/// Every bar, whisker and zero, with room for the value labels only on the side they
+/// are written (the right of positive bars, the left of negative ones): one scenario's
+/// long whisker must not leave the opposite side mostly empty.
+fn x_range(groups: &[Vec<ComponentBar>], value_labels: bool) -> Range<f64> {
+    let values = groups
+        .iter()
+        .flatten()
+        .flat_map(|b| [b.stats.mean, b.stats.p5(), b.stats.p95()]);
+    let (lo, hi) = values
+        .filter(|v| v.is_finite())
+        .fold((0.0f64, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let room = (hi - lo) * 0.1;
+    if room <= 0.0 {
+        return style::padded_range([lo, hi], 0.1, true);
+    }
+    let negative_labels = value_labels && groups.iter().flatten().any(|b| b.stats.mean < 0.0);
+    let lo = if negative_labels {
+        lo - room
+    } else {
+        lo - room * 0.2
+    };
+    let hi = if value_labels {
+        hi + room
+    } else {
+        hi + room * 0.2
+    };
+    lo..hi
+}
 
 pub(super) fn draw_components<DB>(root: &DrawingArea<DB, Shift>, c: &Comparison) -> Result<()>
 where
@@ -91,15 +122,16 @@ where
     // Category i is drawn at y = n-1-i so the list reads top to bottom.
     let n = names.len();
     let y = Axis::categories(names.into_iter().rev().collect(), "");
-    let x_range = style::union_range(groups.iter().map(|g| components::components_x_range(g)))
-        .unwrap_or(0.0..1.0);
-    let x = Axis::money(x_range, "NPV (USD bn, discounted to the start)");
+    let value_labels = groups.len() <= MAX_VALUE_LABELS;
+    let x = Axis::money(
+        x_range(&groups, value_labels),
+        "NPV (USD bn, discounted to the start)",
+    );
     let mut chart = layout::build_chart(&area, &x, &y)?;
 
     let k = groups.len();
     let pitch = GROUP / k as f64;
     let half = pitch * 0.42;
-    let value_labels = k <= MAX_VALUE_LABELS;
     for i in 0..n {
         let yc = (n - 1 - i) as f64;
         // The baseline on top of its group, then the scenarios in order.
