@@ -373,7 +373,7 @@ fn compare(args: &CompareArgs) -> Result<(), AppError> {
         .clone()
         .unwrap_or_else(|| Path::new("output").join(format!("compare-{}", ids.join("-"))));
     let staging = Staging::new(&target)?;
-    let base_flat = loaded[0].raw.flatten();
+    let base_flat = loaded[0].raw.flatten_values();
     let mut members = Vec::new();
     let mut manifests = Vec::new();
     for ((l, f), id) in loaded.iter().zip(&args.files).zip(&ids) {
@@ -389,7 +389,7 @@ fn compare(args: &CompareArgs) -> Result<(), AppError> {
             report::html::write_run_report(&staging, id, &r.summary, &l.scenario, &m)?;
         }
         manifests.push(m);
-        let changed = cmp::what_changed(&base_flat, &l.raw.flatten());
+        let changed = cmp::what_changed(&base_flat, &l.raw.flatten_values());
         members.push(Member {
             id: id.clone(),
             summary: r.summary,

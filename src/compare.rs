@@ -80,7 +80,7 @@ pub fn deltas(a: &Member, b: &Member) -> (Vec<Delta>, Vec<(f64, f64)>) {
 }
 
 /// Keys whose value differs from the baseline's: `(key, baseline, scenario)`, where a
-/// key one side does not set shows as `(default)`.
+/// key one side does not set shows as `(not set)`.
 pub fn what_changed(
     base: &[(String, String)],
     other: &[(String, String)],
@@ -104,7 +104,7 @@ pub fn what_changed(
             let a = find(base, k);
             let b = find(other, k);
             (a != b).then(|| {
-                let d = || String::from("(default)");
+                let d = || String::from("(not set)");
                 (k.clone(), a.unwrap_or_else(d), b.unwrap_or_else(d))
             })
         })
@@ -124,5 +124,30 @@ pub fn compare(members: Vec<Member>) -> Comparison {
         members,
         deltas: deltas_all,
         npv_delta_quantiles: qs,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::parse_raw;
+
+    #[test]
+    fn a_distribution_turned_constant_is_one_change() {
+        let a = parse_raw("[channel]\nceiling = { dist = \"uniform\", low = 0.1, high = 0.2 }\nramp_speed = 1.0\n[revenue_share]\ncap = 38.0\n", "a").unwrap();
+        let b = parse_raw("[channel]\nceiling = 0.0\nramp_speed = 1.0\n[[stake.rounds]]\ndate = 2026-06-30\namount = 5.0\n", "b").unwrap();
+        let changed = what_changed(&a.flatten_values(), &b.flatten_values());
+        let keys: Vec<&str> = changed.iter().map(|c| c.0.as_str()).collect();
+        assert_eq!(
+            keys,
+            ["channel.ceiling", "revenue_share.cap", "stake.rounds[0]"]
+        );
+        assert_eq!(
+            changed[0].1,
+            "{ dist = \"uniform\", low = 0.1, high = 0.2 }"
+        );
+        assert_eq!(changed[0].2, "0.0");
+        assert_eq!(changed[1].2, "(not set)");
+        assert_eq!(changed[2].1, "(not set)");
     }
 }

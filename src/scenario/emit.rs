@@ -30,6 +30,35 @@ impl RawNode {
         flatten_into(&mut out, "", self);
         out
     }
+
+    /// Every value a scenario key holds, one entry per key: like [`RawNode::flatten`],
+    /// but a distribution or schedule is one inline value (`channel.ceiling =
+    /// { dist = "triangular", ... }`) and each round one entry (`stake.rounds[0]`), so
+    /// a key that changes from a distribution to a constant is one difference, not five.
+    pub fn flatten_values(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        if let RawValue::Table(sections) = &self.value {
+            for (name, section) in sections {
+                match &section.value {
+                    RawValue::Table(entries) => {
+                        for (k, v) in entries {
+                            let path = join(name, &key_text(k));
+                            match &v.value {
+                                RawValue::Array(items) if is_table_array(items) => {
+                                    for (i, item) in items.iter().enumerate() {
+                                        out.push((format!("{path}[{i}]"), inline(item)));
+                                    }
+                                }
+                                _ => out.push((path, inline(v))),
+                            }
+                        }
+                    }
+                    _ => out.push((key_text(name), inline(section))),
+                }
+            }
+        }
+        out
+    }
 }
 
 fn flatten_into(out: &mut Vec<(String, String)>, path: &str, node: &RawNode) {
