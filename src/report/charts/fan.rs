@@ -106,7 +106,9 @@ pub fn fan_x_range(series: &[SeriesBand]) -> Range<f64> {
     });
     if lo.is_finite() && hi.is_finite() {
         // Period ends lie after the period starts: the first band starts one period in.
-        (lo - 1e-9).floor()..hi.ceil().max(lo.floor() + 1.0)
+        // A hair past the last year: a line ending exactly on the plot's edge is clipped
+        // with a visible kink in its last pixel.
+        (lo - 1e-9).floor()..hi.ceil().max(lo.floor() + 1.0) + 0.01
     } else {
         0.0..1.0
     }
