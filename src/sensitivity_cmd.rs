@@ -34,6 +34,8 @@ fn quiet_run(l: &Loaded, args: &crate::cli::SimArgs, keep: bool) -> Result<RunOu
 
 pub fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
     let l = load(&args.file, &args.sim)?;
+    // The base run keeps every path (results, draws, annual cash flows).
+    crate::resources::check_run(&l.scenario, true).map_err(AppError::Usage)?;
     let target = args.out.clone().unwrap_or_else(|| {
         let stem = report::default_out_dir(&args.file);
         stem.with_file_name(format!(

@@ -357,12 +357,9 @@ fn garbage_on_stdin_is_rejected() {
     assert!(entries(tmp.path()).is_empty());
 }
 
-/// KNOWN BUG (reported, not ours to fix): key names and source lines are echoed to the
-/// terminal verbatim, so a scenario can embed terminal escape sequences (clear screen,
-/// set the window title) in a quoted key. Un-ignore once messages escape control
-/// characters (e.g. with `char::escape_debug`).
+/// Regression: key names were echoed to the terminal verbatim, so a scenario could embed
+/// terminal escape sequences (clear screen, set the window title) in a quoted key.
 #[test]
-#[ignore = "known bug: control characters in keys reach the terminal unescaped"]
 fn control_characters_in_keys_are_escaped_in_messages() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("esc.toml");
@@ -380,13 +377,10 @@ fn control_characters_in_keys_are_escaped_in_messages() {
     );
 }
 
-/// KNOWN BUG (reported, not ours to fix): the loader reads scenario files and `extends`
-/// parents with an unbounded `fs::read`, whatever they are. A FIFO blocks forever, and
-/// `/dev/zero` (not tested here: it would eat the machine's memory) reads until the
-/// allocator gives up. Un-ignore once the loader refuses non-regular files and caps the
-/// size it reads.
+/// Regression: the loader read scenario files and `extends` parents with an unbounded
+/// `fs::read`, whatever they were: a FIFO blocked forever and `/dev/zero` read until
+/// memory ran out. Now only regular files of at most 64 MB are read.
 #[test]
-#[ignore = "known bug: special files as scenario/extends are read without bound"]
 fn a_fifo_as_parent_is_refused_not_waited_on() {
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("parent.toml");

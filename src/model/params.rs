@@ -308,15 +308,24 @@ impl PathParams {
         self.p_no_round < 1.0
     }
 
-    /// Poisson count by inversion of one uniform `u` (mean `lambda dt`).
+    /// Poisson count by inversion of one uniform `u` (mean `lambda dt`). Above a mean of
+    /// 500 rounds per step (where `exp(-lambda dt)` nears underflow; no real scenario gets
+    /// there) the count is the normal approximation at the same uniform, which is then
+    /// accurate to well under one round.
     #[inline]
     pub fn random_round_count(&self, u: f64) -> u32 {
+        let lambda_dt = self.lambda_dt;
+        if lambda_dt > 500.0 {
+            let z = super::dist::norm_inv(u.clamp(1e-300, 1.0 - 1e-16));
+            return (lambda_dt + lambda_dt.sqrt() * z + 0.5)
+                .floor()
+                .clamp(0.0, f64::from(u32::MAX)) as u32;
+        }
         let mut p = self.p_no_round;
         let mut cdf = p;
         let mut n = 0u32;
-        let lambda_dt = self.lambda_dt;
-        // Bounded: beyond 1000 rounds in one step the probability is nil for any sane rate.
-        while u > cdf && n < 1000 {
+        // Bounded: with a mean of at most 500, more than 2000 rounds has probability ~0.
+        while u > cdf && n < 2000 {
             n += 1;
             p *= lambda_dt / f64::from(n);
             cdf += p;
@@ -396,8 +405,13 @@ impl PathParams {
             st.stake *= pre / (pre + amount);
             pre += amount;
         }
-        for _ in 0..random_rounds {
-            st.stake /= 1.0 + self.round_fraction;
+        if random_rounds <= 64 {
+            // One division per round, as MODEL.md writes it.
+            for _ in 0..random_rounds {
+                st.stake /= 1.0 + self.round_fraction;
+            }
+        } else {
+            st.stake /= (1.0 + self.round_fraction).powf(f64::from(random_rounds));
         }
         st.valuation = valuation;
         // 10. Discounting.
@@ -482,6 +496,20 @@ mod tests {
         // Debug text, because a schedule's per-path placeholder is NaN (NaN != NaN).
         assert_eq!(format!("{c:?}"), format!("{a:?}"));
         assert_ne!(format!("{b:?}"), format!("{a:?}"));
+        // Random rounds: inversion for modest means, normal approximation for huge ones
+        // (where exp(-lambda dt) would underflow and inversion could not start).
+        let mut big = a.clone();
+        big.lambda_dt = 2500.0;
+        big.p_no_round = (-2500.0f64).exp();
+        assert_eq!(big.random_round_count(0.5), 2500);
+        let hi = big.random_round_count(0.975);
+        assert!((hi as f64 - (2500.0 + 1.96 * 50.0)).abs() <= 1.0, "{hi}");
+        let mut small = a.clone();
+        small.lambda_dt = 0.5;
+        small.p_no_round = (-0.5f64).exp();
+        // P(N = 0) = e^-0.5 = 0.6065: below it zero rounds, just above one.
+        assert_eq!(small.random_round_count(0.6), 0);
+        assert_eq!(small.random_round_count(0.62), 1);
         // Size check: 35 words plus the Vec.
         assert_eq!(
             std::mem::size_of::<PathParams>(),

@@ -40,17 +40,36 @@ impl Problem {
     }
 }
 
+/// Text from a scenario made safe for a terminal: control characters but newline and tab
+/// escaped (a key can hold any string, escape sequences included) and long values cut, so one message stays
+/// one readable line.
+fn printable(text: &str, max_chars: usize) -> String {
+    let mut out = String::new();
+    for (i, c) in text.chars().enumerate() {
+        if i == max_chars {
+            out.push_str("…");
+            break;
+        }
+        if c.is_control() && c != '\n' && c != '\t' {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 impl fmt::Display for Problem {
     /// `error: scenarios/x.toml: company.grwoth0 (line 12): unknown key; did you mean growth0?`
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "error: {}", self.file)?;
+        write!(f, "error: {}", printable(&self.file, 200))?;
         if !self.key_path.is_empty() {
-            write!(f, ": {}", self.key_path)?;
+            write!(f, ": {}", printable(&self.key_path, 200))?;
         }
         if let Some(line) = self.line {
             write!(f, " (line {line})")?;
         }
-        write!(f, ": {}", self.message)
+        write!(f, ": {}", printable(&self.message, 400))
     }
 }
 

@@ -81,7 +81,7 @@ impl Resolver {
         if self.chain.len() >= MAX_DEPTH {
             return Err(fail(format!("extends chain longer than {MAX_DEPTH} files")));
         }
-        let parent_bytes = fs::read(&canon)
+        let parent_bytes = super::read_scenario_file(&canon)
             .map_err(|e| fail(format!("cannot read parent scenario {parent_label}: {e}")))?;
         self.parents.push(parent_path.clone());
         let parent_dir = parent_path.parent().unwrap_or(Path::new("")).to_path_buf();

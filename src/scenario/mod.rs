@@ -50,6 +50,35 @@ pub struct Loaded {
     pub bytes: Vec<u8>,
 }
 
+/// Scenario files larger than this are refused before parsing (a scenario is a few KB).
+pub const MAX_FILE_BYTES: u64 = 64 << 20;
+
+/// Read a scenario file: only a regular file (a FIFO or a device would block or never
+/// end), and at most `MAX_FILE_BYTES`.
+pub fn read_scenario_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    // Check before opening: opening a FIFO for reading blocks until a writer appears.
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    let file = std::fs::File::open(path)?;
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(std::io::Error::other(format!(
+            "larger than {} MB",
+            MAX_FILE_BYTES >> 20
+        )));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(std::io::Error::other(format!(
+            "larger than {} MB",
+            MAX_FILE_BYTES >> 20
+        )));
+    }
+    Ok(bytes)
+}
+
 /// Label used for a scenario read from standard input.
 pub const STDIN_LABEL: &str = "<stdin>";
 
@@ -59,18 +88,29 @@ pub fn load(path: &Path, sets: &[String]) -> Result<Loaded, ScenarioError> {
     let stdin = path == Path::new("-");
     let (bytes, label, dir) = if stdin {
         let mut bytes = Vec::new();
-        std::io::stdin().read_to_end(&mut bytes).map_err(|e| {
-            ScenarioError::single(Problem::new(
+        std::io::stdin()
+            .take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| {
+                ScenarioError::single(Problem::new(
+                    STDIN_LABEL,
+                    "",
+                    None,
+                    format!("cannot read: {e}"),
+                ))
+            })?;
+        if bytes.len() as u64 > MAX_FILE_BYTES {
+            return Err(ScenarioError::single(Problem::new(
                 STDIN_LABEL,
                 "",
                 None,
-                format!("cannot read: {e}"),
-            ))
-        })?;
+                format!("input larger than {} MB", MAX_FILE_BYTES >> 20),
+            )));
+        }
         (bytes, STDIN_LABEL.to_string(), PathBuf::new())
     } else {
         let label = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| {
+        let bytes = read_scenario_file(path).map_err(|e| {
             ScenarioError::single(Problem::new(
                 &label,
                 "",
