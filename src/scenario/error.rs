@@ -47,7 +47,7 @@ fn printable(text: &str, max_chars: usize) -> String {
     let mut out = String::new();
     for (i, c) in text.chars().enumerate() {
         if i == max_chars {
-            out.push_str("…");
+            out.push('…');
             break;
         }
         if c.is_control() && c != '\n' && c != '\t' {
