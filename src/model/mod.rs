@@ -158,8 +158,6 @@ pub struct PathState {
     /// Accumulated as a positive cost; reported negated.
     pub pv_reverse_share: f64,
     pub npv_compute: f64,
-    /// `V_k` of the last period stepped.
-    pub valuation: f64,
 }
 
 /// What one step produced: the period's run-rates and flows (USD bn).

@@ -268,7 +268,6 @@ impl PathParams {
             npv_cloud_models: 0.0,
             pv_reverse_share: 0.0,
             npv_compute: 0.0,
-            valuation: self.valuation0,
         }
     }
 
@@ -333,6 +332,24 @@ impl PathParams {
         n
     }
 
+    /// Steps 4 and 5: the channel run-rate `B_k` and total revenue `T_k` given `R_k`.
+    #[inline]
+    fn channel_and_total(&self, model: &Model, per: &Period, r: f64) -> (f64, f64) {
+        let ramp = match &model.logistic {
+            Some(v) => v[per.k - 1],
+            None => logistic(self.ramp, self.midpoint, per.t),
+        };
+        let b = self.ceiling_addressable * ramp * r;
+        (b, r + self.incremental * b)
+    }
+
+    /// `V_k = M_k T_k` from a state after period `per`, computed exactly as `step` does
+    /// (so the state need not carry it).
+    pub fn valuation(&self, model: &Model, per: &Period, st: &PathState) -> f64 {
+        let (_, t) = self.channel_and_total(model, per, st.ln_r.exp());
+        st.ln_m.exp() * t
+    }
+
     /// Advance `st` by one period (MODEL.md §2 steps 1–10), given correlated shocks `eps`
     /// (revenue, growth, multiple) and the number of random rounds in the period.
     #[inline]
@@ -354,14 +371,8 @@ impl PathParams {
         // 3. Multiple (exact OU on its log).
         st.ln_m = self.ln_m_long + (st.ln_m - self.ln_m_long) * self.phi_m + self.sd_m * eps[2];
         let m = st.ln_m.exp();
-        // 4. Channel run-rate.
-        let ramp = match &model.logistic {
-            Some(v) => v[i],
-            None => logistic(self.ramp, self.midpoint, per.t),
-        };
-        let b = self.ceiling_addressable * ramp * r;
-        // 5. Total revenue run-rate.
-        let t = r + self.incremental * b;
+        // 4.-5. Channel and total revenue run-rates.
+        let (b, t) = self.channel_and_total(model, per, r);
         // 6. Revenue share ledger, in whole cents.
         let (due_cents, paid_cents) = if per.share_active {
             let base = if model.base_includes_channel { t } else { r } * dt;
@@ -413,7 +424,6 @@ impl PathParams {
         } else {
             st.stake /= (1.0 + self.round_fraction).powf(f64::from(random_rounds));
         }
-        st.valuation = valuation;
         // 10. Discounting.
         let df = match &model.discount {
             Some(v) => v[i],
@@ -449,7 +459,11 @@ impl PathParams {
         let dfe = model
             .equity_discount
             .unwrap_or_else(|| discount_factor(self.equity_rate, n, model.dt));
-        let pv_stake = st.stake * st.valuation * dfe * (1.0 - self.liquidity_discount);
+        let valuation = match model.grid.periods.last() {
+            Some(last) => self.valuation(model, last, st),
+            None => self.valuation0,
+        };
+        let pv_stake = st.stake * valuation * dfe * (1.0 - self.liquidity_discount);
         let npv_reverse_share = -st.pv_reverse_share;
         let npv_total = st.npv_revenue_share
             + st.npv_cloud_models
