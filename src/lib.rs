@@ -16,5 +16,4 @@ pub mod report;
 pub mod resources;
 pub mod scenario;
 pub mod sensitivity;
-pub mod sensitivity_cmd;
 pub mod summary;

@@ -1,7 +1,7 @@
 //! `dealsim sensitivity` and `run --attribute channel`: orchestration of the extra runs
 //! (all on the base run's seed and paths, so every difference is paired) and their files.
 
-use crate::app::{load, manifest, out, simulate, AppError};
+use super::{load, manifest, out, simulate, AppError};
 use crate::cli::SensitivityArgs;
 use crate::engine::{PathTable, RunOutput};
 use crate::report::charts::sensitivity::{self as sc_chart, Bar, SensitivityCharts};

@@ -1,0 +1,143 @@
+//! `dealsim compare`: several scenarios on common random numbers, paired deltas against
+//! the first, overlay charts, and each scenario's own outputs.
+
+use std::path::Path;
+
+use super::{cancel_flag, load, manifest, out, simulate, AppError};
+use crate::cli::CompareArgs;
+use crate::compare::{self as cmp, Member};
+use crate::report::{self, Staging};
+
+/// A file stem, made unique among `taken` by a numeric suffix.
+fn unique_id(file: &Path, taken: &[String]) -> String {
+    let stem = file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "stdin".into());
+    let stem = if stem == "-" {
+        String::from("stdin")
+    } else {
+        stem
+    };
+    let mut id = stem.clone();
+    let mut i = 2;
+    while taken.contains(&id) {
+        id = format!("{stem}-{i}");
+        i += 1;
+    }
+    id
+}
+
+pub(super) fn compare(args: &CompareArgs) -> Result<(), AppError> {
+    // Validate every file before simulating any: all problems at once.
+    let mut loaded = Vec::new();
+    let mut errors = Vec::new();
+    for f in &args.files {
+        match load(f, &args.sim) {
+            Ok(l) => loaded.push(l),
+            Err(AppError::Scenario(e)) => errors.extend(e),
+            Err(e) => return Err(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Scenario(errors));
+    }
+    // Common random numbers: the baseline's seed and paths for everyone.
+    let (paths, seed) = (
+        loaded[0].scenario.simulation.paths,
+        loaded[0].scenario.simulation.seed,
+    );
+    for l in &mut loaded {
+        l.scenario.simulation.paths = paths;
+        l.scenario.simulation.seed = seed;
+    }
+    let scenarios: Vec<&crate::scenario::Scenario> = loaded.iter().map(|l| &l.scenario).collect();
+    crate::resources::check_compare(&scenarios).map_err(AppError::Usage)?;
+    let _ = cancel_flag();
+    let mut ids: Vec<String> = Vec::new();
+    for f in &args.files {
+        let id = unique_id(f, &ids);
+        ids.push(id);
+    }
+    let target = args
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("output").join(format!("compare-{}", ids.join("-"))));
+    let staging = Staging::new(&target)?;
+    let base_flat = loaded[0].raw.flatten_values();
+    let mut members = Vec::new();
+    let mut manifests = Vec::new();
+    for ((l, f), id) in loaded.iter().zip(&args.files).zip(&ids) {
+        let (r, wall) = simulate(l, &args.sim, true, id)?;
+        let m = manifest(l, f, &args.sim, wall);
+        report::write_run_files(&staging, id, &r.summary, None, &m)?;
+        report::charts::render_run_charts(
+            &r.summary,
+            &staging.path().join(id).join("charts"),
+            args.charts,
+        )?;
+        if !args.no_report {
+            report::html::write_run_report(&staging, id, &r.summary, &l.scenario, &m)?;
+        }
+        manifests.push(m);
+        let changed = cmp::what_changed(&base_flat, &l.raw.flatten_values());
+        members.push(Member {
+            id: id.clone(),
+            summary: r.summary,
+            paths: r.paths.unwrap_or_default(),
+            changed,
+        });
+    }
+    let c = cmp::compare(members);
+    use report::compare_csv as cc;
+    staging.write("compare_summary.csv", &cc::compare_summary_csv(&c))?;
+    staging.write("compare_deltas.csv", &cc::compare_deltas_csv(&c))?;
+    staging.write("compare_timeseries.csv", &cc::compare_timeseries_csv(&c))?;
+    staging.write("what_changed.csv", &cc::what_changed_csv(&c))?;
+    report::charts::overlay::render_compare_charts(
+        &c,
+        &staging.path().join("charts"),
+        args.charts,
+    )?;
+    // After every CSV and chart: the report inlines the charts in <out>/charts/.
+    if !args.no_report {
+        report::html::write_compare_report(&staging, &c, &manifests)?;
+    }
+    let dir = staging.commit()?;
+    out(&compare_table(&c))?;
+    out(&format!("wrote {}\n", dir.display()))
+}
+
+/// The comparison printed on stdout: what changed, then the paired npv deltas.
+fn compare_table(c: &cmp::Comparison) -> String {
+    let base = &c.members[0];
+    let mut t = format!("baseline: {} ({})\n", base.id, base.summary.meta.name);
+    for (m, ds) in c.members.iter().skip(1).zip(&c.deltas) {
+        t.push_str(&format!(
+            "\n{} ({}) vs {}\n  what changed:\n",
+            m.id, m.summary.meta.name, base.id
+        ));
+        if m.changed.is_empty() {
+            t.push_str("    (nothing)\n");
+        }
+        for (k, a, b) in &m.changed {
+            t.push_str(&format!("    {k}: {a} -> {b}\n"));
+        }
+        t.push_str(&format!(
+            "  {:<22}{:>12}{:>12}{:>12}{:>12}{:>10}\n",
+            "paired delta, USD bn", "mean", "se paired", "se unpaired", "p50", "P(>0)"
+        ));
+        for d in ds.iter().take(7) {
+            t.push_str(&format!(
+                "  {:<22}{:>12.3}{:>12.4}{:>12.4}{:>12.3}{:>10.3}\n",
+                d.metric.name(),
+                d.mean,
+                d.std_error,
+                d.std_error_unpaired,
+                d.pct[1],
+                d.prob_positive
+            ));
+        }
+    }
+    t
+}
