@@ -10,15 +10,7 @@ use crate::report::{self, Staging};
 
 /// A file stem, made unique among `taken` by a numeric suffix.
 fn unique_id(file: &Path, taken: &[String]) -> String {
-    let stem = file
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "stdin".into());
-    let stem = if stem == "-" {
-        String::from("stdin")
-    } else {
-        stem
-    };
+    let stem = report::scenario_stem(file);
     let mut id = stem.clone();
     let mut i = 2;
     while taken.contains(&id) {

@@ -37,17 +37,16 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
     // The base run keeps every path (results, draws, annual cash flows).
     crate::resources::check_run(&l.scenario, true).map_err(AppError::Usage)?;
     let target = args.out.clone().unwrap_or_else(|| {
-        let stem = report::default_out_dir(&args.file);
-        stem.with_file_name(format!(
-            "{}-sensitivity",
-            stem.file_name()
-                .map(|s| s.to_string_lossy())
-                .unwrap_or_default()
-        ))
+        std::path::Path::new("output")
+            .join(format!("{}-sensitivity", report::scenario_stem(&args.file)))
     });
     let staging = Staging::new(&target)?;
     let (base, wall) = simulate(&l, &args.sim, true, "base run")?;
-    let table = base.paths.as_ref().expect("kept paths");
+    // `simulate` was asked to keep paths, so the table is there.
+    let table = base
+        .paths
+        .as_ref()
+        .ok_or_else(|| AppError::Runtime(anyhow::anyhow!("no per-path table")))?;
     let base_means: [f64; 6] = std::array::from_fn(|k| base.summary.result(TARGETS[k]).mean);
     let mut notes = String::new();
 
@@ -140,14 +139,14 @@ fn swing(
 }
 
 /// The sensitivity charts' data: tornadoes of rank correlations and swings, heat map.
-fn sensitivity_charts<'a>(
-    name: &'a str,
+fn sensitivity_charts(
+    name: &str,
     ranks: &[sens::RankRow],
     years: &[sens::YearRow],
     table: &PathTable,
     swings: &[Swing],
     base: &[f64; 6],
-) -> SensitivityCharts<'a> {
+) -> SensitivityCharts {
     let color = |up: bool| {
         if up {
             palette::BLUE
@@ -156,7 +155,7 @@ fn sensitivity_charts<'a>(
         }
     };
     SensitivityCharts {
-        name,
+        name: name.to_string(),
         rank_bars: ranks
             .iter()
             .filter(|r| r.target == ResultMetric::NpvTotal)
@@ -240,7 +239,11 @@ pub fn attribute_channel(
         )
     })?;
     let without = quiet_run(&off, sim, true)?;
-    let rows = sens::attribution(with, without.paths.as_ref().expect("kept paths"));
+    let without = without
+        .paths
+        .as_ref()
+        .ok_or_else(|| AppError::Runtime(anyhow::anyhow!("no per-path table")))?;
+    let rows = sens::attribution(with, without);
     staging.write("attribution.csv", &scsv::attribution_csv(&rows))?;
     if format != ChartFormat::None {
         let m = &l.scenario.meta;

@@ -2,17 +2,9 @@
 
 use csv::Writer;
 
-use super::csv::num;
+use super::csv::{finish, num, row};
 use crate::compare::Comparison;
 use crate::summary::{ResultMetric, SeriesMetric};
-
-fn finish(w: Writer<Vec<u8>>) -> Vec<u8> {
-    w.into_inner().unwrap_or_default()
-}
-
-fn row<I: IntoIterator<Item = T>, T: AsRef<[u8]>>(w: &mut Writer<Vec<u8>>, r: I) {
-    w.write_record(r).expect("writing CSV to memory");
-}
 
 /// compare_summary.csv: `scenario,metric,unit,mean,std_error,p5,p50,p95`.
 pub fn compare_summary_csv(c: &Comparison) -> Vec<u8> {

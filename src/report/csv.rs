@@ -22,13 +22,14 @@ pub fn num(v: f64) -> String {
     }
 }
 
-fn finish(w: Writer<Vec<u8>>) -> Vec<u8> {
+/// The bytes written so far (shared by every CSV exporter).
+pub(crate) fn finish(w: Writer<Vec<u8>>) -> Vec<u8> {
     // Writing into a Vec cannot fail; into_inner only flushes the buffer.
     w.into_inner().unwrap_or_default()
 }
 
 /// Every `csv::Writer::write_record` here goes to memory; it fails only on a bug.
-fn row<I, T>(w: &mut Writer<Vec<u8>>, fields: I)
+pub(crate) fn row<I, T>(w: &mut Writer<Vec<u8>>, fields: I)
 where
     I: IntoIterator<Item = T>,
     T: AsRef<[u8]>,

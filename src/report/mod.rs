@@ -50,16 +50,19 @@ pub fn write_run_files(
     Ok(())
 }
 
-/// The default output folder of a scenario file: `output/<stem>/`.
-pub fn default_out_dir(scenario_file: &Path) -> PathBuf {
-    let stem = scenario_file
+/// A scenario file's name without `.toml` (`stdin` for `-`): names its output folders.
+pub fn scenario_stem(scenario_file: &Path) -> String {
+    match scenario_file
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "stdin".into());
-    let stem = if stem == "-" {
-        String::from("stdin")
-    } else {
-        stem
-    };
+    {
+        Some(stem) if stem != "-" => stem,
+        _ => String::from("stdin"),
+    }
+}
+
+/// The default output folder of a scenario file: `output/<stem>/`.
+pub fn default_out_dir(scenario_file: &Path) -> PathBuf {
+    let stem = scenario_stem(scenario_file);
     PathBuf::from("output").join(stem)
 }

@@ -2,16 +2,8 @@
 
 use csv::Writer;
 
-use super::csv::num;
+use super::csv::{finish, num, row};
 use crate::sensitivity::{AttributionRow, RankRow, Swing, YearRow, TARGETS};
-
-fn finish(w: Writer<Vec<u8>>) -> Vec<u8> {
-    w.into_inner().unwrap_or_default()
-}
-
-fn row<I: IntoIterator<Item = T>, T: AsRef<[u8]>>(w: &mut Writer<Vec<u8>>, r: I) {
-    w.write_record(r).expect("writing CSV to memory");
-}
 
 /// sensitivity.csv: `input,target,spearman,ci95_low,ci95_high,rank` (rank 1 = largest |rho|
 /// for that target).

@@ -103,10 +103,37 @@ impl RunChart {
     }
 }
 
-/// Writes every chart of run `summary` into `dir` (created if missing) in `format`, and
-/// returns the files written, in order. `ChartFormat::None` writes nothing.
-pub fn render_run_charts(
-    summary: &RunSummary,
+/// A family of charts drawn from one input (a run summary, a comparison, sensitivity
+/// results): each member names its file and draws itself on any backend, so one loop
+/// writes every family as PNG and SVG.
+pub trait ChartKind: Copy {
+    type Input: ?Sized;
+    fn file_stem(self) -> String;
+    fn draw_on<DB>(self, root: &DrawingArea<DB, Shift>, input: &Self::Input) -> Result<()>
+    where
+        DB: DrawingBackend,
+        DB::ErrorType: 'static;
+}
+
+impl ChartKind for RunChart {
+    type Input = RunSummary;
+    fn file_stem(self) -> String {
+        RunChart::file_stem(self).to_string()
+    }
+    fn draw_on<DB>(self, root: &DrawingArea<DB, Shift>, s: &RunSummary) -> Result<()>
+    where
+        DB: DrawingBackend,
+        DB::ErrorType: 'static,
+    {
+        self.draw(root, s)
+    }
+}
+
+/// Writes `charts` of `input` into `dir` (created if missing) in `format`, and returns
+/// the files written, in order. `ChartFormat::None` writes nothing.
+pub fn render_charts<K: ChartKind>(
+    charts: &[K],
+    input: &K::Input,
     dir: &Path,
     format: ChartFormat,
 ) -> Result<Vec<PathBuf>> {
@@ -117,15 +144,16 @@ pub fn render_run_charts(
     fs::create_dir_all(dir)
         .with_context(|| format!("cannot create chart directory {}", dir.display()))?;
     let mut written = Vec::new();
-    for chart in RunChart::ALL {
+    for &chart in charts {
+        let stem = chart.file_stem();
         if format.png() {
-            let path = dir.join(format!("{}.png", chart.file_stem()));
-            write_png(&path, |root| chart.draw(root, summary))?;
+            let path = dir.join(format!("{stem}.png"));
+            write_png(&path, |root| chart.draw_on(root, input))?;
             written.push(path);
         }
         if format.svg() {
-            let path = dir.join(format!("{}.svg", chart.file_stem()));
-            let svg = render_svg(|root| chart.draw(root, summary))
+            let path = dir.join(format!("{stem}.svg"));
+            let svg = render_svg(|root| chart.draw_on(root, input))
                 .with_context(|| format!("cannot draw chart {}", path.display()))?;
             fs::write(&path, svg)
                 .with_context(|| format!("cannot write chart {}", path.display()))?;
@@ -133,6 +161,15 @@ pub fn render_run_charts(
         }
     }
     Ok(written)
+}
+
+/// Writes every chart of run `summary` into `dir` (see [`render_charts`]).
+pub fn render_run_charts(
+    summary: &RunSummary,
+    dir: &Path,
+    format: ChartFormat,
+) -> Result<Vec<PathBuf>> {
+    render_charts(&RunChart::ALL, summary, dir, format)
 }
 
 /// Draws with `draw` into an in-memory SVG document of the standard size.

@@ -7,18 +7,17 @@
 
 mod grouped;
 
-use std::fs;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::distribution::{self, CdfSeries, DistSpec, HistSeries, StatLine};
 use super::fan::{self, FanKind, FanLayers, FanSpec, Marker, SeriesBand};
 use super::layout::{self, Axis};
-use super::{palette, render_svg, style, write_png, ChartFormat};
+use super::{palette, style, ChartFormat};
 use crate::compare::{Comparison, Member};
 use crate::scenario::Meta;
 use crate::summary::{Distribution, ResultMetric, RunSummary};
@@ -73,37 +72,27 @@ impl CompareChart {
     }
 }
 
-/// Writes every overlay chart of `c` into `dir` (created if missing) in `format`, and
-/// returns the files written, in order. `ChartFormat::None` writes nothing.
+impl super::ChartKind for CompareChart {
+    type Input = Comparison;
+    fn file_stem(self) -> String {
+        CompareChart::file_stem(self)
+    }
+    fn draw_on<DB>(self, root: &DrawingArea<DB, Shift>, c: &Comparison) -> Result<()>
+    where
+        DB: DrawingBackend,
+        DB::ErrorType: 'static,
+    {
+        self.draw(root, c)
+    }
+}
+
+/// Writes every overlay chart of `c` into `dir` (see [`super::render_charts`]).
 pub fn render_compare_charts(
     c: &Comparison,
     dir: &Path,
     format: ChartFormat,
 ) -> Result<Vec<PathBuf>> {
-    if format == ChartFormat::None {
-        return Ok(Vec::new());
-    }
-    style::ensure_fonts()?;
-    fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create chart directory {}", dir.display()))?;
-    let mut written = Vec::new();
-    for chart in CompareChart::ALL {
-        let stem = chart.file_stem();
-        if format.png() {
-            let path = dir.join(format!("{stem}.png"));
-            write_png(&path, |root| chart.draw(root, c))?;
-            written.push(path);
-        }
-        if format.svg() {
-            let path = dir.join(format!("{stem}.svg"));
-            let svg = render_svg(|root| chart.draw(root, c))
-                .with_context(|| format!("cannot draw chart {}", path.display()))?;
-            fs::write(&path, svg)
-                .with_context(|| format!("cannot write chart {}", path.display()))?;
-            written.push(path);
-        }
-    }
-    Ok(written)
+    super::render_charts(&CompareChart::ALL, c, dir, format)
 }
 
 /// Scenario `i`'s colour (the palette repeats after six scenarios).

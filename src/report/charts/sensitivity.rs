@@ -287,8 +287,8 @@ where
 }
 
 /// The sensitivity charts of one scenario, from the sensitivity results.
-pub struct SensitivityCharts<'a> {
-    pub name: &'a str,
+pub struct SensitivityCharts {
+    pub name: String,
     /// Rank correlations with npv_total, largest |rho| first.
     pub rank_bars: Vec<Bar>,
     /// One-at-a-time swings of mean npv_total around the base, largest first.
@@ -317,12 +317,12 @@ impl Which {
     }
 }
 
-impl SensitivityCharts<'_> {
+impl SensitivityCharts {
     fn draw<DB: DrawingBackend>(&self, which: Which, root: &DrawingArea<DB, Shift>) -> Result<()>
     where
         DB::ErrorType: 'static,
     {
-        let name = self.name;
+        let name = &self.name;
         match which {
             Which::Rank => hbars(
                 root,
@@ -358,29 +358,26 @@ impl SensitivityCharts<'_> {
         dir: &std::path::Path,
         format: super::ChartFormat,
     ) -> Result<Vec<std::path::PathBuf>> {
-        let mut which = vec![Which::Swing];
-        if !self.inputs.is_empty() {
-            which.splice(0..0, [Which::Rank]);
-            which.push(Which::Heat);
-        }
-        let mut written = Vec::new();
-        if format == super::ChartFormat::None {
-            return Ok(written);
-        }
-        std::fs::create_dir_all(dir)?;
-        for w in which {
-            if format.png() {
-                let path = dir.join(format!("{}.png", w.stem()));
-                super::write_png(&path, |root| self.draw(w, root))?;
-                written.push(path);
-            }
-            if format.svg() {
-                let path = dir.join(format!("{}.svg", w.stem()));
-                std::fs::write(&path, super::render_svg(|root| self.draw(w, root))?)?;
-                written.push(path);
-            }
-        }
-        Ok(written)
+        let which: &[Which] = if self.inputs.is_empty() {
+            &[Which::Swing]
+        } else {
+            &[Which::Rank, Which::Swing, Which::Heat]
+        };
+        super::render_charts(which, self, dir, format)
+    }
+}
+
+impl super::ChartKind for Which {
+    type Input = SensitivityCharts;
+    fn file_stem(self) -> String {
+        self.stem().to_string()
+    }
+    fn draw_on<DB>(self, root: &DrawingArea<DB, Shift>, charts: &SensitivityCharts) -> Result<()>
+    where
+        DB: DrawingBackend,
+        DB::ErrorType: 'static,
+    {
+        charts.draw(self, root)
     }
 }
 
