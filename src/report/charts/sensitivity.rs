@@ -168,22 +168,13 @@ where
                 chart.draw_series(std::iter::once(Text::new(
                     format!("{v:+.2}"),
                     (x - 0.3, yb + 0.6),
-                    style::text(13.0, tc.to_rgba().into_rgb()),
+                    style::text(13.0, tc),
                 )))?;
             }
         }
     }
     root.present()?;
     Ok(())
-}
-
-trait IntoRgb {
-    fn into_rgb(self) -> RGBColor;
-}
-impl IntoRgb for RGBAColor {
-    fn into_rgb(self) -> RGBColor {
-        RGBColor(self.0, self.1, self.2)
-    }
 }
 
 /// Blue (negative) – white – orange (positive), colour-blind safe endpoints.
