@@ -18,8 +18,7 @@ pub(super) fn run_one(args: &RunArgs) -> Result<(), AppError> {
         .unwrap_or_else(|| report::default_out_dir(&args.file));
     // Stage first: an unwritable location fails before minutes of simulation.
     let staging = Staging::new(&target)?;
-    let keep = args.paths_csv || args.attribute.is_some();
-    let (r, wall) = simulate(&l, &args.sim, keep, &l.scenario.meta.name)?;
+    let (r, wall) = simulate(&l, &args.sim, keeps, &l.scenario.meta.name)?;
     let m = manifest(&l, &args.file, &args.sim, wall);
     let paths_csv = if args.paths_csv {
         r.paths.as_ref()
@@ -27,17 +26,14 @@ pub(super) fn run_one(args: &RunArgs) -> Result<(), AppError> {
         None
     };
     report::write_run_files(&staging, "", &r.summary, paths_csv, &m)?;
+    let mut attribution = String::new();
     if let (Some(_), Some(t)) = (args.attribute, r.paths.as_ref()) {
         let rows = super::sensitivity::attribute_channel(&l, &args.sim, t, &staging, args.charts)?;
-        let mut text = String::from("channel attribution (paired, mean USD bn): ");
+        attribution.push_str("channel attribution (paired, mean USD bn):");
         for row in &rows {
-            text.push_str(&format!(
-                "{} {:+.2}  ",
-                row.component.name(),
-                row.mean_delta
-            ));
+            attribution.push_str(&format!(" {} {:+.2}", row.component.name(), row.mean_delta));
         }
-        out(&format!("{}\n", text.trim_end()))?;
+        attribution.push('\n');
     }
     report::charts::render_run_charts(&r.summary, &staging.path().join("charts"), args.charts)?;
     // Last before commit: the report inlines every chart written above.
@@ -46,6 +42,7 @@ pub(super) fn run_one(args: &RunArgs) -> Result<(), AppError> {
     }
     let dir = staging.commit()?;
     out(&summary_table(&r.summary))?;
+    out(&attribution)?;
     out(&format!(
         "wrote {} ({} paths in {:.2} s)\n",
         dir.display(),
