@@ -8,13 +8,13 @@ use crate::report::charts::ChartFormat;
 
 const AFTER_HELP: &str = "\
 Examples:
-  dealsim example > my.toml              start from a fully commented scenario
-  dealsim validate scenarios/*.toml      check files; every problem is listed at once
-  dealsim run scenarios/base.toml        simulate: CSVs, charts and report.html in output/base/
+  dealsim example > my.toml                      start from a fully commented scenario
+  dealsim validate scenarios/*.toml              check files; every problem is listed at once
+  dealsim run scenarios/base.toml                simulate: CSVs, charts and report.html in output/base/
+  dealsim run base.toml --attribute channel      what the channel adds and takes, per path
+  dealsim compare base.toml pre_amendment.toml   paired differences on the same random numbers
+  dealsim sensitivity base.toml                  which inputs drive the payoff
   dealsim run base.toml --paths 1000000 --seed 7 --set channel.ceiling=0.3
-  dealsim run base.toml --attribute channel        what the channel adds and takes, per path
-  dealsim compare base.toml pre_amendment.toml     paired differences on the same random numbers
-  dealsim sensitivity base.toml                    which inputs drive the payoff
 
 Exit status: 0 ok, 1 runtime failure (I/O, interrupted), 2 invalid scenario or usage.
 Money is in USD billions everywhere; rates and shares are fractions (0.20 = 20 %).";
