@@ -10,7 +10,7 @@ const AFTER_HELP: &str = "\
 Examples:
   dealsim example > my.toml                      start from a fully commented scenario
   dealsim validate scenarios/*.toml              check files; every problem is listed at once
-  dealsim run scenarios/base.toml                simulate: CSVs, charts and report.html in output/base/
+  dealsim run scenarios/base.toml                CSVs, charts, report.html in output/base/
   dealsim run base.toml --attribute channel      what the channel adds and takes, per path
   dealsim compare base.toml pre_amendment.toml   paired differences on the same random numbers
   dealsim sensitivity base.toml                  which inputs drive the payoff
