@@ -13,6 +13,17 @@ fn dealsim(args: &[&str], cwd: &Path) -> Output {
         .expect("binary runs")
 }
 
+/// Write `text` as `s.toml` in `dir` and run `dealsim <command> s.toml --out o -q` plus
+/// `extra`; the run must succeed.
+fn run_ok(dir: &Path, text: &str, command: &str, extra: &[&str]) -> Output {
+    std::fs::write(dir.join("s.toml"), text).unwrap();
+    let mut args = vec![command, "s.toml", "-q", "--out", "o"];
+    args.extend_from_slice(extra);
+    let o = dealsim(&args, dir);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    o
+}
+
 fn csv_rows(path: &Path) -> Vec<Vec<String>> {
     std::fs::read_to_string(path)
         .unwrap()
@@ -32,52 +43,51 @@ fn a_single_monotone_uncertain_input_ranks_first() {
         "initial",
         r#"{ dist = "uniform", low = 0.1, high = 0.4 }"#,
     );
-    std::fs::write(dir.path().join("s.toml"), text).unwrap();
-    let o = dealsim(
-        &[
-            "sensitivity",
-            "s.toml",
-            "--paths",
-            "400",
-            "-q",
-            "--out",
-            "o",
-            "--charts",
-            "none",
-        ],
+    run_ok(
         dir.path(),
+        &text,
+        "sensitivity",
+        &["--paths", "400", "--charts", "svg"],
     );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let rows = csv_rows(&dir.path().join("o/sensitivity.csv"));
     let first = rows.iter().find(|r| r[1] == "npv_total").unwrap();
     assert_eq!(first[0], "stake.initial");
     assert_eq!(first[5], "1");
     assert!(first[2].parse::<f64>().unwrap() > 0.95, "{first:?}");
+    for chart in [
+        "tornado_rank_correlation",
+        "tornado_one_at_a_time",
+        "heatmap_by_year",
+    ] {
+        let svg =
+            std::fs::read_to_string(dir.path().join(format!("o/charts/{chart}.svg"))).unwrap();
+        assert!(
+            svg.contains("Deterministic quarterly"),
+            "{chart} names the scenario"
+        );
+        assert!(svg.contains("stake.initial"), "{chart} names the input");
+    }
 }
 
 #[test]
 fn no_uncertain_inputs_is_said_plainly() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("d.toml"), common::DET).unwrap();
-    let o = dealsim(
-        &[
-            "sensitivity",
-            "d.toml",
-            "--paths",
-            "20",
-            "-q",
-            "--out",
-            "o",
-            "--charts",
-            "none",
-        ],
+    let o = run_ok(
         dir.path(),
+        common::DET,
+        "sensitivity",
+        &["--paths", "20", "--charts", "svg"],
     );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(String::from_utf8_lossy(&o.stdout).contains("no uncertain inputs"));
     assert!(csv_rows(&dir.path().join("o/sensitivity.csv")).is_empty());
     let oat = std::fs::read_to_string(dir.path().join("o/sensitivity_oat.csv")).unwrap();
     assert!(!oat.contains("NaN") && !oat.contains("inf"));
+    // Only the one-at-a-time tornado: there is nothing to rank or to map.
+    assert!(dir
+        .path()
+        .join("o/charts/tornado_one_at_a_time.svg")
+        .is_file());
+    assert!(!dir.path().join("o/charts/heatmap_by_year.svg").exists());
 }
 
 #[test]
@@ -90,22 +100,12 @@ fn a_higher_cap_never_lowers_the_revenue_share() {
         "ceiling",
         r#"{ dist = "uniform", low = 0.0, high = 0.5 }"#,
     );
-    std::fs::write(dir.path().join("s.toml"), text).unwrap();
-    let o = dealsim(
-        &[
-            "sensitivity",
-            "s.toml",
-            "--paths",
-            "2000",
-            "-q",
-            "--out",
-            "o",
-            "--charts",
-            "none",
-        ],
+    run_ok(
         dir.path(),
+        &text,
+        "sensitivity",
+        &["--paths", "2000", "--charts", "none"],
     );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let rows = csv_rows(&dir.path().join("o/sensitivity_oat.csv"));
     let cap = rows
         .iter()
@@ -122,26 +122,13 @@ fn a_higher_cap_never_lowers_the_revenue_share() {
 fn attribution_is_exactly_zero_without_a_channel() {
     let dir = tempfile::tempdir().unwrap();
     let text = common::with(common::DET, "company", "revenue_vol", "0.3");
-    std::fs::write(
-        dir.path().join("z.toml"),
-        common::with(&text, "channel", "ceiling", "0.0"),
-    )
-    .unwrap();
-    let o = dealsim(
-        &[
-            "run",
-            "z.toml",
-            "--paths",
-            "300",
-            "-q",
-            "--out",
-            "o",
-            "--attribute",
-            "channel",
-        ],
+    let text = common::with(&text, "channel", "ceiling", "0.0");
+    run_ok(
         dir.path(),
+        &text,
+        "run",
+        &["--paths", "300", "--attribute", "channel"],
     );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let rows = csv_rows(&dir.path().join("o/attribution.csv"));
     assert_eq!(rows.len(), 6);
     for r in &rows {
@@ -160,24 +147,19 @@ fn a_share_on_core_revenue_does_not_move_with_a_neutral_channel() {
     text = common::with(&text, "channel", "incremental", "0.0");
     text = common::with(&text, "channel", "cloud_cannibalization", "0.0");
     text = common::with(&text, "revenue_share", "base_includes_channel", "false");
-    std::fs::write(dir.path().join("n.toml"), text).unwrap();
-    let o = dealsim(
+    run_ok(
+        dir.path(),
+        &text,
+        "run",
         &[
-            "run",
-            "n.toml",
             "--paths",
             "300",
-            "-q",
-            "--out",
-            "o",
             "--attribute",
             "channel",
             "--charts",
             "none",
         ],
-        dir.path(),
     );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let rows = csv_rows(&dir.path().join("o/attribution.csv"));
     let rs = rows.iter().find(|r| r[0] == "npv_revenue_share").unwrap();
     assert_eq!(&rs[3..], &["0", "0", "0", "0"]);
