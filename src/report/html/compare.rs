@@ -103,11 +103,18 @@ fn key_deltas(c: &Comparison) -> String {
         let Some(d) = ds.iter().find(|d| d.metric == ResultMetric::NpvTotal) else {
             continue;
         };
-        let sign = if d.mean > 0.0 { "+" } else { "" };
+        // −$30.30bn, not $-30.30bn.
+        let sign = if d.mean > 0.0 {
+            "+"
+        } else if d.mean < 0.0 {
+            "−"
+        } else {
+            ""
+        };
         out.push_str(&key_figure(
             &format!("Total NPV, {} − {}", m.id, base.id),
             Some(d.mean),
-            &format!("{sign}${}bn", shown(d.mean, Show::Amount)),
+            &format!("{sign}${}bn", shown(d.mean.abs(), Show::Amount)),
             &format!(
                 "± {} paired standard error; higher on {} of paths",
                 shown(d.std_error, Show::Amount),
