@@ -7,7 +7,9 @@ use crate::engine::{PathTable, RunOutput};
 use crate::report::charts::sensitivity::{self as sc_chart, Bar, SensitivityCharts};
 use crate::report::charts::{palette, ChartFormat};
 use crate::report::{self, sensitivity_csv as scsv, Staging};
-use crate::scenario::{self, Input, Loaded};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::scenario::{self, Loaded};
 use crate::sensitivity::{self as sens, Swing, TARGETS};
 use crate::summary::ResultMetric;
 
@@ -60,26 +62,47 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
         );
     }
 
-    // 2. One-at-a-time swings on common random numbers.
+    // 2. One-at-a-time swings on common random numbers: two runs per input, counted on a
+    // progress bar of their own (each run is quiet).
+    let constants: Vec<(String, f64)> = l
+        .scenario
+        .inputs()
+        .into_iter()
+        .filter_map(|(name, input)| input.as_const().filter(|&v| v != 0.0).map(|v| (name, v)))
+        .collect();
+    let bar = if args.sim.quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::with_draw_target(
+            Some((table.draw_names.len() + constants.len()) as u64),
+            ProgressDrawTarget::stderr(),
+        )
+    };
+    bar.set_style(
+        ProgressStyle::with_template(
+            "one at a time [{bar:30}] {pos}/{len} inputs  {elapsed_precise} (ETA {eta})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
     let mut swings: Vec<Swing> = Vec::new();
     for (i, name) in table.draw_names.iter().enumerate() {
         let (lo, hi) = sens::p10_p90(table, i);
         if let Some(s) = swing(&l, args, name, "p10/p90", lo, hi)? {
             swings.push(s);
         }
+        bar.inc(1);
     }
-    for (name, input) in l.scenario.inputs() {
-        if let Input::Const(v) = input {
-            if v != 0.0 {
-                match swing(&l, args, &name, "-20%/+20%", 0.8 * v, 1.2 * v)? {
-                    Some(s) => swings.push(s),
-                    None => notes.push_str(&format!(
-                        "{name}: +-20 % leaves its valid range; not swung\n"
-                    )),
-                }
-            }
+    for (name, v) in constants {
+        match swing(&l, args, &name, "-20%/+20%", 0.8 * v, 1.2 * v)? {
+            Some(s) => swings.push(s),
+            None => notes.push_str(&format!(
+                "{name}: +-20 % leaves its valid range; not swung\n"
+            )),
         }
+        bar.inc(1);
     }
+    bar.finish_and_clear();
     swings.sort_by(|a, b| {
         let w = |s: &Swing| (s.mean_high[0] - s.mean_low[0]).abs();
         w(b).total_cmp(&w(a)).then(a.input.cmp(&b.input))
