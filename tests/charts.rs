@@ -2,11 +2,14 @@
 //! requested formats, PNGs decode at the standard size and are not blank, SVGs carry
 //! their titles and axis labels as text, and text renders with no system fonts at all.
 
+mod common;
+
 use std::collections::HashSet;
-use std::fs::{self, File};
-use std::path::{Path, PathBuf};
+use std::fs;
+use std::path::PathBuf;
 use std::process::Command;
 
+use common::decode_png;
 use dealsim::date::Date;
 use dealsim::report::charts::{render_run_charts, ChartFormat};
 use dealsim::scenario::Meta;
@@ -233,20 +236,6 @@ fn xml(s: &str) -> String {
         .replace('>', "&gt;")
         .replace('\'', "&apos;")
         .replace('"', "&quot;")
-}
-
-/// Decodes an RGB PNG: (width, height, pixels as [r, g, b]).
-fn decode_png(path: &Path) -> (u32, u32, Vec<[u8; 3]>) {
-    let file = File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut reader = png::Decoder::new(file).read_info().expect("PNG header");
-    let mut buf = vec![0; reader.output_buffer_size()];
-    let info = reader.next_frame(&mut buf).expect("PNG data");
-    assert_eq!(info.color_type, png::ColorType::Rgb, "{}", path.display());
-    let px = buf[..info.buffer_size()]
-        .chunks_exact(3)
-        .map(|c| [c[0], c[1], c[2]])
-        .collect();
-    (info.width, info.height, px)
 }
 
 /// Share of pixels in rows `rows` that are clearly darker than the white page.

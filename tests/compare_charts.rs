@@ -3,8 +3,9 @@
 
 mod common;
 
+use common::decode_png;
+
 use std::collections::HashSet;
-use std::fs::File;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -60,20 +61,6 @@ fn run_compare(charts: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let out = dir.path().join("c");
     (dir, out)
-}
-
-/// Decodes an RGB PNG: (width, height, pixels as [r, g, b]).
-fn decode_png(path: &Path) -> (u32, u32, Vec<[u8; 3]>) {
-    let file = File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut reader = png::Decoder::new(file).read_info().expect("PNG header");
-    let mut buf = vec![0; reader.output_buffer_size()];
-    let info = reader.next_frame(&mut buf).expect("PNG data");
-    assert_eq!(info.color_type, png::ColorType::Rgb, "{}", path.display());
-    let px = buf[..info.buffer_size()]
-        .chunks_exact(3)
-        .map(|c| [c[0], c[1], c[2]])
-        .collect();
-    (info.width, info.height, px)
 }
 
 /// Pixels of colour `c`, drawn solid or slightly translucent (bars are 85% opaque).

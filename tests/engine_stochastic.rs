@@ -6,7 +6,6 @@ mod common;
 use common::{parse, run, with, DET};
 use dealsim::model::{Model, PathParams};
 use dealsim::report::csv;
-use dealsim::scenario::Input;
 use dealsim::summary::{ResultMetric, SeriesMetric};
 
 /// E[R_k] = R_0 exp(sum_{j<k} mu_j dt) when only revenue is volatile: the -vol^2/2 drift
@@ -133,26 +132,16 @@ fn noisy() -> String {
 #[test]
 fn invariants_hold_on_every_path() {
     use dealsim::engine::rng;
-    use rand::RngExt;
-    use rand_distr::StandardNormal;
     let sc = parse(&noisy());
     let model = Model::new(&sc);
     for path in 0..3000u64 {
-        let p = PathParams::new(&sc, &model, |input, key| match input {
-            Input::Const(v) => *v,
-            Input::Dist(d) => dealsim::model::dist::draw_dist(d, &mut rng::stream(9, key, path)),
-        });
+        let p = rng::path_params(&sc, &model, 9, path);
         let cap = p.cap_cents();
         let mut st = p.initial_state();
-        let mut z = rng::stream(9, rng::SHOCKS, path);
+        let mut streams = rng::StepStreams::new(9, path);
         let mut prev_stake = st.stake;
         for per in &model.grid.periods {
-            let eps = model.correlate([
-                z.sample(StandardNormal),
-                z.sample(StandardNormal),
-                z.sample(StandardNormal),
-            ]);
-            let n = p.random_round_count(z.random::<f64>());
+            let (eps, n) = streams.next(&model, &p);
             let f = p.step(&model, per, &mut st, eps, n);
             assert!(
                 st.cum_cents <= cap,

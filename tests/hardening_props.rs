@@ -13,13 +13,11 @@ mod common;
 
 use common::{with, DET};
 use dealsim::engine::rng;
-use dealsim::model::{dist::draw_dist, Model, PathParams};
+use dealsim::model::Model;
 use dealsim::report::csv;
-use dealsim::scenario::{Input, Scenario};
+use dealsim::scenario::Scenario;
 use dealsim::summary::SeriesMetric;
 use proptest::prelude::*;
-use rand::RngExt;
-use rand_distr::StandardNormal;
 
 const PATHS: u64 = 300;
 
@@ -274,22 +272,13 @@ fn close(a: f64, b: f64, scale: f64) -> bool {
 fn step_invariants(sc: &Scenario, seed: u64, end_year: i32) {
     let model = Model::new(sc);
     for path in 0..20u64 {
-        let p = PathParams::new(sc, &model, |input, key| match input {
-            Input::Const(v) => *v,
-            Input::Dist(d) => draw_dist(d, &mut rng::stream(seed, key, path)),
-        });
+        let p = rng::path_params(sc, &model, seed, path);
         let cap = p.cap_cents();
         let mut st = p.initial_state();
-        let mut z = rng::stream(seed, rng::SHOCKS, path);
-        let mut u = rng::stream(seed, rng::RANDOM_ROUNDS, path);
+        let mut streams = rng::StepStreams::new(seed, path);
         let mut prev = st.stake;
         for per in &model.grid.periods {
-            let eps = model.correlate([
-                z.sample(StandardNormal),
-                z.sample(StandardNormal),
-                z.sample(StandardNormal),
-            ]);
-            let n = p.random_round_count(u.random::<f64>());
+            let (eps, n) = streams.next(&model, &p);
             let f = p.step(&model, per, &mut st, eps, n);
             assert!(
                 f.stake <= prev,

@@ -7,8 +7,7 @@
 #![no_main]
 
 use dealsim::engine::rng;
-use dealsim::model::{dist::draw_dist, Model, PathParams};
-use dealsim::scenario::Input;
+use dealsim::model::Model;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -45,23 +44,13 @@ fn one_path(sc: &dealsim::scenario::Scenario) {
         "cholesky"
     );
     let seed = sc.simulation.seed;
-    let p = PathParams::new(sc, &model, |input, key| match input {
-        Input::Const(v) => *v,
-        Input::Dist(d) => draw_dist(d, &mut rng::stream(seed, key, 0)),
-    });
+    let p = rng::path_params(sc, &model, seed, 0);
     let cap = p.cap_cents();
     let mut st = p.initial_state();
-    let mut z = rng::stream(seed, rng::SHOCKS, 0);
+    let mut streams = rng::StepStreams::new(seed, 0);
     let mut prev = st.stake;
-    use rand::RngExt;
-    use rand_distr::StandardNormal;
     for per in &model.grid.periods {
-        let eps = model.correlate([
-            z.sample(StandardNormal),
-            z.sample(StandardNormal),
-            z.sample(StandardNormal),
-        ]);
-        let n = p.random_round_count(z.random::<f64>());
+        let (eps, n) = streams.next(&model, &p);
         let f = p.step(&model, per, &mut st, eps, n);
         assert!(st.cum_cents <= cap, "ledger above the cap");
         assert!(f.paid_cents >= 0, "negative payment");

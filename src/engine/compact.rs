@@ -6,9 +6,8 @@
 use rayon::prelude::*;
 
 use super::{rng, CHUNK};
-use crate::model::dist::draw_dist;
 use crate::model::{Model, PathParams, ACCESSORS};
-use crate::scenario::{Input, Scenario};
+use crate::scenario::Scenario;
 
 /// Seeds of the probe draws used to find which words vary (never used for results).
 const PROBES: [u64; 3] = [0x5eed_0001, 0x5eed_0002, 0x5eed_0003];
@@ -24,20 +23,13 @@ pub struct CompactParams {
     nrounds: usize,
 }
 
-fn params_for(sc: &Scenario, model: &Model, seed: u64, path: u64) -> PathParams {
-    PathParams::new(sc, model, |input, key| match input {
-        Input::Const(v) => *v,
-        Input::Dist(d) => draw_dist(d, &mut rng::stream(seed, key, path)),
-    })
-}
-
 impl CompactParams {
     /// Draw every path's parameters (in parallel; path i depends only on seed and i).
     pub fn build(sc: &Scenario, model: &Model, seed: u64, n: usize) -> CompactParams {
         // Words that differ between three independent probe draws are stored per path.
         let probes: Vec<PathParams> = PROBES
             .iter()
-            .map(|&s| params_for(sc, model, s, 0))
+            .map(|&s| rng::path_params(sc, model, s, 0))
             .collect();
         let varying: Vec<usize> = (0..ACCESSORS.len())
             .filter(|&k| {
@@ -85,7 +77,7 @@ impl CompactParams {
                 let mut r = Vec::with_capacity(paths.len() * nrounds);
                 let mut ok = true;
                 for i in paths {
-                    let p = params_for(sc, model, seed, i as u64);
+                    let p = rng::path_params(sc, model, seed, i as u64);
                     w.extend(varying.iter().map(|&k| (ACCESSORS[k].0)(&p)));
                     r.extend_from_slice(p.round_amounts());
                     ok &= fixed

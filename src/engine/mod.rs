@@ -14,9 +14,6 @@ pub mod stats;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use rand::rngs::Xoshiro256PlusPlus;
-use rand::RngExt;
-use rand_distr::StandardNormal;
 use rayon::prelude::*;
 
 use crate::model::dist::draw_dist;
@@ -86,9 +83,7 @@ pub enum EngineError {
 /// One path's moving parts: its state and its two step streams.
 struct Lane {
     state: PathState,
-    shocks: Xoshiro256PlusPlus,
-    /// Drawn from only when the path has random rounds.
-    rounds: Xoshiro256PlusPlus,
+    streams: rng::StepStreams,
 }
 
 /// Run `sc` over `opts.paths` paths.
@@ -119,8 +114,7 @@ fn run_in_pool(sc: &Scenario, opts: &RunOptions) -> Result<RunOutput, EngineErro
                 let path = i as u64;
                 Lane {
                     state: p.initial_state(),
-                    shocks: rng::stream(seed, rng::SHOCKS, path),
-                    rounds: rng::stream(seed, rng::RANDOM_ROUNDS, path),
+                    streams: rng::StepStreams::new(seed, path),
                 }
             },
         )
@@ -157,17 +151,7 @@ fn run_in_pool(sc: &Scenario, opts: &RunOptions) -> Result<RunOutput, EngineErro
                 let mut p = params.scratch();
                 for (j, lane) in lanes.iter_mut().enumerate() {
                     params.load(first + j, &mut p);
-                    let z = [
-                        lane.shocks.sample(StandardNormal),
-                        lane.shocks.sample(StandardNormal),
-                        lane.shocks.sample(StandardNormal),
-                    ];
-                    let eps = model.correlate(z);
-                    let nr = if model.random_rounds && p.has_random_rounds() {
-                        p.random_round_count(lane.rounds.random::<f64>())
-                    } else {
-                        0
-                    };
+                    let (eps, nr) = lane.streams.next(&model, &p);
                     let f = p.step(&model, per, &mut lane.state, eps, nr);
                     let values = aggregate::series_values(&f, model.dt);
                     for (buf, v) in out.iter_mut().zip(values) {

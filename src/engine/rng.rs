@@ -7,9 +7,12 @@
 //! value-stable across crate versions.
 
 use rand::rngs::Xoshiro256PlusPlus;
-use rand::SeedableRng;
+use rand::{RngExt, SeedableRng};
+use rand_distr::StandardNormal;
 
-use crate::model::stream_key;
+use crate::model::dist::draw_dist;
+use crate::model::{stream_key, Model, PathParams};
+use crate::scenario::{Input, Scenario};
 
 /// Stream key of the per-step (revenue, growth, multiple) shocks.
 pub const SHOCKS: u64 = stream_key("shocks");
@@ -55,5 +58,47 @@ mod tests {
         assert_ne!(first, stream(1, SHOCKS, 1).next_u64());
         assert_ne!(first, stream(2, SHOCKS, 0).next_u64());
         assert_ne!(first, stream(1, RANDOM_ROUNDS, 0).next_u64());
+    }
+}
+
+/// Path `path`'s parameters: each uncertain input drawn from its own stream.
+pub fn path_params(sc: &Scenario, model: &Model, seed: u64, path: u64) -> PathParams {
+    PathParams::new(sc, model, |input, key| match input {
+        Input::Const(v) => *v,
+        Input::Dist(d) => draw_dist(d, &mut stream(seed, key, path)),
+    })
+}
+
+/// Path `path`'s two per-step streams: the correlated shocks and the random rounds.
+#[derive(Debug, Clone)]
+pub struct StepStreams {
+    shocks: Xoshiro256PlusPlus,
+    /// Drawn from only when the path has random rounds.
+    rounds: Xoshiro256PlusPlus,
+}
+
+impl StepStreams {
+    pub fn new(seed: u64, path: u64) -> StepStreams {
+        StepStreams {
+            shocks: stream(seed, SHOCKS, path),
+            rounds: stream(seed, RANDOM_ROUNDS, path),
+        }
+    }
+
+    /// The next step's inputs for `step`: correlated shocks (revenue, growth, multiple)
+    /// and the number of random rounds.
+    #[inline]
+    pub fn next(&mut self, model: &Model, p: &PathParams) -> ([f64; 3], u32) {
+        let z = [
+            self.shocks.sample(StandardNormal),
+            self.shocks.sample(StandardNormal),
+            self.shocks.sample(StandardNormal),
+        ];
+        let rounds = if model.random_rounds && p.has_random_rounds() {
+            p.random_round_count(self.rounds.random::<f64>())
+        } else {
+            0
+        };
+        (model.correlate(z), rounds)
     }
 }

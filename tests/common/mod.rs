@@ -104,3 +104,17 @@ pub fn run(sc: &Scenario, paths: u64, seed: u64, threads: usize, keep: bool) -> 
     };
     engine::run(sc, &opts).expect("run")
 }
+
+/// Decodes an RGB PNG: (width, height, pixels as [r, g, b]).
+pub fn decode_png(path: &std::path::Path) -> (u32, u32, Vec<[u8; 3]>) {
+    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut reader = png::Decoder::new(file).read_info().expect("PNG header");
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).expect("PNG data");
+    assert_eq!(info.color_type, png::ColorType::Rgb, "{}", path.display());
+    let px = buf[..info.buffer_size()]
+        .chunks_exact(3)
+        .map(|c| [c[0], c[1], c[2]])
+        .collect();
+    (info.width, info.height, px)
+}

@@ -113,7 +113,9 @@ pub fn assumptions(sc: &Scenario) -> Vec<(String, String, &'static str, &'static
         input(&s.random_round_fraction),
         "fraction",
     );
-    for (i, r) in s.rounds.iter().enumerate() {
+    // Named by position in the file (as in `--set` and paths.csv), listed in date order.
+    for r in &s.rounds {
+        let i = r.index;
         push(
             &format!("stake.rounds[{i}].date"),
             (r.date.to_string(), CONSTANT),
