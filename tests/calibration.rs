@@ -1,5 +1,5 @@
 //! Calibration of the shipped scenarios against the public anchors they rest on
-//! (shared/DEAL_FACTS.md): if one of these fails after a change to `scenarios/`, the
+//! (docs/deal-facts.md): if one of these fails after a change to `scenarios/`, the
 //! scenario has drifted from the facts it cites; fix the scenario, not the bounds.
 //!
 //! Runs through the library at 20000 paths with each file's own seed.

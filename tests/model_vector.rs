@@ -1,4 +1,4 @@
-//! The public test vector (../shared/vectors): a deterministic scenario whose recursion an
+//! The public test vector (tests/fixtures/vectors, a copy of the published vector): a deterministic scenario whose recursion an
 //! independent implementation worked out period by period. Ledger to the cent, the rest to
 //! 1e-9 relative (MODEL.md §2: "ledger to the cent, the rest to 1e-9 relative").
 
@@ -8,7 +8,7 @@ use std::path::Path;
 use dealsim::model::{Model, PathParams};
 use dealsim::scenario::{self, Input};
 
-const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/vectors");
+const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/vectors");
 
 fn read_csv(name: &str) -> Vec<HashMap<String, String>> {
     let mut r = csv::Reader::from_path(Path::new(VECTORS).join(name)).expect("vector file");

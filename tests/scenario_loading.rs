@@ -13,7 +13,7 @@ use scenario_support::*;
 
 const VECTOR: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/vectors/det_semiannual.toml"
+    "/tests/fixtures/vectors/det_semiannual.toml"
 );
 
 fn write(dir: &Path, name: &str, text: impl AsRef<[u8]>) -> PathBuf {
