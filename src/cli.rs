@@ -95,6 +95,24 @@ pub struct RunArgs {
     /// same random numbers and write attribution.csv and a waterfall chart.
     #[arg(long, value_enum, value_name = "WHAT")]
     pub attribute: Option<Attribute>,
+    /// Also write the probability that a result is beyond a threshold, with a 95 %
+    /// interval, to risk.csv, e.g. `--target 'npv_total>500'` (`<` or `>`, any summary.csv
+    /// metric, threshold in its unit). Repeatable.
+    #[arg(long = "target", value_name = "METRIC<X|METRIC>X")]
+    pub targets: Vec<String>,
+    /// Run as many paths as it takes for METRIC's standard error to reach X (e.g.
+    /// `npv_total=1.0`, USD bn), in batches of 1000 paths, up to --max-paths. The result
+    /// equals a plain run with the path count found; run.json records it and why it stopped.
+    #[arg(long, value_name = "METRIC=X", conflicts_with = "paths")]
+    pub target_se: Option<String>,
+    /// Upper limit on paths for --target-se.
+    #[arg(
+        long,
+        value_name = "N",
+        requires = "target_se",
+        default_value_t = 1_000_000
+    )]
+    pub max_paths: u64,
 }
 
 /// What `--attribute` switches off.

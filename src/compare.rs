@@ -2,8 +2,10 @@
 //! every scenario sees the same shocks, so the path-by-path difference isolates the
 //! assumptions. Pure computation: CSV bytes are built in `report::compare_csv`.
 
-use crate::engine::stats::{mean_std, quantiles};
+use crate::engine::intervals::{quantile_ci_ranks, wilson};
+use crate::engine::stats::{mean_std, order_stats, quantiles, quantiles_type1};
 use crate::engine::PathTable;
+use crate::risk::Interval;
 use crate::summary::{ResultMetric, RunSummary, Stats};
 
 /// Paired statistics of one metric: `delta_i = scenario_i - baseline_i`.
@@ -13,10 +15,15 @@ pub struct Delta {
     pub mean: f64,
     /// Paired: `sd(delta) / sqrt(n)`.
     pub std_error: f64,
-    /// `[p5, p50, p95]` of the deltas.
+    /// `[p5, p50, p95]` of the deltas (type 7; type 1 for a 0/1 result, so its deltas'
+    /// percentiles are -1, 0 or 1).
     pub pct: [f64; 3],
+    /// Distribution-free 95 % interval of each of `pct` (order statistics, as summary.csv).
+    pub pct_ci: [Interval; 3],
     /// Share of paths with `delta > 0`.
     pub prob_positive: f64,
+    /// Wilson 95 % interval of `prob_positive`.
+    pub prob_positive_ci: Interval,
     /// What the standard error would be without pairing: `sqrt(se_a^2 + se_b^2)`.
     pub std_error_unpaired: f64,
 }
@@ -54,8 +61,16 @@ pub fn deltas(a: &Member, b: &Member) -> (Vec<Delta>, Vec<(f64, f64)>) {
                 .map(|(x, y)| y.as_array()[m.index()] - x.as_array()[m.index()])
                 .collect();
             let (mean, sd) = mean_std(&d);
-            let prob_positive = d.iter().filter(|&&v| v > 0.0).count() as f64 / n as f64;
-            let pct = quantiles(&mut d, &[0.05, 0.5, 0.95]);
+            let positive = d.iter().filter(|&&v| v > 0.0).count();
+            let prob_positive = positive as f64 / n as f64;
+            let (lo, hi) = wilson(positive as u64, n as u64);
+            const PROBS: [f64; 3] = [0.05, 0.5, 0.95];
+            let pct = if m.is_binary() {
+                quantiles_type1(&mut d, &PROBS)
+            } else {
+                quantiles(&mut d, &PROBS)
+            };
+            let pct_ci = pct_intervals(&mut d, &PROBS);
             if m == ResultMetric::NpvTotal {
                 let probs: [f64; 201] = std::array::from_fn(|i| i as f64 / 200.0);
                 npv_q = probs
@@ -70,13 +85,29 @@ pub fn deltas(a: &Member, b: &Member) -> (Vec<Delta>, Vec<(f64, f64)>) {
                 mean,
                 std_error: sd / (n as f64).sqrt(),
                 pct,
+                pct_ci,
                 prob_positive,
+                prob_positive_ci: Interval::new(lo, hi),
                 std_error_unpaired: (sa.std_error * sa.std_error + sb.std_error * sb.std_error)
                     .sqrt(),
             }
         })
         .collect();
     (out, npv_q)
+}
+
+/// Distribution-free 95 % intervals of the `probs` quantiles of `values` (reordered).
+fn pct_intervals(values: &mut [f64], probs: &[f64; 3]) -> [Interval; 3] {
+    if values.is_empty() {
+        return [Interval::new(f64::NAN, f64::NAN); 3];
+    }
+    let r = probs.map(|p| quantile_ci_ranks(values.len(), p));
+    let mut ranks: Vec<usize> = r.iter().flat_map(|r| [r.lo, r.hi]).collect();
+    ranks.sort_unstable();
+    ranks.dedup();
+    let os = order_stats(values, &ranks);
+    let at = |k: usize| os[ranks.binary_search(&k).unwrap_or(0)];
+    r.map(|r| Interval::new(at(r.lo), at(r.hi)))
 }
 
 /// Keys whose value differs from the baseline's: `(key, baseline, scenario)`, where a

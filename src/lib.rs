@@ -14,6 +14,7 @@ pub mod engine;
 pub mod model;
 pub mod report;
 pub mod resources;
+pub mod risk;
 pub mod scenario;
 pub mod sensitivity;
 pub mod summary;

@@ -112,6 +112,41 @@ impl ResultMetric {
     pub fn index(&self) -> usize {
         *self as usize
     }
+
+    /// NPV results: `npv_total` and its parts (the cash-flow NPVs and `pv_stake`). These
+    /// get tails (risk.csv) and convergence rows. No wildcard arm: a new result must be
+    /// classified here, so a new NPV component joins risk.csv and convergence.csv by
+    /// being listed once.
+    pub fn is_npv(&self) -> bool {
+        match self {
+            ResultMetric::NpvTotal
+            | ResultMetric::NpvRevenueShare
+            | ResultMetric::NpvCloudModels
+            | ResultMetric::NpvReverseShare
+            | ResultMetric::NpvCompute
+            | ResultMetric::PvStake => true,
+            ResultMetric::StakeGain
+            | ResultMetric::RevenueShareTotal
+            | ResultMetric::StakeEnd
+            | ResultMetric::CapHit => false,
+        }
+    }
+
+    /// The NPV results in summary.csv order (see [`ResultMetric::is_npv`]).
+    pub fn npv_metrics() -> impl Iterator<Item = ResultMetric> {
+        ResultMetric::ALL.into_iter().filter(|m| m.is_npv())
+    }
+
+    /// A 0/1 flag per path (unit `probability`): its mean is a probability and its
+    /// percentiles are taken without interpolation, so they are 0 or 1.
+    pub fn is_binary(&self) -> bool {
+        self.unit() == Unit::Probability
+    }
+
+    /// The result named `name` in the CSV files.
+    pub fn from_name(name: &str) -> Option<ResultMetric> {
+        ResultMetric::ALL.into_iter().find(|m| m.name() == name)
+    }
 }
 
 /// Per-period metrics of timeseries.csv, in their row order within a period.

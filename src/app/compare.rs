@@ -62,14 +62,20 @@ pub(super) fn compare(args: &CompareArgs) -> Result<(), AppError> {
     for ((l, f), id) in loaded.iter().zip(&args.files).zip(&ids) {
         let (r, wall) = simulate(l, &args.sim, true, id)?;
         let m = manifest(l, f, &args.sim, wall);
-        report::write_run_files(&staging, id, &r.summary, None, &m)?;
+        report::write_run_files(&staging, id, &r.summary, &r.risk, None, &m)?;
         report::charts::render_run_charts(
             &r.summary,
             &staging.path().join(id).join("charts"),
             args.charts,
         )?;
+        report::charts::convergence::render_convergence_chart(
+            &r.summary,
+            &r.risk,
+            &staging.path().join(id).join("charts"),
+            args.charts,
+        )?;
         if !args.no_report {
-            report::html::write_run_report(&staging, id, &r.summary, &l.scenario, &m)?;
+            report::html::write_run_report(&staging, id, &r.summary, &r.risk, &l.scenario, &m)?;
         }
         manifests.push(m);
         let changed = cmp::what_changed(&base_flat, &l.raw.flatten_values());

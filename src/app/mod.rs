@@ -169,6 +169,17 @@ pub fn simulate(
     keep_paths: bool,
     label: &str,
 ) -> Result<(RunOutput, f64), AppError> {
+    simulate_with_targets(l, sim, keep_paths, label, &[])
+}
+
+/// [`simulate`], with `--target` probabilities in the risk rows.
+pub fn simulate_with_targets(
+    l: &Loaded,
+    sim: &SimArgs,
+    keep_paths: bool,
+    label: &str,
+    targets: &[crate::risk::Target],
+) -> Result<(RunOutput, f64), AppError> {
     let sc = &l.scenario;
     let steps = ((sc.simulation.end_year - sc.simulation.start_year + 1) as u64)
         * u64::from(sc.simulation.steps_per_year);
@@ -196,7 +207,7 @@ pub fn simulate(
         cancel: Some(&cancel),
     };
     let t0 = Instant::now();
-    let r = engine::run(sc, &opts).map_err(|e| AppError::Runtime(e.into()));
+    let r = engine::run_with_targets(sc, &opts, targets).map_err(|e| AppError::Runtime(e.into()));
     bar.finish_and_clear();
     Ok((r?, t0.elapsed().as_secs_f64()))
 }
@@ -226,5 +237,6 @@ pub fn manifest(l: &Loaded, file: &Path, sim: &SimArgs, wall: f64) -> Manifest {
         command_line: std::env::args().collect(),
         overrides: sim.sets.clone(),
         effective_scenario: l.raw.to_toml_string(),
+        stopping: crate::report::Stopping::fixed(),
     }
 }

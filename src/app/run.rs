@@ -1,12 +1,33 @@
 //! `dealsim run`: one scenario into one output folder.
 
-use super::{cancel_flag, load, manifest, out, simulate, AppError};
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::{cancel_flag, load, manifest, out, simulate_with_targets, AppError};
 use crate::cli::RunArgs;
-use crate::report::{self, Staging};
+use crate::engine::autostop::{self, AutoStop, SeTarget};
+use crate::report::precision::{by_error, interval_error, money_pm, percent_by};
+use crate::report::{self, Staging, Stopping, TargetSe};
+use crate::risk::{RiskSummary, Statistic, Target};
 use crate::summary::{ResultMetric, RunSummary};
 
 pub(super) fn run_one(args: &RunArgs) -> Result<(), AppError> {
-    let l = load(&args.file, &args.sim)?;
+    let targets = args
+        .targets
+        .iter()
+        .map(|t| Target::parse(t).map_err(|e| AppError::Usage(format!("--target {e}"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    let se_target = args
+        .target_se
+        .as_deref()
+        .map(|s| parse_target_se(s, args.max_paths))
+        .transpose()?;
+    let mut l = load(&args.file, &args.sim)?;
+    if let Some(t) = &se_target {
+        // Checked against the most it may run.
+        l.scenario.simulation.paths = t.max_paths;
+    }
     // Refuse up front what cannot fit in memory (paths kept for paths.csv or attribution).
     let keeps = args.paths_csv || args.attribute.is_some();
     crate::resources::check_run(&l.scenario, keeps).map_err(AppError::Usage)?;
@@ -18,14 +39,37 @@ pub(super) fn run_one(args: &RunArgs) -> Result<(), AppError> {
         .unwrap_or_else(|| report::default_out_dir(&args.file));
     // Stage first: an unwritable location fails before minutes of simulation.
     let staging = Staging::new(&target)?;
-    let (r, wall) = simulate(&l, &args.sim, keeps, &l.scenario.meta.name)?;
-    let m = manifest(&l, &args.file, &args.sim, wall);
+    let t0 = Instant::now();
+    let stop = match &se_target {
+        Some(t) => {
+            let a = find_paths(&l, args, t)?;
+            l.scenario.simulation.paths = a.paths;
+            Some(a)
+        }
+        None => None,
+    };
+    let search_time = t0.elapsed().as_secs_f64();
+    let (r, wall) = simulate_with_targets(&l, &args.sim, keeps, &l.scenario.meta.name, &targets)?;
+    let wall = wall + search_time;
+    let mut m = manifest(&l, &args.file, &args.sim, wall);
+    if let (Some(t), Some(a)) = (&se_target, &stop) {
+        m.stopping = Stopping {
+            reason: a.reason.as_str().to_string(),
+            target_se: Some(TargetSe {
+                metric: t.metric.name().to_string(),
+                target: t.max_std_error,
+                std_error: a.std_error,
+                batch_paths: autostop::BATCH,
+                max_paths: t.max_paths,
+            }),
+        };
+    }
     let paths_csv = if args.paths_csv {
         r.paths.as_ref()
     } else {
         None
     };
-    report::write_run_files(&staging, "", &r.summary, paths_csv, &m)?;
+    report::write_run_files(&staging, "", &r.summary, &r.risk, paths_csv, &m)?;
     let mut attribution = String::new();
     if let (Some(_), Some(t)) = (args.attribute, r.paths.as_ref()) {
         let rows = super::sensitivity::attribute_channel(&l, &args.sim, t, &staging, args.charts)?;
@@ -36,13 +80,32 @@ pub(super) fn run_one(args: &RunArgs) -> Result<(), AppError> {
         attribution.push('\n');
     }
     report::charts::render_run_charts(&r.summary, &staging.path().join("charts"), args.charts)?;
+    report::charts::convergence::render_convergence_chart(
+        &r.summary,
+        &r.risk,
+        &staging.path().join("charts"),
+        args.charts,
+    )?;
     // Last before commit: the report inlines every chart written above.
     if !args.no_report {
-        report::html::write_run_report(&staging, "", &r.summary, &l.scenario, &m)?;
+        report::html::write_run_report(&staging, "", &r.summary, &r.risk, &l.scenario, &m)?;
     }
     let dir = staging.commit()?;
-    out(&summary_table(&r.summary))?;
+    out(&summary_table(&r.summary, &r.risk))?;
     out(&attribution)?;
+    if let (Some(t), Some(a)) = (&se_target, &stop) {
+        out(&format!(
+            "--target-se {}={}: {} after {} paths (standard error {})\n",
+            t.metric.name(),
+            t.max_std_error,
+            match a.reason {
+                autostop::StopReason::TargetReached => "reached",
+                autostop::StopReason::MaxPaths => "NOT reached (--max-paths)",
+            },
+            a.paths,
+            a.std_error
+        ))?;
+    }
     out(&format!(
         "wrote {} ({} paths in {:.2} s)\n",
         dir.display(),
@@ -51,46 +114,129 @@ pub(super) fn run_one(args: &RunArgs) -> Result<(), AppError> {
     ))
 }
 
-/// The short table printed after a run.
-pub fn summary_table(s: &RunSummary) -> String {
+/// `METRIC=X`: a summary.csv metric and a positive standard error in its unit.
+fn parse_target_se(s: &str, max_paths: u64) -> Result<SeTarget, AppError> {
+    let usage = |why: String| AppError::Usage(format!("--target-se '{s}': {why}"));
+    let (name, value) = s
+        .split_once('=')
+        .ok_or_else(|| usage("expected METRIC=X, e.g. npv_total=1.0".into()))?;
+    let metric = ResultMetric::from_name(name.trim()).ok_or_else(|| {
+        let names: Vec<&str> = ResultMetric::ALL.iter().map(|m| m.name()).collect();
+        usage(format!(
+            "unknown metric '{}' (one of: {})",
+            name.trim(),
+            names.join(", ")
+        ))
+    })?;
+    let x: f64 = value
+        .trim()
+        .parse()
+        .ok()
+        .filter(|x: &f64| x.is_finite() && *x > 0.0)
+        .ok_or_else(|| usage(format!("'{}' is not a positive number", value.trim())))?;
+    if max_paths == 0 {
+        return Err(AppError::Usage("--max-paths must be at least 1".into()));
+    }
+    Ok(SeTarget {
+        metric,
+        max_std_error: x,
+        max_paths,
+    })
+}
+
+/// The `--target-se` search, with its own progress bar.
+fn find_paths(
+    l: &crate::scenario::Loaded,
+    args: &RunArgs,
+    t: &SeTarget,
+) -> Result<AutoStop, AppError> {
+    let bar = if args.sim.quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::with_draw_target(Some(t.max_paths), ProgressDrawTarget::stderr())
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{prefix} {pos} paths (at most {len})  {elapsed_precise}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.set_prefix(format!("--target-se {}", t.metric.name()));
+    let progress = |done: u64, _max: u64| bar.set_position(done);
+    let cancel = cancel_flag();
+    let r = autostop::find_paths(
+        &l.scenario,
+        l.scenario.simulation.seed,
+        args.sim.threads,
+        t,
+        Some(&progress),
+        Some(&cancel),
+    )
+    .map_err(|e| AppError::Runtime(e.into()));
+    bar.finish_and_clear();
+    r
+}
+
+/// The short table printed after a run: each number rounded to what its error supports
+/// (means by their standard error, percentiles by their 95 % interval).
+pub fn summary_table(s: &RunSummary, risk: &RiskSummary) -> String {
     let mut t = format!(
-        "{} — {} paths, seed {}, {}-{}\n{:<22}{:>12}{:>12}{:>12}{:>12}\n",
+        "{} — {} paths, seed {}, {}-{}\n{:<22}{:>18}{:>12}{:>12}{:>12}\n",
         s.meta.name,
         s.paths,
         s.seed,
         s.start_year,
         s.end_year,
         "USD bn",
-        "mean",
+        "mean ± se",
         "p5",
         "p50",
         "p95"
     );
-    for m in [
-        ResultMetric::NpvTotal,
-        ResultMetric::NpvRevenueShare,
-        ResultMetric::NpvCloudModels,
-        ResultMetric::NpvReverseShare,
-        ResultMetric::NpvCompute,
-        ResultMetric::PvStake,
-    ] {
+    for m in ResultMetric::npv_metrics() {
         let st = s.result(m);
-        // What rounds to zero prints as 0.00, never -0.00.
-        let z = |v: f64| if v.abs() < 0.005 { 0.0 } else { v };
+        let ci = risk.pct_ci(m);
+        let pct = |i: usize| by_error(st.pct[i], interval_error(ci[i].low, ci[i].high), 2);
+        let mean = money_pm(st.mean, st.std_error)
+            .replace('$', "")
+            .replace("bn", "");
         t.push_str(&format!(
-            "{:<22}{:>12.2}{:>12.2}{:>12.2}{:>12.2}\n",
+            "{:<22}{:>18}{:>12}{:>12}{:>12}\n",
             m.name(),
-            z(st.mean),
-            z(st.p5()),
-            z(st.p50()),
-            z(st.p95())
+            mean,
+            pct(0),
+            pct(2),
+            pct(4)
         ));
     }
-    let p = s.result(ResultMetric::CapHit).mean;
     let med = s
         .median_cap_hit_year
         .map(|y| y.to_string())
         .unwrap_or_else(|| "none (hit in < half of paths)".into());
-    t.push_str(&format!("P(cap hit) {:.3}; median cap-hit year {med}\n", p));
+    for row in risk
+        .rows
+        .iter()
+        .filter(|r| matches!(r.statistic, Statistic::ProbBelow | Statistic::ProbAbove))
+    {
+        let err = interval_error(row.ci.low, row.ci.high);
+        let what = if row.metric == ResultMetric::CapHit && row.level == 0.5 {
+            String::from("P(cap hit)")
+        } else {
+            let op = if row.statistic == Statistic::ProbBelow {
+                '<'
+            } else {
+                '>'
+            };
+            format!("P({} {op} {})", row.metric.name(), row.level)
+        };
+        t.push_str(&format!(
+            "{what} {} (95 % interval {}–{})",
+            percent_by(row.value, err),
+            percent_by(row.ci.low, err),
+            percent_by(row.ci.high, err)
+        ));
+        if row.metric == ResultMetric::CapHit && row.level == 0.5 {
+            t.push_str(&format!("; median cap-hit year {med}"));
+        }
+        t.push('\n');
+    }
     t
 }

@@ -115,6 +115,7 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
         &staging,
         "base",
         &base.summary,
+        &base.risk,
         None,
         &manifest(&l, &args.file, &args.sim, wall),
     )?;

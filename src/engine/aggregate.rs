@@ -3,9 +3,11 @@
 
 use rayon::prelude::*;
 
-use super::stats::{mean_std, min_max, order_key, quantiles, quantiles_in};
+use super::risk::RiskBuilder;
+use super::stats::{mean_std, min_max, order_key, quantiles, quantiles_in, quantiles_type1};
 use super::RunOptions;
 use crate::model::{Flows, Model, Period};
+use crate::risk::{RiskSummary, Target};
 use crate::scenario::Scenario;
 use crate::summary::{
     Band, CapHitYear, Distribution, PeriodSummary, ResultMetric, RunSummary, Stats, PERCENTILES,
@@ -132,11 +134,16 @@ pub fn period_summary(
     }
 }
 
-/// Full statistics of one per-path result.
-pub fn stats_of(values: &mut [f64]) -> Stats {
+/// Full statistics of one per-path result. Percentiles are type 7, except for a 0/1
+/// result (`binary`), whose percentiles are type 1 (no interpolation: 0 or 1).
+pub fn stats_of(values: &mut [f64], binary: bool) -> Stats {
     let (mean, std_dev) = mean_std(values);
     let (min, max) = min_max(values);
-    let pct = quantiles(values, &PERCENTILES);
+    let pct = if binary {
+        quantiles_type1(values, &PERCENTILES)
+    } else {
+        quantiles(values, &PERCENTILES)
+    };
     Stats {
         mean,
         std_dev,
@@ -192,26 +199,31 @@ fn distribution(values: &mut [f64]) -> Distribution {
 }
 
 /// Assemble the run summary from the per-path results (`column(m)`: result m of every
-/// path, in path order), each path's cap-hit year, and the period summaries.
+/// path, in path order), each path's cap-hit year, and the period summaries; with the
+/// risk answers (`targets`: the `--target`s) from the same columns.
 pub fn run_summary(
     sc: &Scenario,
     model: &Model,
     opts: &RunOptions,
+    targets: &[Target],
     column: &(dyn Fn(ResultMetric) -> Vec<f64> + Sync),
     cap_years: &[Option<i32>],
     periods: Vec<PeriodSummary>,
-) -> RunSummary {
+) -> (RunSummary, RiskSummary) {
     let n = cap_years.len();
     // One column at a time: memory stays at one f64 per path on top of the run's state.
     let mut npv_total_dist = Distribution::default();
+    let mut risk = RiskBuilder::new(n, targets);
     let stats: Vec<Stats> = ResultMetric::ALL
         .iter()
         .map(|&m| {
             let mut v = column(m);
-            let st = stats_of(&mut v);
+            risk.in_path_order(m, &v);
+            let st = stats_of(&mut v, m.is_binary());
             if m == ResultMetric::NpvTotal {
                 npv_total_dist = distribution(&mut v);
             }
+            risk.any_order(m, &mut v);
             st
         })
         .collect();
@@ -244,7 +256,7 @@ pub fn run_summary(
             (c >= half).then_some(y0 + i as i32)
         })
     };
-    RunSummary {
+    let summary = RunSummary {
         meta: sc.meta.clone(),
         paths: opts.paths,
         seed: opts.seed,
@@ -258,5 +270,6 @@ pub fn run_summary(
         cap_hits,
         median_cap_hit_year,
         npv_total_dist,
-    }
+    };
+    (summary, risk.finish())
 }

@@ -7,10 +7,14 @@
 //! on any number of threads.
 
 mod aggregate;
+pub mod autostop;
 mod compact;
 pub mod floor;
+pub mod intervals;
+pub mod risk;
 pub mod rng;
 pub mod stats;
+pub mod tail;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -18,6 +22,7 @@ use rayon::prelude::*;
 
 use crate::model::dist::draw_dist;
 use crate::model::{Model, PathParams, PathResults, PathState};
+use crate::risk::{RiskSummary, Target};
 use crate::scenario::Scenario;
 use crate::summary::{ResultMetric, RunSummary, SeriesMetric};
 
@@ -68,6 +73,8 @@ impl PathTable {
 pub struct RunOutput {
     pub summary: RunSummary,
     pub paths: Option<PathTable>,
+    /// Percentile intervals, tails, targets and convergence (issue 16).
+    pub risk: RiskSummary,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -88,16 +95,29 @@ struct Lane {
 
 /// Run `sc` over `opts.paths` paths.
 pub fn run(sc: &Scenario, opts: &RunOptions) -> Result<RunOutput, EngineError> {
+    run_with_targets(sc, opts, &[])
+}
+
+/// [`run`], with the probabilities of `targets` (`--target`) added to the risk rows.
+pub fn run_with_targets(
+    sc: &Scenario,
+    opts: &RunOptions,
+    targets: &[Target],
+) -> Result<RunOutput, EngineError> {
     if opts.paths == 0 {
         return Err(EngineError::NoPaths);
     }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads)
         .build()?;
-    pool.install(|| run_in_pool(sc, opts))
+    pool.install(|| run_in_pool(sc, opts, targets))
 }
 
-fn run_in_pool(sc: &Scenario, opts: &RunOptions) -> Result<RunOutput, EngineError> {
+fn run_in_pool(
+    sc: &Scenario,
+    opts: &RunOptions,
+    targets: &[Target],
+) -> Result<RunOutput, EngineError> {
     let model = Model::new(sc);
     let n = opts.paths as usize;
     let seed = opts.seed;
@@ -196,7 +216,8 @@ fn run_in_pool(sc: &Scenario, opts: &RunOptions) -> Result<RunOutput, EngineErro
         .iter()
         .map(|l| (l.state.cap_hit_year != 0).then_some(l.state.cap_hit_year))
         .collect();
-    let summary = aggregate::run_summary(sc, &model, opts, &column, &cap_years, periods);
+    let (summary, risk) =
+        aggregate::run_summary(sc, &model, opts, targets, &column, &cap_years, periods);
     let paths = opts.keep_paths.then(|| {
         let results: Vec<PathResults> = (0..n)
             .into_par_iter()
@@ -208,7 +229,11 @@ fn run_in_pool(sc: &Scenario, opts: &RunOptions) -> Result<RunOutput, EngineErro
         t.annual_cash_flow = annual;
         t
     });
-    Ok(RunOutput { summary, paths })
+    Ok(RunOutput {
+        summary,
+        paths,
+        risk,
+    })
 }
 
 /// The per-path table: results, and each uncertain input's draw, redrawn from its own

@@ -57,6 +57,31 @@ pub fn quantiles_in<const K: usize>(
     out
 }
 
+/// The order statistics at the sorted, distinct 0-based `ranks` of `values` (exact; may
+/// reorder `values`).
+pub fn order_stats(values: &mut [f64], ranks: &[usize]) -> Vec<f64> {
+    if values.len() >= RADIX_MIN {
+        radix_select(values, ranks, None)
+    } else {
+        select_in_place(values, ranks)
+    }
+}
+
+/// Inverse-empirical-CDF quantiles (type 1, no interpolation: every value is one of
+/// `values`), for 0/1 results. May reorder `values`. Empty input gives NaN.
+pub fn quantiles_type1<const K: usize>(values: &mut [f64], probs: &[f64; K]) -> [f64; K] {
+    let n = values.len();
+    if n == 0 {
+        return [f64::NAN; K];
+    }
+    let idx = probs.map(|p| super::intervals::inverse_cdf_index(n, p));
+    let mut ranks = idx.to_vec();
+    ranks.sort_unstable();
+    ranks.dedup();
+    let os = order_stats(values, &ranks);
+    idx.map(|r| os[ranks.binary_search(&r).unwrap_or(0)])
+}
+
 /// Below this many values, selecting in place is as fast as bucketing.
 const RADIX_MIN: usize = 32_768;
 

@@ -34,7 +34,8 @@ pub fn compare_summary_csv(c: &Comparison) -> Vec<u8> {
 }
 
 /// compare_deltas.csv: paired differences against the baseline; the unpaired standard
-/// error is an extra column at the end, for contrast.
+/// error is an extra column, for contrast; then the 95 % intervals of the delta
+/// percentiles (order statistics) and of `prob_positive` (Wilson).
 pub fn compare_deltas_csv(c: &Comparison) -> Vec<u8> {
     let mut w = Writer::from_writer(Vec::new());
     row(
@@ -50,6 +51,14 @@ pub fn compare_deltas_csv(c: &Comparison) -> Vec<u8> {
             "p95_delta",
             "prob_positive",
             "std_error_unpaired",
+            "p5_delta_ci_low",
+            "p5_delta_ci_high",
+            "p50_delta_ci_low",
+            "p50_delta_ci_high",
+            "p95_delta_ci_low",
+            "p95_delta_ci_high",
+            "prob_positive_ci_low",
+            "prob_positive_ci_high",
         ],
     );
     for (m, ds) in c.members.iter().skip(1).zip(&c.deltas) {
@@ -72,6 +81,9 @@ pub fn compare_deltas_csv(c: &Comparison) -> Vec<u8> {
                 ]
                 .map(num),
             );
+            for ci in d.pct_ci.iter().chain([&d.prob_positive_ci]) {
+                r.extend([num(ci.low), num(ci.high)]);
+            }
             row(&mut w, r);
         }
     }

@@ -8,7 +8,8 @@ use csv::Writer;
 
 use crate::engine::PathTable;
 use crate::model::CENTS_PER_BN;
-use crate::summary::{ResultMetric, RunSummary, SeriesMetric};
+use crate::risk::RiskSummary;
+use crate::summary::{ResultMetric, RunSummary, SeriesMetric, PERCENTILES};
 
 /// A number as written in every CSV: fixed-point shortest round-trip; `-0` as `0`;
 /// a non-finite value (which the model should never produce) as an empty cell.
@@ -37,32 +38,55 @@ where
     w.write_record(fields).expect("writing CSV to memory");
 }
 
-/// summary.csv: one row per result.
+/// summary.csv's v1 columns (the first twelve), without the interval columns; what
+/// `dealsim run` writes is [`summary_csv_with_intervals`].
 pub fn summary_csv(s: &RunSummary) -> Vec<u8> {
+    summary_table(s, None)
+}
+
+/// summary.csv: one row per result, the v1 columns then each percentile's 95 % interval
+/// (`p5_ci_low,p5_ci_high,…,p95_ci_high`).
+pub fn summary_csv_with_intervals(s: &RunSummary, risk: &RiskSummary) -> Vec<u8> {
+    summary_table(s, Some(risk))
+}
+
+fn summary_table(s: &RunSummary, risk: Option<&RiskSummary>) -> Vec<u8> {
     let mut w = Writer::from_writer(Vec::new());
-    row(
-        &mut w,
-        [
-            "metric",
-            "unit",
-            "mean",
-            "std_dev",
-            "std_error",
-            "p5",
-            "p25",
-            "p50",
-            "p75",
-            "p95",
-            "min",
-            "max",
-        ],
-    );
+    let mut header: Vec<String> = [
+        "metric",
+        "unit",
+        "mean",
+        "std_dev",
+        "std_error",
+        "p5",
+        "p25",
+        "p50",
+        "p75",
+        "p95",
+        "min",
+        "max",
+    ]
+    .map(String::from)
+    .to_vec();
+    if risk.is_some() {
+        for p in PERCENTILES {
+            let name = format!("p{}", (p * 100.0).round());
+            header.push(format!("{name}_ci_low"));
+            header.push(format!("{name}_ci_high"));
+        }
+    }
+    row(&mut w, &header);
     for m in ResultMetric::ALL {
         let st = s.result(m);
         let mut r = vec![m.name().to_string(), m.unit().as_str().to_string()];
         r.extend([st.mean, st.std_dev, st.std_error].map(num));
         r.extend(st.pct.map(num));
         r.extend([st.min, st.max].map(num));
+        if let Some(risk) = risk {
+            for ci in risk.pct_ci(m) {
+                r.extend([num(ci.low), num(ci.high)]);
+            }
+        }
         row(&mut w, r);
     }
     finish(w)

@@ -24,6 +24,38 @@ pub struct Manifest {
     pub overrides: Vec<String>,
     /// The scenario as run (after `extends` and `--set`), as TOML.
     pub effective_scenario: String,
+    /// How the path count was reached and why the run stopped there.
+    pub stopping: Stopping,
+}
+
+/// run.json's `stopping`: `reason` is `fixed_paths` (the count was given), or, with
+/// `--target-se`, `target_se_reached` or `max_paths_reached`, with the search's details.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Stopping {
+    pub reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_se: Option<TargetSe>,
+}
+
+/// The `--target-se` search (see `engine::autostop`).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TargetSe {
+    pub metric: String,
+    /// The standard error asked for.
+    pub target: f64,
+    /// The metric's standard error at the paths used.
+    pub std_error: f64,
+    pub batch_paths: u64,
+    pub max_paths: u64,
+}
+
+impl Stopping {
+    pub fn fixed() -> Stopping {
+        Stopping {
+            reason: String::from("fixed_paths"),
+            target_se: None,
+        }
+    }
 }
 
 impl Manifest {

@@ -7,6 +7,8 @@ pub mod csv;
 pub mod html;
 pub mod manifest;
 pub mod output;
+pub mod precision;
+pub mod risk_csv;
 pub mod sensitivity_csv;
 
 use std::path::{Path, PathBuf};
@@ -14,8 +16,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 
 use crate::engine::PathTable;
+use crate::risk::RiskSummary;
 use crate::summary::RunSummary;
-pub use manifest::Manifest;
+pub use manifest::{Manifest, Stopping, TargetSe};
 pub use output::Staging;
 
 /// What to write besides the five CSV/JSON files of every run.
@@ -29,6 +32,7 @@ pub fn write_run_files(
     staging: &Staging,
     sub: &str,
     summary: &RunSummary,
+    risk: &RiskSummary,
     paths: Option<&PathTable>,
     manifest: &Manifest,
 ) -> Result<()> {
@@ -39,10 +43,15 @@ pub fn write_run_files(
             format!("{sub}/{name}")
         }
     };
-    staging.write(&f("summary.csv"), &csv::summary_csv(summary))?;
+    staging.write(
+        &f("summary.csv"),
+        &csv::summary_csv_with_intervals(summary, risk),
+    )?;
     staging.write(&f("timeseries.csv"), &csv::timeseries_csv(summary))?;
     staging.write(&f("cashflows.csv"), &csv::cashflows_csv(summary))?;
     staging.write(&f("cap_hits.csv"), &csv::cap_hits_csv(summary))?;
+    staging.write(&f("risk.csv"), &risk_csv::risk_csv(risk))?;
+    staging.write(&f("convergence.csv"), &risk_csv::convergence_csv(risk))?;
     if let Some(t) = paths {
         staging.write(&f("paths.csv"), &csv::paths_csv(t))?;
     }

@@ -12,6 +12,7 @@
 pub mod annual;
 pub mod cap;
 pub mod components;
+pub mod convergence;
 pub mod distribution;
 pub mod fan;
 pub mod layout;

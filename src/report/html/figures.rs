@@ -94,6 +94,11 @@ pub fn caption(stem: &str, overlay: bool) -> &'static str {
             "Stacked bars are the mean cash flow of each component in each year (costs below \
              zero); the line is their sum, the net cash flow (stake value not included)."
         }
+        "convergence" => {
+            "The mean total NPV over the first 1,000, 2,000, 4,000, … paths (log scale) and \
+             over all of them, with a ± 2 standard error band: a flat line in a narrowing band \
+             means more paths would not move the answer much."
+        }
         "compare_npv_total_cdf" => {
             "One curve per scenario: the share of paths whose total NPV is at or below the \
              value on the x axis; a curve further right is the better scenario."

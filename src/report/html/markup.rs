@@ -95,6 +95,9 @@ fn trim_zeros(s: String) -> String {
 pub enum Cell {
     /// A number: right-aligned display, exact CSV string in `data-value` and `title`.
     Num(f64, Show),
+    /// A number displayed as the given text (rounded to what its error supports), exact
+    /// CSV string in `data-value` and `title`.
+    Shown(f64, String),
     /// Plain text.
     Text(String),
     /// Text in a numeric column (right-aligned), e.g. `none` among years.
@@ -118,6 +121,14 @@ impl Cell {
                     out,
                     "<td class=\"num\" data-value=\"{exact}\" title=\"{exact}\">{}</td>",
                     esc(&shown(*v, *show))
+                );
+            }
+            Cell::Shown(v, text) => {
+                let exact = num(*v);
+                let _ = write!(
+                    out,
+                    "<td class=\"num\" data-value=\"{exact}\" title=\"{exact}\">{}</td>",
+                    esc(text)
                 );
             }
             Cell::Text(s) => {

@@ -23,6 +23,7 @@ use anyhow::Result;
 
 use crate::compare::Comparison;
 use crate::report::{Manifest, Staging};
+use crate::risk::RiskSummary;
 use crate::scenario::Scenario;
 use crate::summary::RunSummary;
 pub use compare::compare_page;
@@ -39,6 +40,7 @@ pub fn write_run_report(
     staging: &Staging,
     sub: &str,
     summary: &RunSummary,
+    risk: &RiskSummary,
     scenario: &Scenario,
     manifest: &Manifest,
 ) -> Result<()> {
@@ -52,6 +54,7 @@ pub fn write_run_report(
     let charts = load_charts(&staging.path().join(rel("charts")))?;
     let input = RunInput {
         summary,
+        risk,
         scenario,
         manifest,
         parent: (!sub.is_empty()).then_some("../report.html"),

@@ -7,7 +7,9 @@ use super::assumptions;
 use super::figures::{figure, Chart};
 use super::markup::{document, esc, facts, rounded, section, shown, table, Cell, Row, Show};
 use crate::report::csv::num;
+use crate::report::precision::{by_error, interval_error, money_by, money_pm, percent_by};
 use crate::report::Manifest;
+use crate::risk::{RiskSummary, Statistic};
 use crate::scenario::Scenario;
 use crate::summary::{ResultMetric, RunSummary};
 
@@ -15,6 +17,7 @@ use crate::summary::{ResultMetric, RunSummary};
 #[derive(Debug, Clone, Copy)]
 pub struct RunInput<'a> {
     pub summary: &'a RunSummary,
+    pub risk: &'a RiskSummary,
     pub scenario: &'a Scenario,
     pub manifest: &'a Manifest,
     /// Relative link to the comparison this run belongs to, if any.
@@ -100,7 +103,7 @@ fn header(r: &RunInput) -> String {
     );
     h.push_str(
         "<nav aria-label=\"Sections\"><a href=\"#headline\">Headline numbers</a> · \
-         <a href=\"#scenario\">Assumptions</a> · <a href=\"#charts\">Charts</a> · \
+         <a href=\"#risk\">Risk</a> · <a href=\"#scenario\">Assumptions</a> · <a href=\"#charts\">Charts</a> · \
          <a href=\"#cap\">Cap timing</a> · <a href=\"#manifest\">Run manifest</a></nav>\n",
     );
     h.push_str("</header>\n");
@@ -121,34 +124,58 @@ pub fn key_figure(label: &str, v: Option<f64>, text: &str, note: &str) -> String
     )
 }
 
-/// The key figures and the table of every result (mean, SE, p5, p50, p95).
-pub fn headline(s: &RunSummary) -> String {
+/// A number rounded to what its error supports (see `report::precision`), as a cell:
+/// money by its error; probabilities and fractions as percentages.
+fn by_error_cell(v: f64, err: f64, sh: Show) -> Cell {
+    let text = match sh {
+        Show::Percent => percent_by(v, err),
+        _ => by_error(v, err, 2),
+    };
+    Cell::Shown(v, text)
+}
+
+/// The key figures and the table of every result (mean, SE, p5, p50, p95), each number
+/// rounded to what its error supports (the exact value is in `data-value`).
+pub fn headline(s: &RunSummary, risk: &RiskSummary) -> String {
     let npv = s.result(ResultMetric::NpvTotal);
+    let npv_ci = risk.pct_ci(ResultMetric::NpvTotal);
     let cap = s.result(ResultMetric::CapHit);
+    let err = |i: usize| interval_error(npv_ci[i].low, npv_ci[i].high);
     let mut out = String::from("<div class=\"figures\">\n");
     out.push_str(&key_figure(
         "Mean total NPV",
         Some(npv.mean),
-        &format!("${}bn", shown(npv.mean, Show::Amount)),
-        &format!("± {} standard error", shown(npv.std_error, Show::Amount)),
+        &money_by(npv.mean, npv.std_error),
+        &format!(
+            "{} (± 1 standard error of the mean)",
+            money_pm(npv.mean, npv.std_error)
+        ),
     ));
     out.push_str(&key_figure(
         "Median total NPV (p50)",
         Some(npv.p50()),
-        &format!("${}bn", shown(npv.p50(), Show::Amount)),
+        &money_by(npv.p50(), err(2)),
         &format!(
-            "90 % of paths between ${}bn and ${}bn",
-            shown(npv.p5(), Show::Amount),
-            shown(npv.p95(), Show::Amount)
+            "90 % of paths between {} and {}",
+            money_by(npv.p5(), err(0)),
+            money_by(npv.p95(), err(4))
         ),
     ));
+    let cap_row = risk.row(ResultMetric::CapHit, Statistic::ProbAbove, 0.5);
+    let cap_err = cap_row.map_or(0.0, |r| interval_error(r.ci.low, r.ci.high));
     out.push_str(&key_figure(
         "P(cap hit)",
         Some(cap.mean),
-        &shown(cap.mean, Show::Percent),
-        &match s.cap {
-            Some(c) => format!("share of paths reaching the ${}bn cap", num(c)),
-            None => String::from("share of paths reaching the cap"),
+        &percent_by(cap.mean, cap_err),
+        &match (s.cap, cap_row) {
+            (Some(c), Some(r)) => format!(
+                "share of paths reaching the ${}bn cap (95 % interval {}–{})",
+                num(c),
+                percent_by(r.ci.low, cap_err),
+                percent_by(r.ci.high, cap_err)
+            ),
+            (Some(c), None) => format!("share of paths reaching the ${}bn cap", num(c)),
+            _ => String::from("share of paths reaching the cap"),
         },
     ));
     out.push_str(&key_figure(
@@ -164,18 +191,72 @@ pub fn headline(s: &RunSummary) -> String {
         .iter()
         .map(|&m| {
             let st = s.result(m);
+            let ci = risk.pct_ci(m);
             let sh = show_of(m);
             let mut cells = vec![Cell::text(unit_text(m))];
-            cells.extend(
-                [st.mean, st.std_error, st.p5(), st.p50(), st.p95()].map(|v| Cell::Num(v, sh)),
-            );
+            cells.push(by_error_cell(st.mean, st.std_error, sh));
+            cells.push(Cell::Num(st.std_error, sh));
+            for i in [0, 2, 4] {
+                cells.push(by_error_cell(
+                    st.pct[i],
+                    interval_error(ci[i].low, ci[i].high),
+                    sh,
+                ));
+            }
             Row::metric(label(m), m.name(), cells)
         })
         .collect();
     out.push_str(&table(
         "results",
-        "Results across paths (hover a number, or see summary.csv, for its exact value)",
+        "Results across paths, each rounded to what its error supports (hover a number, or \
+         see summary.csv, for its exact value)",
         &["Result", "Unit", "Mean", "Std. error", "p5", "p50", "p95"],
+        &rows,
+    ));
+    out
+}
+
+/// How bad it can get and the chance of clearing thresholds: risk.csv as a table.
+fn risk_section(risk: &RiskSummary) -> String {
+    let mut out = String::from(
+        "<p class=\"note\">VaR at 95 % is the value total NPV falls below on 5 % of paths; \
+         ES (expected shortfall) is the average of those worst paths. Probabilities count the \
+         paths beyond a threshold. Each comes with a 95 % interval for its Monte Carlo error \
+         (see docs/outputs.md).</p>\n",
+    );
+    let rows: Vec<Row> = risk
+        .rows
+        .iter()
+        .map(|r| {
+            let err = interval_error(r.ci.low, r.ci.high);
+            let (what, sh) = match r.statistic {
+                Statistic::Var => (
+                    format!("VaR {}", shown(r.level, Show::Percent)),
+                    Show::Amount,
+                ),
+                Statistic::Es => (
+                    format!("ES {}", shown(r.level, Show::Percent)),
+                    Show::Amount,
+                ),
+                Statistic::ProbBelow => (format!("P(< {})", num(r.level)), Show::Percent),
+                Statistic::ProbAbove => (format!("P(> {})", num(r.level)), Show::Percent),
+            };
+            Row::metric(
+                label(r.metric),
+                r.metric.name(),
+                vec![
+                    Cell::text(what),
+                    by_error_cell(r.value, err, sh),
+                    by_error_cell(r.ci.low, err, sh),
+                    by_error_cell(r.ci.high, err, sh),
+                ],
+            )
+        })
+        .collect();
+    out.push_str(&table(
+        "risk",
+        "Tails and probabilities with 95 % intervals (risk.csv)",
+        &["Result", "Statistic", "Value", "95 % low", "95 % high"],
         &rows,
     ));
     out
@@ -306,7 +387,16 @@ pub fn manifest_table(m: &Manifest, caption: &str) -> String {
 pub fn run_page(r: &RunInput, charts: &[Chart]) -> String {
     let s = r.summary;
     let mut body = header(r);
-    body.push_str(&section("headline", "Headline numbers", &headline(s)));
+    body.push_str(&section(
+        "headline",
+        "Headline numbers",
+        &headline(s, r.risk),
+    ));
+    body.push_str(&section(
+        "risk",
+        "How bad can it get?",
+        &risk_section(r.risk),
+    ));
     body.push_str(&section(
         "scenario",
         "Scenario assumptions",

@@ -1,0 +1,147 @@
+//! Headline numbers rounded to what their error supports (terminal, report, charts; the
+//! CSV files keep full precision).
+//!
+//! Rule (the Particle Data Group's, *Review of Particle Physics*, "Rounding" in the
+//! introduction): the error is rounded to two significant digits when its first two
+//! digits are 10–29 (1.3, 0.27, 14), otherwise to one (7, 0.4, 300); the value is rounded
+//! to the same decimal place. So 628.45 ± 7.22 reads `628 ± 7`, 628.45 ± 1.34 reads
+//! `628.4 ± 1.3`, 62,845 ± 340 reads `62,800 ± 300`. The error of a mean is its standard
+//! error; of a percentile or probability, its 95 % interval's half-width / 1.96 (the
+//! standard error a normal interval of that width would have). A zero or non-finite
+//! error leaves the value at the display's usual precision.
+
+/// Decimal places supported by error `err` (negative: round to tens, hundreds, ...);
+/// `None` when `err` is zero or not finite.
+pub fn decimals_for(err: f64) -> Option<i32> {
+    if !(err.is_finite() && err > 0.0) {
+        return None;
+    }
+    let mut e = err.log10().floor() as i32;
+    // log10 can land a hair off at exact powers of ten.
+    if err / 10f64.powi(e) >= 10.0 {
+        e += 1;
+    } else if err / 10f64.powi(e) < 1.0 {
+        e -= 1;
+    }
+    let lead2 = err / 10f64.powi(e - 1); // first two digits, 10 ≤ lead2 < 100
+    let sig = if lead2.round() < 30.0 { 2 } else { 1 };
+    Some(sig - 1 - e)
+}
+
+/// The standard error equivalent of a 95 % interval: its half-width / 1.96.
+pub fn interval_error(low: f64, high: f64) -> f64 {
+    (high - low) / 2.0 / crate::engine::intervals::Z95
+}
+
+/// `v` rounded to `d` decimal places (`d < 0`: to a multiple of `10^-d`), as plain digits
+/// with thousands separators and no `-0`.
+pub fn fixed(v: f64, d: i32) -> String {
+    if !v.is_finite() {
+        return String::from("–");
+    }
+    let (v, dec) = if d >= 0 {
+        (v, d as usize)
+    } else {
+        let unit = 10f64.powi(-d);
+        ((v / unit).round() * unit, 0)
+    };
+    let s = format!("{:.*}", dec, v.abs());
+    let zero = s.chars().all(|c| c == '0' || c == '.');
+    let (int, frac) = s.split_once('.').map_or((s.as_str(), ""), |(i, f)| (i, f));
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let sign = if v < 0.0 && !zero { "-" } else { "" };
+    if frac.is_empty() {
+        format!("{sign}{grouped}")
+    } else {
+        format!("{sign}{grouped}.{frac}")
+    }
+}
+
+/// `v` rounded by its error `err`, or with `default` decimals if the error gives none.
+pub fn by_error(v: f64, err: f64, default: i32) -> String {
+    fixed(v, decimals_for(err).unwrap_or(default))
+}
+
+/// `(value, error)` as rounded strings: `("628", "7")` for 628.45 ± 7.22.
+pub fn value_and_error(v: f64, err: f64, default: i32) -> (String, String) {
+    match decimals_for(err) {
+        Some(d) => (fixed(v, d), fixed(err, d)),
+        None => (fixed(v, default), fixed(err, default)),
+    }
+}
+
+/// Money with its error: `$628bn ± 7bn`, `-$3.1bn ± 0.4bn`.
+pub fn money_pm(v: f64, err: f64) -> String {
+    let (a, e) = value_and_error(v, err, 2);
+    format!("{} ± {e}bn", money_text(&a))
+}
+
+/// Money rounded by an error that is not shown: `$628bn`.
+pub fn money_by(v: f64, err: f64) -> String {
+    money_text(&by_error(v, err, 2))
+}
+
+/// `$` in front of a rounded number (after its sign) and `bn` after it.
+fn money_text(digits: &str) -> String {
+    match digits.strip_prefix('-') {
+        Some(rest) => format!("-${rest}bn"),
+        None => format!("${digits}bn"),
+    }
+}
+
+/// A probability as a percentage rounded by its error: `43 %`, `0.8 %`.
+pub fn percent_by(p: f64, err: f64) -> String {
+    format!("{}\u{a0}%", by_error(p * 100.0, err * 100.0, 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounding_rule() {
+        // One significant digit of the error when it starts with 3–9, two with 10–29.
+        assert_eq!(value_and_error(628.45, 7.22, 2), ("628".into(), "7".into()));
+        assert_eq!(
+            value_and_error(628.45, 1.34, 2),
+            ("628.5".into(), "1.3".into())
+        );
+        assert_eq!(value_and_error(628.45, 2.96, 2), ("628".into(), "3".into()));
+        assert_eq!(
+            value_and_error(0.43217, 0.0049, 2),
+            ("0.432".into(), "0.005".into())
+        );
+        assert_eq!(
+            value_and_error(0.43217, 0.0012, 2),
+            ("0.4322".into(), "0.0012".into())
+        );
+        assert_eq!(
+            value_and_error(62_845.0, 340.0, 2),
+            ("62,800".into(), "300".into())
+        );
+        assert_eq!(
+            value_and_error(62_845.0, 14.0, 2),
+            ("62,845".into(), "14".into())
+        );
+        assert_eq!(
+            value_and_error(-0.004, 0.3, 2),
+            ("0.0".into(), "0.3".into())
+        );
+        // Exact powers of ten: 1 starts with 10, two digits.
+        assert_eq!(decimals_for(1.0), Some(1));
+        assert_eq!(decimals_for(0.01), Some(3));
+        assert_eq!(decimals_for(100.0), Some(-1));
+        assert_eq!(decimals_for(0.0), None);
+        assert_eq!(decimals_for(f64::NAN), None);
+        assert_eq!(money_pm(628.45, 7.22), "$628bn ± 7bn");
+        assert_eq!(money_pm(-3.14, 0.41), "-$3.1bn ± 0.4bn");
+        assert_eq!(money_pm(12.0, 0.0), "$12.00bn ± 0.00bn");
+        assert_eq!(percent_by(0.4321, 0.0049), "43.2\u{a0}%");
+    }
+}
