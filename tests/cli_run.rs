@@ -51,7 +51,9 @@ fn run_writes_the_five_files_with_the_contract_headers() {
     };
     assert_eq!(
         head("summary.csv"),
-        "metric,unit,mean,std_dev,std_error,p5,p25,p50,p75,p95,min,max"
+        "metric,unit,mean,std_dev,std_error,p5,p25,p50,p75,p95,min,max,p5_ci_low,p5_ci_high,\
+         p25_ci_low,p25_ci_high,p50_ci_low,p50_ci_high,p75_ci_low,p75_ci_high,p95_ci_low,\
+         p95_ci_high"
     );
     assert_eq!(
         head("timeseries.csv"),

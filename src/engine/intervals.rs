@@ -111,6 +111,19 @@ pub fn quantile_ci_ranks(n: usize, p: f64) -> QuantileRanks {
     }
 }
 
+/// The distribution-free 95 % interval of the `p` quantile of `values` (non-empty; may
+/// reorder them): `(x_(l), x_(u))` with the ranks of [`quantile_ci_ranks`].
+pub fn quantile_interval(values: &mut [f64], p: f64) -> (f64, f64) {
+    let r = quantile_ci_ranks(values.len(), p);
+    let ranks = if r.lo == r.hi {
+        vec![r.lo]
+    } else {
+        vec![r.lo, r.hi]
+    };
+    let os = super::stats::order_stats(values, &ranks);
+    (os[0], os[os.len() - 1])
+}
+
 /// See [`quantile_ci_ranks`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QuantileRanks {
