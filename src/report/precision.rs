@@ -140,7 +140,7 @@ mod tests {
         assert_eq!(decimals_for(0.0), None);
         assert_eq!(decimals_for(f64::NAN), None);
         assert_eq!(money_pm(628.45, 7.22), "$628bn ± 7bn");
-        assert_eq!(money_pm(-3.14, 0.41), "-$3.1bn ± 0.4bn");
+        assert_eq!(money_pm(-3.17, 0.41), "-$3.2bn ± 0.4bn");
         assert_eq!(money_pm(12.0, 0.0), "$12.00bn ± 0.00bn");
         assert_eq!(percent_by(0.4321, 0.0049), "43.2\u{a0}%");
     }
