@@ -1,11 +1,14 @@
 //! Which folders dealsim may replace: its ownership marker.
 //!
 //! Every output folder dealsim writes holds a `.dealsim-output` file listing every folder
-//! and file it wrote there, each file with its size and SHA-256. A folder may be replaced
-//! only while it holds nothing but what its marker lists, unchanged: a marker copied into
-//! a folder of someone's own files lists none of them, and an edited CSV no longer
-//! matches its hash, so either makes dealsim refuse. Deleting the old output goes file by
-//! file through the same list, so even a file that appears at the last moment survives.
+//! and file it wrote there, each file with its size, modification time and SHA-256. A
+//! folder may be replaced only while it holds nothing but what its marker lists,
+//! unchanged: a marker copied into a folder of someone's own files lists none of them, and
+//! an edited CSV no longer matches its hash, so either makes dealsim refuse. A file with
+//! its recorded size and modification time is taken as unchanged without reading it (as
+//! `git status` does), so a large paths.csv is hashed once, when written; a copied folder
+//! (new times) is checked by hash. Deleting the old output goes file by file through the
+//! same list, so even a file that appears at the last moment survives.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -29,11 +32,32 @@ unchanged. Anything else in it (a note, a scenario, an edited CSV) makes dealsim
 to replace it. Delete this file to keep the folder: dealsim then never replaces it.
 ";
 
-/// What a marker lists: folders, and files with their size and SHA-256 (hex).
+/// What a marker lists: folders, and files with their stamp and SHA-256 (hex).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Listing {
     pub dirs: BTreeSet<String>,
-    pub files: BTreeMap<String, (u64, String)>,
+    pub files: BTreeMap<String, (Stamp, String)>,
+}
+
+/// A file's size and modification time (ns since the Unix epoch; 0 if unknown).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    pub size: u64,
+    pub mtime_ns: u128,
+}
+
+impl Stamp {
+    fn of(meta: &fs::Metadata) -> Stamp {
+        let mtime_ns = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        Stamp {
+            size: meta.len(),
+            mtime_ns,
+        }
+    }
 }
 
 impl Listing {
@@ -46,8 +70,8 @@ impl Listing {
                 Kind::Dir => {
                     l.dirs.insert(rel.to_string());
                 }
-                Kind::File(size) => {
-                    l.files.insert(rel.to_string(), (size, sha256_file(path)?));
+                Kind::File(stamp) => {
+                    l.files.insert(rel.to_string(), (stamp, sha256_file(path)?));
                 }
                 Kind::Other => {
                     return Err(io::Error::other(format!(
@@ -70,8 +94,8 @@ impl Listing {
         for d in &self.dirs {
             t.push_str(&format!("dir {d}\n"));
         }
-        for (f, (size, hash)) in &self.files {
-            t.push_str(&format!("file {size} {hash} {f}\n"));
+        for (f, (st, hash)) in &self.files {
+            t.push_str(&format!("file {} {} {hash} {f}\n", st.size, st.mtime_ns));
         }
         t
     }
@@ -87,14 +111,18 @@ impl Listing {
             if let Some(d) = line.strip_prefix("dir ") {
                 l.dirs.insert(d.to_string());
             } else if let Some(rest) = line.strip_prefix("file ") {
-                let mut parts = rest.splitn(3, ' ');
+                let mut parts = rest.splitn(4, ' ');
                 let size = parts.next()?.parse().ok()?;
+                let mtime_ns = parts.next()?.parse().ok()?;
                 let hash = parts.next()?;
                 let name = parts.next()?;
                 if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
                     return None;
                 }
-                l.files.insert(name.to_string(), (size, hash.to_string()));
+                l.files.insert(
+                    name.to_string(),
+                    (Stamp { size, mtime_ns }, hash.to_string()),
+                );
             }
         }
         Some(l)
@@ -110,10 +138,12 @@ impl Listing {
         Listing::parse(&fs::read_to_string(p).ok()?)
     }
 
-    /// Is the file at `path` (relative `rel`) the one listed, unchanged?
-    fn matches(&self, rel: &str, size: u64, path: &Path) -> Result<bool, io::Error> {
+    /// Is the file at `path` (relative `rel`) the one listed, unchanged? Same size and
+    /// time: yes; same size, other time (a copy): if its SHA-256 matches.
+    fn matches(&self, rel: &str, stamp: Stamp, path: &Path) -> Result<bool, io::Error> {
         match self.files.get(rel) {
-            Some((s, h)) if *s == size => Ok(sha256_file(path)? == *h),
+            Some((s, _)) if *s == stamp && s.mtime_ns != 0 => Ok(true),
+            Some((s, h)) if s.size == stamp.size => Ok(sha256_file(path)? == *h),
             _ => Ok(false),
         }
     }
@@ -191,7 +221,7 @@ pub fn foreign(dir: &Path, limit: usize) -> io::Result<Foreign> {
     walk(dir, "", &mut |rel, kind, path| match kind {
         Kind::Dir if listing.dirs.contains(rel) => Ok(true),
         Kind::Dir => push(format!("{rel}/")).map(|_| false),
-        Kind::File(size) if listing.matches(rel, size, path)? => Ok(true),
+        Kind::File(stamp) if listing.matches(rel, stamp, path)? => Ok(true),
         Kind::File(_) if listing.files.contains_key(rel) => {
             push(format!("{rel} (changed since dealsim wrote it)"))
         }
@@ -209,7 +239,7 @@ pub fn remove_owned(dir: &Path) -> io::Result<Vec<String>> {
     let mut dirs: Vec<PathBuf> = Vec::new();
     walk(dir, "", &mut |rel, kind, path| {
         match kind {
-            Kind::File(size) if listing.matches(rel, size, path)? => fs::remove_file(path)?,
+            Kind::File(stamp) if listing.matches(rel, stamp, path)? => fs::remove_file(path)?,
             Kind::Dir if listing.dirs.contains(rel) => {
                 dirs.push(path.to_path_buf());
                 return Ok(true);
@@ -240,7 +270,7 @@ pub fn remove_owned(dir: &Path) -> io::Result<Vec<String>> {
 #[derive(Debug, Clone, Copy)]
 enum Kind {
     Dir,
-    File(u64),
+    File(Stamp),
     /// A symbolic link, socket, device...: never written by dealsim, never followed.
     Other,
 }
@@ -271,7 +301,7 @@ fn walk(
         let kind = if t.is_dir() {
             Kind::Dir
         } else if t.is_file() {
-            Kind::File(e.metadata()?.len())
+            Kind::File(Stamp::of(&e.metadata()?))
         } else {
             Kind::Other
         };
@@ -321,16 +351,24 @@ mod tests {
             ["charts/a.svg", "summary.csv"]
         );
         // Size and SHA-256 of "metric\n", from coreutils: `printf 'metric\n' | sha256sum`.
+        let (stamp, hash) = &l.files["summary.csv"];
+        assert_eq!(stamp.size, 7);
         assert_eq!(
-            l.files["summary.csv"],
-            (
-                7,
-                "03d816f976c42152369d926b1fc62cd512f780589d678b1f35b8271a33dbe1ad".into()
-            )
+            hash,
+            "03d816f976c42152369d926b1fc62cd512f780589d678b1f35b8271a33dbe1ad"
         );
+        let mtime = fs::metadata(d.join("summary.csv"))
+            .unwrap()
+            .modified()
+            .unwrap();
+        let ns = mtime
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        assert_eq!(stamp.mtime_ns, ns);
         assert_eq!(Listing::parse(&l.to_text()), Some(l));
         assert_eq!(Listing::parse("some notes\nfile 1 ab x\n"), None);
-        assert_eq!(Listing::parse(&format!("{HEADER}\nfile 1 zz x\n")), None);
+        assert_eq!(Listing::parse(&format!("{HEADER}\nfile 1 2 zz x\n")), None);
     }
 
     #[test]
@@ -344,6 +382,29 @@ mod tests {
         let e = root.path().join("empty");
         fs::create_dir(&e).unwrap();
         assert!(foreign(&e, 5).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_new_time_means_the_hash_decides() {
+        let root = tempfile::tempdir().unwrap();
+        let d = output(root.path());
+        let p = d.join("summary.csv");
+        let long_ago = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000);
+        let touch = |bytes: &[u8]| {
+            fs::write(&p, bytes).unwrap();
+            let f = fs::File::options().write(true).open(&p).unwrap();
+            f.set_modified(long_ago).unwrap();
+        };
+        // The same bytes at another time (a copy): still dealsim's.
+        touch(b"metric\n");
+        assert!(foreign(&d, 5).unwrap().is_empty());
+        // Same size, other bytes, other time: an edit.
+        touch(b"metrix\n");
+        assert_eq!(
+            foreign(&d, 5).unwrap().examples,
+            ["summary.csv (changed since dealsim wrote it)"]
+        );
+        assert_eq!(remove_owned(&d).unwrap(), ["summary.csv"]);
     }
 
     #[test]
