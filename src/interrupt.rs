@@ -6,8 +6,10 @@
 //! folder, so the previous output stays exactly as it was. The exit status is the shell
 //! convention 128 + signal number: 130 (SIGINT), 143 (SIGTERM), 129 (SIGHUP).
 //!
-//! A signal that the process inherited as ignored (`nohup`, background jobs of a
-//! non-interactive shell) stays ignored: its caller asked for that.
+//! A SIGHUP that the process inherited as ignored (`nohup`) stays ignored: its caller
+//! asked for a run that survives the terminal. SIGINT and SIGTERM are always handled
+//! (a background job of a non-interactive shell inherits SIGINT ignored, yet a `kill
+//! -INT` to it should still stop it cleanly).
 //!
 //! Test-only: `DEALSIM_TEST_PAUSE=<phase>[:<seconds>]` makes the process stop once at the
 //! named phase (`draw`, `simulate`, `aggregate`, `write`, `commit`), announce it on stderr
@@ -48,7 +50,8 @@ pub fn install() {
             // only touches atomics; the old disposition is read into `old`.
             unsafe {
                 let mut old: libc::sigaction = std::mem::zeroed();
-                if libc::sigaction(sig, std::ptr::null(), &mut old) == 0
+                if sig == libc::SIGHUP
+                    && libc::sigaction(sig, std::ptr::null(), &mut old) == 0
                     && old.sa_sigaction == libc::SIG_IGN
                 {
                     continue;

@@ -181,3 +181,39 @@ fn without_a_signal_the_pause_ends_and_the_run_completes() {
     assert!(err.contains("test pause at phase commit"), "{err}");
     assert!(dir.join("out/summary.csv").is_file());
 }
+
+#[test]
+fn under_nohup_sighup_stays_ignored_and_the_run_completes() {
+    use std::os::unix::process::CommandExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let b = base_scenario();
+    let mut cmd = bin(dir);
+    // What nohup does; runs after bin()'s own reset, so it wins.
+    // SAFETY: signal(2) is async-signal-safe, as pre_exec requires.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::signal(libc::SIGHUP, libc::SIG_IGN);
+            Ok(())
+        });
+    }
+    let mut child = cmd
+        .args(run_args(&b, "out"))
+        .env("DEALSIM_TEST_PAUSE", "simulate:1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let first = lines.next().expect("a line").unwrap();
+    assert!(first.contains("test pause at phase simulate"), "{first}");
+    // SAFETY: plain kill(2) on our own child's pid.
+    assert_eq!(
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGHUP) },
+        0
+    );
+    let st = child.wait().unwrap();
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    assert_eq!(st.code(), Some(0), "{rest:?}");
+    assert!(dir.join("out/summary.csv").is_file());
+}

@@ -127,10 +127,20 @@ pub fn bin_path() -> std::path::PathBuf {
         .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_BIN_EXE_dealsim")))
 }
 
-/// A command for the binary under test, run in `cwd` with no standard input.
+/// A command for the binary under test, run in `cwd` with no standard input, and with
+/// SIGHUP at its default disposition even if the test runner ignores it (`nohup cargo
+/// test`): dealsim keeps an inherited ignored SIGHUP ignored, and the tests send it one.
 pub fn bin(cwd: &std::path::Path) -> std::process::Command {
+    use std::os::unix::process::CommandExt;
     let mut c = std::process::Command::new(bin_path());
     c.current_dir(cwd).stdin(std::process::Stdio::null());
+    // SAFETY: signal(2) is async-signal-safe, as pre_exec requires.
+    unsafe {
+        c.pre_exec(|| {
+            libc::signal(libc::SIGHUP, libc::SIG_DFL);
+            Ok(())
+        });
+    }
     c
 }
 
