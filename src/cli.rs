@@ -16,8 +16,16 @@ Examples:
   dealsim sensitivity base.toml                  which inputs drive the payoff
   dealsim run base.toml --paths 1000000 --seed 7 --set channel.ceiling=0.3
 
-Exit status: 0 ok, 1 runtime failure (I/O, interrupted), 2 invalid scenario or usage.
+Exit status: 0 ok, 1 runtime failure (I/O), 2 invalid scenario or usage (including an
+--out folder dealsim may not replace), 130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP.
+dealsim replaces an output folder only if it is missing, empty or dealsim's own earlier
+output; it never deletes files it did not write.
 Money is in USD billions everywhere; rates and shares are fractions (0.20 = 20 %).";
+
+/// The most worker threads `--threads` accepts. Fixed, not a multiple of this machine's
+/// cores, so a command line means the same everywhere; far above any useful count (the
+/// work is CPU-bound), far below what exhausts the process's threads or memory.
+pub const MAX_THREADS: usize = 1024;
 
 /// Monte Carlo simulator of deal payoffs: an investor's equity stake, a capped revenue
 /// share, cloud sales, and a rival sales channel, over many random paths.
@@ -58,8 +66,9 @@ pub struct SimArgs {
     /// on any number of threads.
     #[arg(long, value_name = "S")]
     pub seed: Option<u64>,
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, value_name = "T", default_value_t = 0)]
+    /// Worker threads (default: all cores; at most 1024). Results do not depend on it.
+    #[arg(long, value_name = "T", default_value_t = 0,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=MAX_THREADS as u64))]
     pub threads: usize,
     /// Override one scenario key for this run, e.g. `--set revenue_share.cap=50` or
     /// `--set 'channel.ceiling={dist="uniform",low=0.1,high=0.3}'` (value in TOML syntax).
@@ -79,7 +88,8 @@ pub struct RunArgs {
     #[command(flatten)]
     pub sim: SimArgs,
     /// Output folder (default: output/<scenario file stem>/). Replaced only when the run
-    /// completes; a failed run leaves the previous results as they were.
+    /// completes, and only if it is missing, empty or dealsim's own earlier output; a
+    /// failed or interrupted run leaves the previous results as they were.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Also write paths.csv: one row per path with its results and drawn inputs.

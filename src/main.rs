@@ -1,5 +1,5 @@
 //! The `dealsim` binary: parse the command line, run the app, map the outcome to an exit
-//! code (0 ok, 1 runtime failure, 2 invalid scenario or usage).
+//! code (0 ok, 1 runtime failure, 2 invalid scenario or usage, 128 + n stopped by signal n).
 
 use clap::Parser;
 

@@ -133,7 +133,7 @@ fn sigkill_midway_leaves_previous_output_and_next_run_cleans_up() {
 }
 
 #[test]
-fn sigint_stops_promptly_exits_1_and_removes_staging() {
+fn sigint_stops_promptly_exits_130_and_removes_staging() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     let before = previous_run(dir);
@@ -153,7 +153,8 @@ fn sigint_stops_promptly_exits_1_and_removes_staging() {
     };
     let o = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(st.code(), Some(1), "{err}");
+    // 128 + SIGINT, the shell convention (issue 13: interrupted runs exit 128 + signal).
+    assert_eq!(st.code(), Some(130), "{err}");
     assert!(err.contains("interrupted"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
     assert_eq!(fs::read(dir.join("out/summary.csv")).unwrap(), before);
@@ -199,7 +200,8 @@ fn unwritable_output_location_is_a_clear_error_exit_1() {
         );
         assert!(!err.contains("panicked"), "{err}");
     }
-    // An output path that is an existing file: refused, the file untouched.
+    // An output path that is an existing file: refused up front as bad usage (exit 2,
+    // issue 13), the file untouched.
     let o = dealsim(
         &[
             "run",
@@ -215,7 +217,7 @@ fn unwritable_output_location_is_a_clear_error_exit_1() {
         dir,
     );
     let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("not a folder"), "{err}");
     assert_eq!(
         fs::read_to_string(dir.join("afile")).unwrap(),

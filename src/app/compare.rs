@@ -6,18 +6,23 @@ use std::path::Path;
 use super::{cancel_flag, load, manifest, out, simulate, AppError};
 use crate::cli::CompareArgs;
 use crate::compare::{self as cmp, Member};
+use crate::report::output::names;
 use crate::report::{self, Staging};
 
-/// A file stem, made unique among `taken` by a numeric suffix.
+/// What the comparison itself writes at the top of its folder: no member may be named so.
+const RESERVED: [&str; 6] = [
+    "charts",
+    "compare_summary.csv",
+    "compare_deltas.csv",
+    "compare_timeseries.csv",
+    "what_changed.csv",
+    report::html::REPORT_FILE,
+];
+
+/// A member's id and subfolder: its file stem made safe for the file system, and unique
+/// (case-insensitively) among `taken` and the comparison's own files by a numeric suffix.
 fn unique_id(file: &Path, taken: &[String]) -> String {
-    let stem = report::scenario_stem(file);
-    let mut id = stem.clone();
-    let mut i = 2;
-    while taken.contains(&id) {
-        id = format!("{stem}-{i}");
-        i += 1;
-    }
-    id
+    names::unique_name(&report::scenario_stem(file), taken, &RESERVED)
 }
 
 pub(super) fn compare(args: &CompareArgs) -> Result<(), AppError> {
@@ -51,10 +56,9 @@ pub(super) fn compare(args: &CompareArgs) -> Result<(), AppError> {
         let id = unique_id(f, &ids);
         ids.push(id);
     }
-    let target = args
-        .out
-        .clone()
-        .unwrap_or_else(|| Path::new("output").join(format!("compare-{}", ids.join("-"))));
+    let target = args.out.clone().unwrap_or_else(|| {
+        Path::new("output").join(names::safe_name(&format!("compare-{}", ids.join("-"))))
+    });
     let staging = Staging::new(&target)?;
     let base_flat = loaded[0].raw.flatten_values();
     let mut members = Vec::new();

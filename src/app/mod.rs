@@ -8,14 +8,15 @@ pub mod sensitivity;
 
 use std::io::{self, Write};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli::{Cli, Command, SimArgs};
-use crate::engine::{self, RunOptions, RunOutput};
+use crate::engine::{self, EngineError, RunOptions, RunOutput};
+use crate::interrupt::{self, Interrupted};
+use crate::report::output::Refused;
 use crate::report::Manifest;
 use crate::scenario::{self, Loaded, ScenarioError};
 
@@ -28,8 +29,11 @@ pub enum AppError {
     Scenario(Vec<ScenarioError>),
     /// Bad usage not caught by clap: exit 2.
     Usage(String),
-    /// I/O, interrupted run, anything at run time: exit 1.
+    /// I/O, anything at run time: exit 1.
     Runtime(anyhow::Error),
+    /// Stopped by SIGINT, SIGTERM or SIGHUP before the results were in place: exit
+    /// 128 + the signal number (130, 143, 129).
+    Interrupted(Interrupted),
 }
 
 impl AppError {
@@ -37,6 +41,7 @@ impl AppError {
         match self {
             AppError::Scenario(_) | AppError::Usage(_) => 2,
             AppError::Runtime(_) => 1,
+            AppError::Interrupted(i) => i.exit_code(),
         }
     }
 
@@ -58,6 +63,13 @@ impl AppError {
             AppError::Usage(m) => {
                 let _ = writeln!(err, "error: {m}");
             }
+            AppError::Interrupted(i) => {
+                let _ = writeln!(
+                    err,
+                    "error: {i}: stopped before the results were in place; the previous \
+                     output folder is as it was"
+                );
+            }
             AppError::Runtime(e) => {
                 let _ = writeln!(err, "error: {e}");
                 for cause in e.chain().skip(1) {
@@ -69,8 +81,22 @@ impl AppError {
 }
 
 impl From<anyhow::Error> for AppError {
+    /// An interruption or a refused output folder keeps its own exit code through any
+    /// context added on the way up.
     fn from(e: anyhow::Error) -> Self {
+        if let Some(i) = e.chain().find_map(|c| c.downcast_ref::<Interrupted>()) {
+            return AppError::Interrupted(*i);
+        }
+        if let Some(r) = e.chain().find_map(|c| c.downcast_ref::<Refused>()) {
+            return AppError::Usage(r.0.clone());
+        }
         AppError::Runtime(e)
+    }
+}
+
+impl From<Interrupted> for AppError {
+    fn from(i: Interrupted) -> Self {
+        AppError::Interrupted(i)
     }
 }
 
@@ -81,13 +107,21 @@ impl From<ScenarioError> for AppError {
 }
 
 pub fn run(cli: Cli) -> Result<(), AppError> {
-    match cli.command {
+    let r = match cli.command {
         Command::Validate { files } => validate(&files),
         Command::Run(args) => run::run_one(&args),
         Command::Compare(args) => compare::compare(&args),
         Command::Sensitivity(args) => sensitivity::sensitivity(&args),
         Command::Example => out(scenario::EXAMPLE),
+    };
+    if r.is_ok() && interrupt::received().is_some() {
+        // The signal came after the one-step swap: the new results are complete.
+        eprintln!(
+            "note: {}, but only after the new results were in place",
+            Interrupted::now()
+        );
     }
+    r
 }
 
 /// Write to stdout; a closed pipe (`| head`) is not an error.
@@ -148,18 +182,10 @@ pub fn load(file: &Path, sim: &SimArgs) -> Result<Loaded, AppError> {
     Ok(l)
 }
 
-/// A Ctrl-C flag, installed once per process.
-pub fn cancel_flag() -> Arc<AtomicBool> {
-    static FLAG: std::sync::OnceLock<Arc<AtomicBool>> = std::sync::OnceLock::new();
-    FLAG.get_or_init(|| {
-        let f = Arc::new(AtomicBool::new(false));
-        let g = f.clone();
-        // If a handler cannot be installed, Ctrl-C simply kills the process; the staging
-        // folder design still leaves the previous output intact.
-        let _ = ctrlc::set_handler(move || g.store(true, Ordering::Relaxed));
-        f
-    })
-    .clone()
+/// The stop flag of SIGINT, SIGTERM and SIGHUP, with its handlers installed.
+pub fn cancel_flag() -> &'static AtomicBool {
+    interrupt::install();
+    interrupt::flag()
 }
 
 /// Simulate a loaded scenario with a progress bar.
@@ -204,10 +230,13 @@ pub fn simulate_with_targets(
         threads: sim.threads,
         keep_paths,
         progress: Some(&progress),
-        cancel: Some(&cancel),
+        cancel: Some(cancel),
     };
     let t0 = Instant::now();
-    let r = engine::run_with_targets(sc, &opts, targets).map_err(|e| AppError::Runtime(e.into()));
+    let r = engine::run_with_targets(sc, &opts, targets).map_err(|e| match e {
+        EngineError::Cancelled => AppError::Interrupted(Interrupted::now()),
+        e => AppError::Runtime(e.into()),
+    });
     bar.finish_and_clear();
     Ok((r?, t0.elapsed().as_secs_f64()))
 }

@@ -7,6 +7,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::{cancel_flag, load, manifest, out, simulate_with_targets, AppError};
 use crate::cli::RunArgs;
 use crate::engine::autostop::{self, AutoStop, SeTarget};
+use crate::engine::EngineError;
+use crate::interrupt::Interrupted;
 use crate::report::precision::{by_error, interval_error, money_pm, percent_by};
 use crate::report::{self, Staging, Stopping, TargetSe};
 use crate::risk::{RiskSummary, Statistic, Target};
@@ -168,9 +170,12 @@ fn find_paths(
         args.sim.threads,
         t,
         Some(&progress),
-        Some(&cancel),
+        Some(cancel),
     )
-    .map_err(|e| AppError::Runtime(e.into()));
+    .map_err(|e| match e {
+        EngineError::Cancelled => AppError::Interrupted(Interrupted::now()),
+        e => AppError::Runtime(e.into()),
+    });
     bar.finish_and_clear();
     r
 }

@@ -39,8 +39,10 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
     // The base run keeps every path (results, draws, annual cash flows).
     crate::resources::check_run(&l.scenario, true).map_err(AppError::Usage)?;
     let target = args.out.clone().unwrap_or_else(|| {
-        std::path::Path::new("output")
-            .join(format!("{}-sensitivity", report::scenario_stem(&args.file)))
+        std::path::Path::new("output").join(report::output::names::safe_name(&format!(
+            "{}-sensitivity",
+            report::scenario_stem(&args.file)
+        )))
     });
     let staging = Staging::new(&target)?;
     let (base, wall) = simulate(&l, &args.sim, true, "base run")?;

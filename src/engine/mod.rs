@@ -42,7 +42,7 @@ pub struct RunOptions<'a> {
     pub keep_paths: bool,
     /// Called after each period with (periods done, total).
     pub progress: Option<&'a (dyn Fn(usize, usize) + Sync)>,
-    /// Set from another thread (Ctrl-C) to stop between periods.
+    /// Set from another thread (a signal) to stop at the next phase boundary or period.
     pub cancel: Option<&'a AtomicBool>,
 }
 
@@ -139,6 +139,7 @@ fn run_in_pool(
             },
         )
         .collect();
+    checkpoint(opts, "draw")?;
 
     // Step all paths period by period.
     let nmetrics = SeriesMetric::ALL.len();
@@ -151,9 +152,7 @@ fn run_in_pool(
         Vec::new()
     };
     for per in &model.grid.periods {
-        if opts.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
-            return Err(EngineError::Cancelled);
-        }
+        checkpoint(opts, "simulate")?;
         let mut outs: Vec<std::slice::ChunksMut<'_, f64>> =
             buffers.iter_mut().map(|b| b.chunks_mut(CHUNK)).collect();
         let work: Vec<_> = lanes
@@ -196,6 +195,7 @@ fn run_in_pool(
         }
     }
     drop(buffers);
+    checkpoint(opts, "aggregate")?;
 
     // Per-path results, one column at a time unless the caller keeps them all.
     let result_of = |i: usize, p: &mut PathParams| {
@@ -218,6 +218,7 @@ fn run_in_pool(
         .collect();
     let (summary, risk) =
         aggregate::run_summary(sc, &model, opts, targets, &column, &cap_years, periods);
+    checkpoint(opts, "aggregate")?;
     let paths = opts.keep_paths.then(|| {
         let results: Vec<PathResults> = (0..n)
             .into_par_iter()
@@ -234,6 +235,15 @@ fn run_in_pool(
         paths,
         risk,
     })
+}
+
+/// A phase boundary: the test-only pause of [`crate::interrupt`], then stop if asked to.
+fn checkpoint(opts: &RunOptions, phase: &str) -> Result<(), EngineError> {
+    crate::interrupt::pause_point(phase);
+    if opts.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+        return Err(EngineError::Cancelled);
+    }
+    Ok(())
 }
 
 /// The per-path table: results, and each uncertain input's draw, redrawn from its own

@@ -1,5 +1,6 @@
 //! Exporters: CSV bytes, charts and the run manifest, written by one thin manager into a
-//! staging folder that replaces the output folder only when complete.
+//! staging folder that replaces the output folder only when complete, and only if
+//! dealsim wrote that folder ([`output`]).
 
 pub mod charts;
 pub mod compare_csv;
@@ -70,8 +71,9 @@ pub fn scenario_stem(scenario_file: &Path) -> String {
     }
 }
 
-/// The default output folder of a scenario file: `output/<stem>/`.
+/// The default output folder of a scenario file: `output/<stem>/`, the stem made safe
+/// for the file system (a file named `...toml` must not name `output/..`).
 pub fn default_out_dir(scenario_file: &Path) -> PathBuf {
     let stem = scenario_stem(scenario_file);
-    PathBuf::from("output").join(stem)
+    PathBuf::from("output").join(output::names::safe_name(&stem))
 }

@@ -118,3 +118,80 @@ pub fn decode_png(path: &std::path::Path) -> (u32, u32, Vec<[u8; 3]>) {
         .collect();
     (info.width, info.height, px)
 }
+
+/// The dealsim binary under test: this build's, or `DEALSIM_TEST_BIN` when set (to replay
+/// an end-to-end test against another build, e.g. to show a defect before its fix).
+pub fn bin_path() -> std::path::PathBuf {
+    std::env::var_os("DEALSIM_TEST_BIN")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_BIN_EXE_dealsim")))
+}
+
+/// A command for the binary under test, run in `cwd` with no standard input, and with
+/// SIGHUP at its default disposition even if the test runner ignores it (`nohup cargo
+/// test`): dealsim keeps an inherited ignored SIGHUP ignored, and the tests send it one.
+pub fn bin(cwd: &std::path::Path) -> std::process::Command {
+    use std::os::unix::process::CommandExt;
+    let mut c = std::process::Command::new(bin_path());
+    c.current_dir(cwd).stdin(std::process::Stdio::null());
+    // SAFETY: signal(2) is async-signal-safe, as pre_exec requires.
+    unsafe {
+        c.pre_exec(|| {
+            libc::signal(libc::SIGHUP, libc::SIG_DFL);
+            Ok(())
+        });
+    }
+    c
+}
+
+/// Run the binary to completion.
+pub fn dealsim(args: &[&str], cwd: &std::path::Path) -> std::process::Output {
+    bin(cwd).args(args).output().expect("binary runs")
+}
+
+/// The repository's scenarios/base.toml, as a string path.
+pub fn base_scenario() -> String {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios/base.toml")
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// Every entry under `dir`, relative path -> bytes (folders map to an empty vector,
+/// symbolic links to their target with a `->` prefix): compares folders byte for byte.
+pub fn snapshot(dir: &std::path::Path) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8>> {
+    fn walk(
+        root: &std::path::Path,
+        dir: &std::path::Path,
+        out: &mut std::collections::BTreeMap<std::path::PathBuf, Vec<u8>>,
+    ) {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let p = e.path();
+            let rel = p.strip_prefix(root).unwrap().to_path_buf();
+            let t = e.file_type().unwrap();
+            if t.is_symlink() {
+                let to = std::fs::read_link(&p).unwrap();
+                out.insert(rel, format!("-> {}", to.display()).into_bytes());
+            } else if t.is_dir() {
+                out.insert(rel, Vec::new());
+                walk(root, &p, out);
+            } else {
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    let mut m = std::collections::BTreeMap::new();
+    walk(dir, dir, &mut m);
+    m
+}
+
+/// The names in `dir`, sorted.
+pub fn entries(dir: &std::path::Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}

@@ -146,6 +146,7 @@ pub fn render_charts<K: ChartKind>(
         .with_context(|| format!("cannot create chart directory {}", dir.display()))?;
     let mut written = Vec::new();
     for &chart in charts {
+        crate::interrupt::check()?;
         let stem = chart.file_stem();
         if format.png() {
             let path = dir.join(format!("{stem}.png"));
