@@ -72,14 +72,24 @@ fn check_csv(name: &str, bytes: &[u8], text_cols: &[&str], allow_empty: &[&str])
 
 fn check_all_csv(o: &engine::RunOutput) {
     let s = &o.summary;
-    check_csv("summary.csv", &csv::summary_csv(s), &["metric", "unit"], &[]);
+    check_csv(
+        "summary.csv",
+        &csv::summary_csv(s),
+        &["metric", "unit"],
+        &[],
+    );
     check_csv(
         "timeseries.csv",
         &csv::timeseries_csv(s),
         &["period_end", "metric", "unit"],
         &[],
     );
-    check_csv("cashflows.csv", &csv::cashflows_csv(s), &["period_end"], &[]);
+    check_csv(
+        "cashflows.csv",
+        &csv::cashflows_csv(s),
+        &["period_end"],
+        &[],
+    );
     check_csv("cap_hits.csv", &csv::cap_hits_csv(s), &[], &[]);
     if let Some(t) = &o.paths {
         check_csv("paths.csv", &csv::paths_csv(t), &[], &["cap_hit_year"]);
@@ -93,7 +103,12 @@ fn check_all_csv(o: &engine::RunOutput) {
 fn volatilities_above_5_are_refused_naming_file_key_value_and_range() {
     for key in ["growth_vol", "revenue_vol", "multiple_vol"] {
         let msg = refused(&with(DET, "company", key, "20"));
-        for part in ["slip.toml", &format!("company.{key}"), "20 is too large", "[0, 5]"] {
+        for part in [
+            "slip.toml",
+            &format!("company.{key}"),
+            "20 is too large",
+            "[0, 5]",
+        ] {
             assert!(msg.contains(part), "{key}: {part:?} missing in: {msg}");
         }
         refused(&with(DET, "company", key, "5.000001"));
@@ -125,7 +140,8 @@ fn lognormal_sigma_above_3_is_refused_on_every_key() {
         ("revenue_share", "cap", "12.5"),
         ("company", "multiple_long", "12"),
     ] {
-        let d = |sigma: &str| format!("{{ dist = \"lognormal\", median = {median}, sigma = {sigma} }}");
+        let d =
+            |sigma: &str| format!("{{ dist = \"lognormal\", median = {median}, sigma = {sigma} }}");
         let msg = refused(&with(DET, section, key, &d("1000")));
         for part in [
             format!("{section}.{key}"),
@@ -259,7 +275,10 @@ fn cli_refuses_the_slip_and_stops_a_runaway_without_writing() {
     ]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(err.contains("company.growth_vol") && err.contains("[0, 5]"), "{err}");
+    assert!(
+        err.contains("company.growth_vol") && err.contains("[0, 5]"),
+        "{err}"
+    );
     assert!(!tmp.path().join("out").exists());
 
     let o = dealsim(&[
@@ -279,9 +298,16 @@ fn cli_refuses_the_slip_and_stops_a_runaway_without_writing() {
     ]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{err}");
-    for part in ["cannot carry", "in the period ending", "company.growth_long = 1000"] {
+    for part in [
+        "cannot carry",
+        "in the period ending",
+        "company.growth_long = 1000",
+    ] {
         assert!(err.contains(part), "{part:?} missing in: {err}");
     }
     assert!(!tmp.path().join("out").exists());
-    assert!(std::fs::read_dir(tmp.path()).unwrap().next().is_none(), "something was written");
+    assert!(
+        std::fs::read_dir(tmp.path()).unwrap().next().is_none(),
+        "something was written"
+    );
 }

@@ -98,7 +98,19 @@ fn standard(mean: f64, sd: f64, lo: Option<f64>, hi: Option<f64>) -> Window {
 /// allows: the CDF moves by (max density) x (a few ulp of z) between neighbouring f64s.
 #[test]
 fn far_tail_quantiles_match_the_exact_cdf() {
-    let us = [1e-6, 0.001, 0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99, 0.999, 1.0 - 1e-6];
+    let us = [
+        1e-6,
+        0.001,
+        0.01,
+        0.1,
+        0.25,
+        0.5,
+        0.75,
+        0.9,
+        0.99,
+        0.999,
+        1.0 - 1e-6,
+    ];
     for (mean, sd, lo, hi) in windows() {
         let w = standard(mean, sd, lo, hi);
         let fmax = w.max_density();
@@ -133,14 +145,17 @@ fn far_tail_draws_pass_kolmogorov_smirnov() {
     let key = dealsim::model::stream_key("company.growth0");
     for (mean, sd, lo, hi) in windows() {
         let w = standard(mean, sd, lo, hi);
-        let d = Dist::Normal { mean, sd, min: lo, max: hi };
+        let d = Dist::Normal {
+            mean,
+            sd,
+            min: lo,
+            max: hi,
+        };
         let mut z: Vec<f64> = (0..n)
             .map(|i| {
                 let x = draw_dist(&d, &mut rng::stream(20261128, key, i as u64));
                 assert!(
-                    x.is_finite()
-                        && lo.is_none_or(|l| x >= l)
-                        && hi.is_none_or(|h| x <= h),
+                    x.is_finite() && lo.is_none_or(|l| x >= l) && hi.is_none_or(|h| x <= h),
                     "{lo:?}..{hi:?}: draw {x} outside the window"
                 );
                 (x - mean) / sd

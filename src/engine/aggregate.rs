@@ -80,13 +80,19 @@ impl PeriodAccumulator {
     /// The first metric whose smallest or largest value is not carried (see `guard`),
     /// with that value. The order keys put NaN beyond the infinities, so it shows here.
     pub fn uncarried(&self) -> Option<(usize, f64)> {
-        SeriesMetric::ALL.iter().enumerate().find_map(|(m, &metric)| {
-            let limit = series_limit(metric);
-            [from_order_key(self.min_key[m]), from_order_key(self.max_key[m])]
+        SeriesMetric::ALL
+            .iter()
+            .enumerate()
+            .find_map(|(m, &metric)| {
+                let limit = series_limit(metric);
+                [
+                    from_order_key(self.min_key[m]),
+                    from_order_key(self.max_key[m]),
+                ]
                 .into_iter()
                 .find(|&v| !carried(v, limit))
                 .map(|v| (m, v))
-        })
+            })
     }
 
     fn merge(&mut self, o: &PeriodAccumulator) {

@@ -134,7 +134,10 @@ pub fn not_carried(
     let why = if limit == LEDGER_MAX {
         "beyond what the revenue-share ledger holds in whole cents (9e7 USD bn)".to_string()
     } else {
-        format!("beyond what dealsim reports (finite, |value| <= {})", show(limit))
+        format!(
+            "beyond what dealsim reports (finite, |value| <= {})",
+            show(limit)
+        )
     };
     let mut msg = format!(
         "the model cannot carry this scenario: {metric} is {} {when}{on}, {why}; nothing was written.\n  inputs that drive it:",
@@ -176,7 +179,10 @@ mod tests {
         for v in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 1.01 * CARRY_MAX] {
             assert!(!carried(v, CARRY_MAX), "{v}");
         }
-        assert_eq!(first_uncarried(&[1.0, -2.0, f64::NAN, 1e300], 10.0), Some(2));
+        assert_eq!(
+            first_uncarried(&[1.0, -2.0, f64::NAN, 1e300], 10.0),
+            Some(2)
+        );
         assert_eq!(first_uncarried(&[1.0, -2.0], 10.0), None);
     }
 

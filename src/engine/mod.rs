@@ -217,8 +217,8 @@ fn run_in_pool(sc: &Scenario, opts: &RunOptions) -> Result<RunOutput, EngineErro
         .iter()
         .map(|l| (l.state.cap_hit_year != 0).then_some(l.state.cap_hit_year))
         .collect();
-    let summary = aggregate::run_summary(sc, &model, opts, &column, &cap_years, periods)
-        .map_err(|(m, path, value)| {
+    let summary = aggregate::run_summary(sc, &model, opts, &column, &cap_years, periods).map_err(
+        |(m, path, value)| {
             let limit = guard::result_limit(m);
             EngineError::NotCarried(guard::not_carried(
                 sc,
@@ -229,7 +229,8 @@ fn run_in_pool(sc: &Scenario, opts: &RunOptions) -> Result<RunOutput, EngineErro
                 value,
                 limit,
             ))
-        })?;
+        },
+    )?;
     let paths = opts.keep_paths.then(|| {
         let results: Vec<PathResults> = (0..n)
             .into_par_iter()

@@ -206,7 +206,16 @@ mod tests {
 
     #[test]
     fn order_key_round_trips_and_puts_nan_beyond_the_infinities() {
-        for v in [f64::NEG_INFINITY, -1e300, -1.0, -0.0, 0.0, 5e-324, 2.5, f64::INFINITY] {
+        for v in [
+            f64::NEG_INFINITY,
+            -1e300,
+            -1.0,
+            -0.0,
+            0.0,
+            5e-324,
+            2.5,
+            f64::INFINITY,
+        ] {
             assert_eq!(from_order_key(order_key(v)).to_bits(), v.to_bits());
         }
         assert!(order_key(f64::NAN) > order_key(f64::INFINITY));
