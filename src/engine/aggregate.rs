@@ -3,14 +3,18 @@
 
 use rayon::prelude::*;
 
+use super::guard::{carried, first_uncarried, result_limit, series_limit};
 use super::risk::RiskBuilder;
-use super::stats::{mean_std, min_max, order_key, quantiles, quantiles_in, quantiles_type1};
+use super::stats::{
+    from_order_key, mean_std, min_max, order_key, quantiles, quantiles_in, quantiles_type1,
+};
 use super::RunOptions;
 use crate::model::{Flows, Model, Period};
 use crate::risk::{RiskSummary, Target};
 use crate::scenario::Scenario;
 use crate::summary::{
-    Band, CapHitYear, Distribution, PeriodSummary, ResultMetric, RunSummary, Stats, PERCENTILES,
+    Band, CapHitYear, Distribution, PeriodSummary, ResultMetric, RunSummary, SeriesMetric, Stats,
+    PERCENTILES,
 };
 
 /// The eight timeseries.csv values of one path in one period (`SeriesMetric` order).
@@ -77,6 +81,24 @@ impl PeriodAccumulator {
         self.pv_cash_flow += f.cash_flow * f.discount_factor;
     }
 
+    /// The first metric whose smallest or largest value is not carried (see `guard`),
+    /// with that value. The order keys put NaN beyond the infinities, so it shows here.
+    pub fn uncarried(&self) -> Option<(usize, f64)> {
+        SeriesMetric::ALL
+            .iter()
+            .enumerate()
+            .find_map(|(m, &metric)| {
+                let limit = series_limit(metric);
+                [
+                    from_order_key(self.min_key[m]),
+                    from_order_key(self.max_key[m]),
+                ]
+                .into_iter()
+                .find(|&v| !carried(v, limit))
+                .map(|v| (m, v))
+            })
+    }
+
     fn merge(&mut self, o: &PeriodAccumulator) {
         for m in 0..8 {
             self.series[m] += o.series[m];
@@ -92,18 +114,23 @@ impl PeriodAccumulator {
     }
 }
 
-/// Summarise one period: means from the chunk partials (in chunk order), exact
-/// percentiles from the per-metric buffers (which this reorders).
-pub fn period_summary(
-    per: &Period,
-    partials: &[PeriodAccumulator],
-    buffers: &mut [Vec<f64>],
-    n: usize,
-) -> PeriodSummary {
+/// The chunk partials of one period added up, in chunk order.
+pub fn merge(partials: &[PeriodAccumulator]) -> PeriodAccumulator {
     let mut total = PeriodAccumulator::default();
     for p in partials {
         total.merge(p);
     }
+    total
+}
+
+/// Summarise one period: means from the merged partials, exact percentiles from the
+/// per-metric buffers (which this reorders).
+pub fn period_summary(
+    per: &Period,
+    total: &PeriodAccumulator,
+    buffers: &mut [Vec<f64>],
+    n: usize,
+) -> PeriodSummary {
     let nf = n as f64;
     let pcts: Vec<[f64; 5]> = buffers
         .par_iter_mut()
@@ -198,9 +225,13 @@ fn distribution(values: &mut [f64]) -> Distribution {
     }
 }
 
+/// A per-path result out of its bound: the metric, the first such path and its value.
+pub type Uncarried = (ResultMetric, usize, f64);
+
 /// Assemble the run summary from the per-path results (`column(m)`: result m of every
 /// path, in path order), each path's cap-hit year, and the period summaries; with the
-/// risk answers (`targets`: the `--target`s) from the same columns.
+/// risk answers (`targets`: the `--target`s) from the same columns; or the first result
+/// some path does not carry (see `guard`).
 pub fn run_summary(
     sc: &Scenario,
     model: &Model,
@@ -209,24 +240,24 @@ pub fn run_summary(
     column: &(dyn Fn(ResultMetric) -> Vec<f64> + Sync),
     cap_years: &[Option<i32>],
     periods: Vec<PeriodSummary>,
-) -> (RunSummary, RiskSummary) {
+) -> Result<(RunSummary, RiskSummary), Uncarried> {
     let n = cap_years.len();
     // One column at a time: memory stays at one f64 per path on top of the run's state.
     let mut npv_total_dist = Distribution::default();
     let mut risk = RiskBuilder::new(n, targets);
-    let stats: Vec<Stats> = ResultMetric::ALL
-        .iter()
-        .map(|&m| {
-            let mut v = column(m);
-            risk.in_path_order(m, &v);
-            let st = stats_of(&mut v, m.is_binary());
-            if m == ResultMetric::NpvTotal {
-                npv_total_dist = distribution(&mut v);
-            }
-            risk.any_order(m, &mut v);
-            st
-        })
-        .collect();
+    let mut stats: Vec<Stats> = Vec::with_capacity(ResultMetric::ALL.len());
+    for &m in &ResultMetric::ALL {
+        let mut v = column(m);
+        if let Some(i) = first_uncarried(&v, result_limit(m)) {
+            return Err((m, i, v[i]));
+        }
+        risk.in_path_order(m, &v);
+        stats.push(stats_of(&mut v, m.is_binary()));
+        if m == ResultMetric::NpvTotal {
+            npv_total_dist = distribution(&mut v);
+        }
+        risk.any_order(m, &mut v);
+    }
 
     let (y0, y1) = (model.grid.start_year, model.grid.end_year);
     let mut first_hits = vec![0u64; (y1 - y0 + 1) as usize];
@@ -271,5 +302,5 @@ pub fn run_summary(
         median_cap_hit_year,
         npv_total_dist,
     };
-    (summary, risk.finish())
+    Ok((summary, risk.finish()))
 }

@@ -12,6 +12,7 @@ mod compact;
 pub mod floor;
 pub mod intervals;
 pub mod risk;
+pub mod guard;
 pub mod rng;
 pub mod stats;
 pub mod tail;
@@ -85,6 +86,10 @@ pub enum EngineError {
     Cancelled,
     #[error("paths must be at least 1")]
     NoPaths,
+    /// A value the model cannot carry (see `guard`): the message names the metric, the
+    /// period, the path and the inputs that drive it.
+    #[error("{0}")]
+    NotCarried(String),
 }
 
 /// One path's moving parts: its state and its two step streams.
@@ -189,7 +194,23 @@ fn run_in_pool(
                 *a += v;
             }
         }
-        periods.push(aggregate::period_summary(per, &partials, &mut buffers, n));
+        // Checked before the percentiles reorder the buffers, so the path can be named.
+        let total = aggregate::merge(&partials);
+        if let Some((m, value)) = total.uncarried() {
+            let metric = SeriesMetric::ALL[m];
+            let limit = guard::series_limit(metric);
+            let path = guard::first_uncarried(&buffers[m][..n], limit);
+            let value = path.map_or(value, |i| buffers[m][i]);
+            let msg = guard::not_carried(sc, seed, metric.name(), Some(per), path, value, limit);
+            return Err(EngineError::NotCarried(msg));
+        }
+        let summary = aggregate::period_summary(per, &total, &mut buffers, n);
+        if let Some((metric, value)) = guard::uncarried_period_mean(&summary) {
+            let msg =
+                guard::not_carried(sc, seed, metric, Some(per), None, value, guard::CARRY_MAX);
+            return Err(EngineError::NotCarried(msg));
+        }
+        periods.push(summary);
         if let Some(cb) = opts.progress {
             cb(per.k, model.grid.len());
         }
@@ -217,7 +238,19 @@ fn run_in_pool(
         .map(|l| (l.state.cap_hit_year != 0).then_some(l.state.cap_hit_year))
         .collect();
     let (summary, risk) =
-        aggregate::run_summary(sc, &model, opts, targets, &column, &cap_years, periods);
+        aggregate::run_summary(sc, &model, opts, targets, &column, &cap_years, periods)
+            .map_err(|(m, path, value)| {
+                let limit = guard::result_limit(m);
+                EngineError::NotCarried(guard::not_carried(
+                    sc,
+                    seed,
+                    m.name(),
+                    None,
+                    Some(path),
+                    value,
+                    limit,
+                ))
+            })?;
     checkpoint(opts, "aggregate")?;
     let paths = opts.keep_paths.then(|| {
         let results: Vec<PathResults> = (0..n)

@@ -102,6 +102,16 @@ pub fn order_key(v: f64) -> u64 {
     }
 }
 
+/// The inverse of [`order_key`].
+#[inline]
+pub fn from_order_key(k: u64) -> f64 {
+    if k >> 63 == 1 {
+        f64::from_bits(k & !(1 << 63))
+    } else {
+        f64::from_bits(!k)
+    }
+}
+
 /// Exact order statistics of sorted `ranks` without sorting: bucket the values by the
 /// top bits of their order-preserving key (a roughly logarithmic scale), find the bucket
 /// holding each rank from the cumulative counts, and select only inside those buckets.
@@ -217,6 +227,25 @@ mod tests {
         } else {
             v[lo]
         }
+    }
+
+    #[test]
+    fn order_key_round_trips_and_puts_nan_beyond_the_infinities() {
+        for v in [
+            f64::NEG_INFINITY,
+            -1e300,
+            -1.0,
+            -0.0,
+            0.0,
+            5e-324,
+            2.5,
+            f64::INFINITY,
+        ] {
+            assert_eq!(from_order_key(order_key(v)).to_bits(), v.to_bits());
+        }
+        assert!(order_key(f64::NAN) > order_key(f64::INFINITY));
+        assert!(order_key(-f64::NAN) < order_key(f64::NEG_INFINITY));
+        assert!(from_order_key(order_key(f64::NAN)).is_nan());
     }
 
     #[test]

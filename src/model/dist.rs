@@ -8,6 +8,7 @@
 use rand::{Rng, RngExt};
 use rand_distr::{Beta, Distribution, StandardNormal};
 
+use super::tail::{upper_tail_inverse, FAR_TAIL};
 use crate::scenario::{Dist, Input};
 
 /// Draw `input` (a constant returns itself and consumes nothing).
@@ -84,13 +85,20 @@ pub fn triangular_inverse(low: f64, mode: f64, high: f64, u: f64) -> f64 {
     x.clamp(low, high)
 }
 
-/// Inverse CDF of N(mean, sd^2) conditioned on [lo, hi], at `u` in [0, 1).
-/// Works in the upper or lower tail, whichever keeps precision, so a window far out in a
-/// tail still yields a value inside it.
+/// Inverse CDF of N(mean, sd^2) conditioned on [lo, hi], at `u` in (0, 1).
+/// Works in the upper or lower tail, whichever keeps precision; a window whose nearer
+/// edge lies beyond `tail::FAR_TAIL` sd, where the tail probabilities leave f64's normal
+/// range, is inverted in log space (see `tail`), by symmetry for the lower tail.
 pub fn truncated_normal_inverse(mean: f64, sd: f64, lo: f64, hi: f64, u: f64) -> f64 {
     let a = (lo - mean) / sd;
     let b = (hi - mean) / sd;
-    let z = if a > 0.0 {
+    let z = if a > FAR_TAIL {
+        upper_tail_inverse(a, b, u)
+    } else if b < -FAR_TAIL {
+        // Z on [a, b] is -Z' with Z' on [-b, -a]; u from the bottom is 1-u from the top
+        // (exact for the half-offset 53-bit uniforms drawn here).
+        -upper_tail_inverse(-b, -a, 1.0 - u)
+    } else if a > 0.0 {
         // Both bounds above the mean: use upper-tail probabilities Q(x) = Phi(-x).
         let qa = norm_cdf(-a);
         let qb = norm_cdf(-b);

@@ -7,6 +7,7 @@
 pub mod dist;
 pub mod grid;
 mod params;
+pub mod tail;
 
 pub use grid::{Grid, Period};
 pub use params::{stream_key, Accessor, PathParams, ACCESSORS};

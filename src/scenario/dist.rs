@@ -9,6 +9,14 @@ use super::inputs::{bounded, Rule};
 use super::raw::{join, RawNode, RawValue};
 use super::types::{Dist, Input};
 
+/// The largest lognormal sigma (any key). Not in MODEL.md: the support rule cannot bound
+/// a lognormal (its support is (0, inf) whatever sigma is, and the 1e6 money bound is
+/// not a support range), so its spread is bounded instead. `exp(sigma z)` spans
+/// `e^(±3.7 sigma)` between p0.01 and p99.99: at 3 that is already a factor of 5e9 (no
+/// deal input is that uncertain); at 30, one path in ten thousand draws above 3e48 times
+/// the median, and at 300 most draws underflow to 0 or overflow to inf.
+pub const LOGNORMAL_SIGMA_MAX: f64 = 3.0;
+
 /// The support `[lo, hi]` of a checked distribution, and whether it is open at `lo`.
 pub fn support(d: &Dist) -> (f64, bool, f64) {
     match *d {
@@ -209,6 +217,10 @@ fn order(d: &Dist) -> Result<(), String> {
         Dist::Lognormal { sigma, .. } if sigma < 0.0 => {
             Err(format!("lognormal sigma {} < 0: must be >= 0", num(sigma)))
         }
+        Dist::Lognormal { sigma, .. } if sigma > LOGNORMAL_SIGMA_MAX => Err(format!(
+            "lognormal sigma {} is too large: must be in [0, 3] (sigma is the sd of ln x: at 3 the middle 99.98 % of draws already span a factor of 5e9; at 300 most draws are 0 or infinite)",
+            num(sigma)
+        )),
         _ => Ok(()),
     }
 }

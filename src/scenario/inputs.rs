@@ -19,6 +19,13 @@ pub const MONEY_MAX: f64 = 1e6;
 /// arithmetic, where it would overflow to infinity mid-path.
 pub const SANITY_MAX: f64 = 1e6;
 
+/// The largest annual volatility (growth_vol, revenue_vol, multiple_vol), a bound on each
+/// constant and distribution parameter like `MONEY_MAX`. Not in MODEL.md: a volatility is
+/// a yearly fraction (0.20 = 20 %), real ones are well under 1, and above 5 the model's
+/// exponentials run away (growth_vol = 20 puts revenue past 1e180 in a 10-year run;
+/// revenue_vol = 20 drifts the median revenue down by e^-200 a year).
+pub const VOL_MAX: f64 = 5.0;
+
 /// The valid range of a key (MODEL.md §4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Range {
@@ -73,6 +80,8 @@ impl Range {
 pub struct Rule {
     pub range: Range,
     pub money: bool,
+    /// An annual volatility: at most `VOL_MAX`.
+    pub vol: bool,
 }
 
 impl Rule {
@@ -80,10 +89,23 @@ impl Rule {
         Rule {
             range,
             money: false,
+            vol: false,
         }
     }
     pub const fn money(range: Range) -> Rule {
-        Rule { range, money: true }
+        Rule {
+            range,
+            money: true,
+            vol: false,
+        }
+    }
+    /// An annual volatility: `>= 0` and, per value and parameter, `<= VOL_MAX`.
+    pub const fn vol() -> Rule {
+        Rule {
+            range: Range::NonNegative,
+            money: false,
+            vol: true,
+        }
     }
 }
 
@@ -104,8 +126,17 @@ fn constant(ck: &mut Checker, node: &RawNode, path: &str, rule: Rule) -> Option<
     Some(x)
 }
 
-/// The magnitude bounds: `MONEY_MAX` for money, `SANITY_MAX` for the rest.
+/// The magnitude bounds: `MONEY_MAX` for money, `SANITY_MAX` for the rest, and
+/// `VOL_MAX` above for volatilities (below, the range says `>= 0`).
 pub(super) fn bounded(ck: &mut Checker, node: &RawNode, path: &str, x: f64, rule: Rule) -> bool {
+    if rule.vol && x > VOL_MAX {
+        let msg = format!(
+            "{} is too large for a volatility: must be in [0, 5] (a yearly fraction, 0.2 = 20 %; 5 is far above any company's, and a slip such as 20 for 0.20 drives revenue past 1e180 in ten years)",
+            num(x)
+        );
+        ck.bad(node, path, msg);
+        return false;
+    }
     let (max, what) = if rule.money {
         (MONEY_MAX, "money amounts must be <= 1e6 (USD bn)")
     } else {

@@ -42,12 +42,12 @@ pub const COMPANY: [(&str, Rule); 10] = [
     ("growth0", Rule::new(GtM1)),
     ("growth_long", Rule::new(GtM1)),
     ("growth_half_life", Rule::new(Pos)),
-    ("growth_vol", Rule::new(NonNeg)),
-    ("revenue_vol", Rule::new(NonNeg)),
+    ("growth_vol", Rule::vol()),
+    ("revenue_vol", Rule::vol()),
     ("valuation0", Rule::money(Pos)),
     ("multiple_long", Rule::new(Pos)),
     ("multiple_half_life", Rule::new(Pos)),
-    ("multiple_vol", Rule::new(NonNeg)),
+    ("multiple_vol", Rule::vol()),
 ];
 pub const STAKE: [&str; 6] = [
     "initial",

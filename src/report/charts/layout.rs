@@ -35,7 +35,15 @@ impl Ranged for Ticked {
     type ValueType = f64;
 
     fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
-        self.inner.map(value, limit)
+        // Points far off the axis (a mean beyond the plotted percentiles, a bar to 1e300)
+        // would map to ±2^31 pixels, and the rasteriser walks every pixel of a line to
+        // them. Held within a few plot lengths of the axis, nothing drawn inside changes
+        // and every line stays a bounded walk.
+        let len = (limit.1 - limit.0).abs().max(1);
+        let (lo, hi) = (limit.0.min(limit.1), limit.0.max(limit.1));
+        self.inner
+            .map(value, limit)
+            .clamp(lo.saturating_sub(4 * len), hi.saturating_add(4 * len))
     }
 
     fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
@@ -49,6 +57,16 @@ impl Ranged for Ticked {
 
     fn range(&self) -> Range<f64> {
         self.inner.range()
+    }
+}
+
+impl Ticked {
+    /// A linear axis over `range` (made drawable by `style::safe_range`) with `ticks`.
+    pub fn new(range: Range<f64>, ticks: Vec<f64>) -> Ticked {
+        Ticked {
+            inner: style::safe_range(&range).into(),
+            ticks,
+        }
     }
 }
 
@@ -66,6 +84,7 @@ pub struct Axis {
 
 impl Axis {
     pub fn years(range: Range<f64>, desc: impl Into<String>) -> Axis {
+        let range = style::safe_range(&range);
         let (ticks, step) = style::year_ticks(&range, 12);
         Axis {
             range,
@@ -88,6 +107,7 @@ impl Axis {
     }
 
     fn nice(range: Range<f64>, max_ticks: usize, format: TickFormat, desc: String) -> Axis {
+        let range = style::safe_range(&range);
         let (_, step) = style::nice_ticks(&range, max_ticks);
         let range = style::extend_to_step(&range, step);
         let ticks = style::ticks_at_step(&range, step);
@@ -130,10 +150,7 @@ impl Axis {
     }
 
     fn ticked(&self) -> Ticked {
-        Ticked {
-            inner: self.range.clone().into(),
-            ticks: self.ticks.clone(),
-        }
+        Ticked::new(self.range.clone(), self.ticks.clone())
     }
 
     fn label(&self, v: f64) -> String {

@@ -438,9 +438,15 @@ fn centred_edges(range: &Range<f64>) -> Vec<f64> {
     if !(w > 0.0 && w.is_finite()) {
         return vec![range.start, range.end];
     }
-    let first = ((range.start / w) - 0.5).floor() as i64;
-    let last = ((range.end / w) + 0.5).ceil() as i64;
-    (first..=last).map(|k| (k as f64 + 0.5) * w).collect()
+    let first = ((range.start / w) - 0.5).floor();
+    let last = ((range.end / w) + 0.5).ceil();
+    // About DELTA_BINS + 2 by construction; bounded anyway, whatever f64 does at the edges.
+    if !(0.0..=4.0 * DELTA_BINS).contains(&(last - first)) {
+        return vec![range.start, range.end];
+    }
+    (first as i64..=last as i64)
+        .map(|k| (k as f64 + 0.5) * w)
+        .collect()
 }
 
 /// The histogram of a distribution given by its quantile grid `q` (`(p, value)`, p

@@ -4,11 +4,11 @@
 use std::ops::Range;
 
 use anyhow::Result;
-use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use super::layout::{Axes, Ticked};
 use super::palette;
 use super::style;
 
@@ -38,7 +38,7 @@ fn span(bars: &[Bar], zero: bool) -> Range<f64> {
         hi = lo + 1.0;
     }
     let pad = (hi - lo) * 0.08;
-    (lo - pad)..(hi + pad)
+    style::safe_range(&((lo - pad)..(hi + pad)))
 }
 
 /// Horizontal bars, largest first from the top, with a zero line.
@@ -54,13 +54,19 @@ where
 {
     root.fill(&WHITE)?;
     let n = bars.len().max(1);
-    let xr = x_range.unwrap_or_else(|| span(bars, true));
+    let xr = style::safe_range(&x_range.unwrap_or_else(|| span(bars, true)));
+    // Our own bounded ticks: plotters' f64 key points loop for ever on a range its
+    // arithmetic cannot split (and assert on NaN).
+    let (x_ticks, _) = style::nice_ticks(&xr, 8);
     let mut chart = ChartBuilder::on(root)
         .caption(title, style::title_style())
         .margin(20)
         .x_label_area_size(50)
         .y_label_area_size(340)
-        .build_cartesian_2d(xr.clone(), 0f64..n as f64)?;
+        .build_cartesian_2d(
+            Ticked::new(xr.clone(), x_ticks),
+            Ticked::new(0.0..n as f64, Vec::new()),
+        )?;
     chart
         .configure_mesh()
         .disable_y_mesh()
@@ -100,7 +106,7 @@ where
 /// own tick labels sit on round numbers, not on band centres).
 fn row_labels<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
-    chart: &ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    chart: &ChartContext<'_, DB, Axes>,
     x_left: f64,
     n: usize,
     names: &[String],
@@ -133,12 +139,16 @@ where
         years.first().copied().unwrap_or(0),
         years.last().copied().unwrap_or(0),
     );
+    let (x_ticks, _) = style::year_ticks(&(f64::from(y0)..f64::from(y1)), 12);
     let mut chart = ChartBuilder::on(root)
         .caption(title, style::title_style())
         .margin(20)
         .x_label_area_size(50)
         .y_label_area_size(340)
-        .build_cartesian_2d(f64::from(y0) - 0.5..f64::from(y1) + 0.5, 0f64..nr as f64)?;
+        .build_cartesian_2d(
+            Ticked::new(f64::from(y0) - 0.5..f64::from(y1) + 0.5, x_ticks),
+            Ticked::new(0.0..nr as f64, Vec::new()),
+        )?;
     chart
         .configure_mesh()
         .disable_mesh()
@@ -213,13 +223,18 @@ where
     let lo = levels.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = levels.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let pad = ((hi - lo) * 0.35).max(hi.abs().max(1.0) * 1e-3);
-    let (y0, y1) = (lo - pad, hi + pad);
+    let yr = style::safe_range(&((lo - pad)..(hi + pad)));
+    let (y0, y1) = (yr.start, yr.end);
+    let (y_ticks, _) = style::nice_ticks(&yr, 8);
     let mut chart = ChartBuilder::on(root)
         .caption(title, style::title_style())
         .margin(20)
         .x_label_area_size(70)
         .y_label_area_size(100)
-        .build_cartesian_2d(0f64..n as f64, y0..y1)?;
+        .build_cartesian_2d(
+            Ticked::new(0.0..n as f64, Vec::new()),
+            Ticked::new(y0..y1, y_ticks),
+        )?;
     chart
         .configure_mesh()
         .disable_x_mesh()

@@ -125,6 +125,12 @@ fn trim_zeros(s: &str) -> String {
 
 /// USD billions with a thousands separator: `$1,234.5bn`; `decimals` after the point.
 pub fn money(v: f64, decimals: usize) -> String {
+    // Beyond 1e15 (more digits than anyone reads, and a 300-digit label for 1e300):
+    // exponent form. Valid runs never get there (see `engine::guard`).
+    if v.abs() >= 1e15 || !v.is_finite() {
+        let sign = if v < 0.0 { "-" } else { "" };
+        return format!("{sign}${:.2e}bn", v.abs());
+    }
     let s = format!("{:.*}", decimals, v.abs());
     let (int, frac) = s.split_once('.').map_or((s.as_str(), ""), |(i, f)| (i, f));
     let grouped = group_digits(int);
@@ -177,6 +183,34 @@ pub fn money_short(v: f64) -> String {
     trim_zeros(&money(v, decimals))
 }
 
+/// The largest magnitude an axis end may have: an eighth of f64's range, so that spans,
+/// paddings and the mapping to pixels never overflow, whatever the data.
+pub const AXIS_MAX: f64 = f64::MAX / 8.0;
+
+/// No axis carries more ticks than this, whatever its range and step: tick loops are
+/// bounded by construction, never by the data.
+pub const MAX_TICKS: usize = 64;
+
+/// `range` made drawable: finite ends within ±`AXIS_MAX`, start below end, and a span
+/// of at least a millionth of its magnitude (so ticks and pixels resolve it in f64).
+/// NaN or missing ends fall back to 0..1. Every axis goes through this.
+pub fn safe_range(range: &Range<f64>) -> Range<f64> {
+    let clamp = |v: f64| v.clamp(-AXIS_MAX, AXIS_MAX);
+    let (mut lo, mut hi) = (range.start.min(range.end), range.start.max(range.end));
+    if lo.is_nan() || hi.is_nan() {
+        return 0.0..1.0;
+    }
+    lo = clamp(lo);
+    hi = clamp(hi);
+    let mid = lo / 2.0 + hi / 2.0;
+    let min_half = (mid.abs() * 1e-6).max(1e-9);
+    if (hi - lo) / 2.0 < min_half {
+        lo = clamp(mid - min_half);
+        hi = clamp(mid + min_half);
+    }
+    lo..hi
+}
+
 /// Tick positions at "nice" multiples (1, 2, 2.5, 5 x 10^k) inside `range`, at most
 /// `max_ticks` of them, and their spacing.
 pub fn nice_ticks(range: &Range<f64>, max_ticks: usize) -> (Vec<f64>, f64) {
@@ -184,6 +218,7 @@ pub fn nice_ticks(range: &Range<f64>, max_ticks: usize) -> (Vec<f64>, f64) {
     if span.is_nan() || span <= 0.0 || span.is_infinite() || max_ticks < 2 {
         return (vec![range.start], 1.0);
     }
+    let max_ticks = max_ticks.min(MAX_TICKS);
     let raw = span / (max_ticks - 1) as f64;
     let mag = 10f64.powf(raw.log10().floor());
     let step = [1.0, 2.0, 2.5, 5.0, 10.0]
@@ -194,12 +229,19 @@ pub fn nice_ticks(range: &Range<f64>, max_ticks: usize) -> (Vec<f64>, f64) {
     (ticks_at_step(range, step), step)
 }
 
-/// The multiples of `step` inside `range`.
+/// The multiples of `step` inside `range`; none if there would be more than
+/// `MAX_TICKS` (a step too fine for the range, or a range beyond f64's integers).
 pub fn ticks_at_step(range: &Range<f64>, step: f64) -> Vec<f64> {
-    let first = (range.start / step - 1e-9).ceil() as i64;
-    let last = (range.end / step + 1e-9).floor() as i64;
+    let first = (range.start / step - 1e-9).ceil();
+    let last = (range.end / step + 1e-9).floor();
+    let count = last - first;
+    if !(0.0..MAX_TICKS as f64).contains(&count) || first.abs() > 1e15 || last.abs() > 1e15 {
+        return Vec::new();
+    }
     // Multiplying an integer by the step (rather than adding steps) keeps 0 exact.
-    (first..=last).map(|i| i as f64 * step).collect()
+    (first as i64..=last as i64)
+        .map(|i| i as f64 * step)
+        .collect()
 }
 
 /// `range` widened to the nearest multiples of `step`, so both ends carry a tick label,
@@ -221,7 +263,7 @@ pub fn extend_to_step(range: &Range<f64>, step: f64) -> Range<f64> {
     } else {
         range.end
     };
-    lo..hi
+    safe_range(&(lo..hi))
 }
 
 /// Ticks for calendar years: whole years, every 1, 2, 5, 10... years so at most
@@ -231,9 +273,15 @@ pub fn year_ticks(range: &Range<f64>, max_ticks: usize) -> (Vec<f64>, f64) {
     if step >= 1.0 && step.fract() == 0.0 {
         return (ticks, step);
     }
-    let first = range.start.ceil() as i64;
-    let last = range.end.floor() as i64;
-    ((first..=last).map(|y| y as f64).collect(), 1.0)
+    let first = range.start.ceil();
+    let last = range.end.floor();
+    if !(0.0..MAX_TICKS as f64).contains(&(last - first)) {
+        return (ticks, step);
+    }
+    (
+        (first as i64..=last as i64).map(|y| y as f64).collect(),
+        1.0,
+    )
 }
 
 /// The value range covering `values` with `pad` (a fraction of the span) on each side;
@@ -258,9 +306,10 @@ pub fn padded_range(
     if hi - lo < 1e-12 {
         // A constant series: give it a visible band around the value.
         let half = if lo.abs() > 0.0 { lo.abs() * 0.1 } else { 1.0 };
-        return (lo - half)..(hi + half);
+        return safe_range(&((lo - half)..(hi + half)));
     }
-    let p = (hi - lo) * pad;
+    // Halves first: the span of ±1e308 would overflow.
+    let p = (hi / 2.0 - lo / 2.0) * 2.0 * pad;
     let lo = if include_zero && lo == 0.0 {
         0.0
     } else {
@@ -271,7 +320,7 @@ pub fn padded_range(
     } else {
         hi + p
     };
-    lo..hi
+    safe_range(&(lo..hi))
 }
 
 /// The union of ranges, for drawing several charts on identical axes.

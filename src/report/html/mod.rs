@@ -26,6 +26,7 @@ use crate::report::{Manifest, Staging};
 use crate::risk::RiskSummary;
 use crate::scenario::Scenario;
 use crate::summary::RunSummary;
+pub use assumptions::dist_text;
 pub use compare::compare_page;
 pub use figures::{caption, load_charts, Chart};
 pub use markup::{rounded, shown, Show};
