@@ -22,6 +22,9 @@ pub struct Problem {
     pub line: Option<usize>,
     /// What is wrong, with the value and the rule where there is one.
     pub message: String,
+    /// For a problem with a command-line value (`file` is then `--set`), the argument
+    /// that set it: shown in place of the file, `error: --set company.growth_vol=abc: ...`.
+    pub set_arg: Option<String>,
 }
 
 impl Problem {
@@ -36,7 +39,14 @@ impl Problem {
             key_path: key_path.into(),
             line,
             message: message.into(),
+            set_arg: None,
         }
+    }
+
+    /// The same problem, about the value set by `--set arg`.
+    pub fn from_set(mut self, arg: Option<&str>) -> Problem {
+        self.set_arg = arg.map(str::to_string);
+        self
     }
 }
 
@@ -61,8 +71,12 @@ fn printable(text: &str, max_chars: usize) -> String {
 
 impl fmt::Display for Problem {
     /// `error: scenarios/x.toml: company.grwoth0 (line 12): unknown key; did you mean growth0?`
+    /// or, for a command-line value, `error: --set channel.ceiling=1.5: channel.ceiling: ...`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "error: {}", printable(&self.file, 200))?;
+        match &self.set_arg {
+            Some(arg) => write!(f, "error: {} {}", self.file, printable(arg, 200))?,
+            None => write!(f, "error: {}", printable(&self.file, 200))?,
+        }
         if !self.key_path.is_empty() {
             write!(f, ": {}", printable(&self.key_path, 200))?;
         }
