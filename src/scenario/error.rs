@@ -6,6 +6,8 @@
 
 use std::fmt;
 
+use crate::escape::printable;
+
 /// At most this many problems are printed; a huge broken file should not flood the
 /// terminal (the rest are counted in a final line, and all stay in `problems`).
 const MAX_SHOWN: usize = 100;
@@ -48,25 +50,6 @@ impl Problem {
         self.set_arg = arg.map(str::to_string);
         self
     }
-}
-
-/// Text from a scenario made safe for a terminal: control characters but newline and tab
-/// escaped (a key can hold any string, escape sequences included) and long values cut, so one message stays
-/// one readable line.
-fn printable(text: &str, max_chars: usize) -> String {
-    let mut out = String::new();
-    for (i, c) in text.chars().enumerate() {
-        if i == max_chars {
-            out.push('…');
-            break;
-        }
-        if c.is_control() && c != '\n' && c != '\t' {
-            out.extend(c.escape_debug());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 impl fmt::Display for Problem {
