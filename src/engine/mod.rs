@@ -86,6 +86,11 @@ struct Lane {
     streams: rng::StepStreams,
 }
 
+/// Words and round amounts stored per path for `sc` (see `CompactParams`).
+pub fn per_path_sizes(sc: &Scenario) -> (usize, usize) {
+    CompactParams::per_path_sizes(sc)
+}
+
 /// Run `sc` over `opts.paths` paths.
 pub fn run(sc: &Scenario, opts: &RunOptions) -> Result<RunOutput, EngineError> {
     if opts.paths == 0 {
