@@ -11,6 +11,7 @@ pub mod cli;
 pub mod compare;
 pub mod date;
 pub mod engine;
+pub mod escape;
 pub mod interrupt;
 pub mod model;
 pub mod report;

@@ -12,5 +12,6 @@ fn main() {
             e.exit_code()
         }
     };
+    dealsim::resources::report_peak_rss();
     std::process::exit(code);
 }

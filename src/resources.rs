@@ -2,27 +2,48 @@
 //! has: a run that cannot fit is refused up front with both numbers, instead of dying
 //! minutes later on an allocation failure (or taking the machine down with it).
 //!
-//! The estimate follows the engine's layout (`engine::run_in_pool`), phase by phase:
-//! while stepping, every path holds its varying parameter words, its state and two random
-//! streams, and one f64 per time-series metric; then its results; the summary copies each
-//! result column once. Kept paths (`--paths-csv`, and every member of `compare`) add their
-//! results, draws and annual cash flows, and paths.csv is built in memory before it is
-//! written. Sizes come from `size_of` of the real types, so the estimate follows them as
-//! they change; it leans high (measured peak RSS is within it), not an exact account.
+//! The estimate follows the engine's layout (`engine::run_in_pool`) and the writing after
+//! it, phase by phase, and takes the largest (each phase frees what the next does not
+//! need):
+//!
+//! - drawing inputs: every path's stored words and round amounts, twice (per-chunk
+//!   vectors, then the flat copy `CompactParams` keeps);
+//! - stepping: those, a `Lane` (state + two random streams) and one f64 per time-series
+//!   metric, plus annual cash flows when paths are kept;
+//! - results: kept paths collect their results and draws beside the lanes;
+//! - writing: kept paths with paths.csv's text (built in memory, then written), or with
+//!   the charts being drawn.
+//!
+//! Kept paths (`--paths-csv`, and every member of `compare`) hold results, draws and
+//! annual cash flows. Sizes come from `size_of` of the real types and from the engine's
+//! own count of stored words (`engine::per_path_sizes`), so the estimate follows them as
+//! they change. Two fixed amounts, measured on the release binary, stand for what does
+//! not grow with paths: [`PROCESS_BYTES`] and [`CHARTS_BYTES`]. The matrix in
+//! tests/memory_estimate.rs keeps the estimate within ±25 % of the measured peak RSS.
 
 use std::mem::size_of;
 
 use rand::rngs::Xoshiro256PlusPlus;
 
-use crate::model::{PathResults, PathState, ACCESSORS};
+use crate::model::{PathResults, PathState};
 use crate::scenario::Scenario;
 use crate::summary::{ResultMetric, SeriesMetric};
 
-/// Fixed overhead of a process that simulates: binary, thread stacks, charts, summaries.
-pub const BASE_BYTES: u64 = 64 << 20;
+/// Peak RSS of a run of one path without charts (binary, C runtime, thread pool, the
+/// scenario and summaries): measured about 5 MiB (`validate` alone: 4.3 MiB).
+pub const PROCESS_BYTES: u64 = 5 << 20;
 
-/// Bytes of one number in a CSV row (digits, sign, point, comma), generously.
-const CSV_CELL_BYTES: u64 = 24;
+/// Each scheduled round outside the paths: its node in the scenario tree, the model's
+/// entry, its rows in report.html and run.json (measured: 3000 rounds add about 4 MiB).
+pub const ROUND_BYTES: u64 = 1536;
+
+/// Drawing the charts (a bitmap, fonts, the SVG text), after the engine has freed its
+/// working set: measured about 6 MiB over [`PROCESS_BYTES`].
+pub const CHARTS_BYTES: u64 = 6 << 20;
+
+/// Bytes of one number in paths.csv (a full-precision fraction and its comma,
+/// `0.5488135039273248,`): measured 15-19 on the shipped scenarios.
+pub const CSV_CELL_BYTES: u64 = 18;
 
 /// What a command will simulate: the shape of one scenario's run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,62 +53,56 @@ pub struct RunShape {
     pub years: u64,
     /// Uncertain inputs (one draw per path each, when paths are kept).
     pub uncertain: u64,
-    /// Scheduled rounds (a per-path amount each, when some amount is uncertain).
+    /// Parameter words stored per path (those that vary between paths).
+    pub words: u64,
+    /// Round amounts stored per path (every scheduled round, when some amount is
+    /// uncertain; else none).
+    pub round_amounts: u64,
+    /// Scheduled rounds (each costs [`ROUND_BYTES`] once, whatever the paths).
     pub rounds: u64,
 }
 
 impl RunShape {
     pub fn of(sc: &Scenario) -> RunShape {
         let sim = &sc.simulation;
+        let (words, rounds) = crate::engine::per_path_sizes(sc);
         RunShape {
             paths: sim.paths,
             years: u64::try_from(i64::from(sim.end_year) - i64::from(sim.start_year) + 1)
                 .unwrap_or(1),
             uncertain: sc.uncertain_inputs().len() as u64,
+            words: words as u64,
+            round_amounts: rounds as u64,
             rounds: sc.stake.rounds.len() as u64,
         }
     }
 
-    /// Per-path parameters as the engine stores them (`engine::compact`): only the words
-    /// that vary between paths, a few per uncertain input (all of them at most), plus
-    /// per-path round amounts.
-    pub fn params_bytes_per_path(&self) -> u64 {
-        let words = (4 * self.uncertain).min(ACCESSORS.len() as u64);
-        8 * words
-            + if self.uncertain > 0 {
-                8 * self.rounds
-            } else {
-                0
-            }
+    /// What does not grow with paths: the process and the scenario's rounds.
+    pub fn fixed_bytes(&self) -> u128 {
+        u128::from(PROCESS_BYTES) + u128::from(ROUND_BYTES) * u128::from(self.rounds)
     }
 
-    /// Peak bytes of one path, over the phases of a run (each phase frees what the next
-    /// does not need): stepping (parameters, `Lane` = state + two streams, one f64 per
-    /// series metric), collecting results (parameters, lanes, results), summarising
-    /// (results and one copy of every result column, as the pool may sort them all at
-    /// once). `keep` adds kept results, draws and annual cash flows; `csv` the paths.csv
-    /// row built in memory.
-    pub fn bytes_per_path(&self, keep: bool, csv: bool) -> u64 {
+    /// Per-path parameters as the engine stores them (`engine::compact`).
+    pub fn params_bytes_per_path(&self) -> u64 {
+        8 * (self.words + self.round_amounts)
+    }
+
+    /// Peak bytes of one path over the engine's phases (see the module doc); `keep`
+    /// adds annual cash flows while stepping and the collected results and draws.
+    pub fn engine_bytes_per_path(&self, keep: bool) -> u64 {
         let params = self.params_bytes_per_path();
         let lane = (size_of::<PathState>() + 2 * size_of::<Xoshiro256PlusPlus>()) as u64;
-        let results = size_of::<PathResults>() as u64;
+        let drawing = 2 * params;
         let annual = if keep { 8 * self.years } else { 0 };
         let stepping = params + lane + 8 * SeriesMetric::ALL.len() as u64 + annual;
-        let collecting = params + lane + results + annual;
-        let summary = results + 8 * (ResultMetric::ALL.len() as u64 + 1) + annual;
-        let mut peak = stepping.max(collecting).max(summary);
-        if keep {
-            peak = peak.max(self.kept_bytes_per_path() + 8 * (ResultMetric::ALL.len() as u64 + 1));
-        }
-        if csv {
-            peak = peak.max(self.kept_bytes_per_path() + self.csv_bytes_per_path());
-        }
-        peak
-    }
-
-    /// Engine working set of one path without kept paths.
-    pub fn engine_bytes_per_path(&self) -> u64 {
-        self.bytes_per_path(false, false)
+        // Summary: one result column and the cap-hit years at a time; kept paths also
+        // collect every result and draw.
+        let results = if keep {
+            params + lane + self.kept_bytes_per_path() + 8
+        } else {
+            params + lane + 16
+        };
+        drawing.max(stepping).max(results)
     }
 
     /// What a kept path (paths.csv, compare) holds after the run.
@@ -95,41 +110,64 @@ impl RunShape {
         size_of::<PathResults>() as u64 + 8 * self.uncertain + 8 * self.years
     }
 
-    /// paths.csv in memory: one row per path.
+    /// paths.csv in memory: one row per path (index, results, cap-hit year, draws).
     pub fn csv_bytes_per_path(&self) -> u64 {
         CSV_CELL_BYTES * (2 + ResultMetric::ALL.len() as u64 + self.uncertain)
     }
 }
 
 /// Peak bytes of `dealsim run` (`paths_csv`: keep the paths and write paths.csv).
+/// Charts are counted as drawn (the default); without them the estimate leans high by
+/// [`CHARTS_BYTES`].
 pub fn estimate_run(shape: &RunShape, paths_csv: bool) -> u128 {
-    let per_path = u128::from(shape.bytes_per_path(paths_csv, paths_csv));
-    u128::from(BASE_BYTES) + per_path * u128::from(shape.paths)
+    let n = u128::from(shape.paths);
+    let engine = u128::from(shape.engine_bytes_per_path(paths_csv)) * n;
+    let kept = if paths_csv {
+        u128::from(shape.kept_bytes_per_path()) * n
+    } else {
+        0
+    };
+    let csv = if paths_csv {
+        u128::from(shape.csv_bytes_per_path()) * n
+    } else {
+        0
+    };
+    let writing = kept + csv.max(u128::from(CHARTS_BYTES));
+    shape.fixed_bytes() + engine.max(writing)
 }
 
 /// Peak bytes of `dealsim compare`: members run one after another, each keeping its
 /// paths until the comparison, which then sorts one column of paired deltas at a time.
 pub fn estimate_compare(shapes: &[RunShape]) -> u128 {
-    let kept: u128 = shapes
+    let kept: Vec<u128> = shapes
         .iter()
         .map(|s| u128::from(s.kept_bytes_per_path()) * u128::from(s.paths))
-        .sum();
-    let engine = shapes
-        .iter()
-        .map(|s| u128::from(s.engine_bytes_per_path()) * u128::from(s.paths))
-        .max()
-        .unwrap_or(0);
+        .collect();
+    // While member i runs, the members before it are kept.
+    let mut before = 0u128;
+    let mut peak = 0u128;
+    for (s, k) in shapes.iter().zip(&kept) {
+        let engine = u128::from(s.engine_bytes_per_path(true)) * u128::from(s.paths);
+        peak = peak.max(before + engine.max(u128::from(CHARTS_BYTES)));
+        before += k;
+    }
     let deltas = shapes
         .iter()
-        .map(|s| 16 * u128::from(s.paths))
+        .map(|s| 8 * u128::from(s.paths))
         .max()
         .unwrap_or(0);
-    u128::from(BASE_BYTES) + kept + engine + deltas
+    let after = before + deltas.max(u128::from(CHARTS_BYTES));
+    let fixed = shapes
+        .iter()
+        .map(RunShape::fixed_bytes)
+        .max()
+        .unwrap_or(u128::from(PROCESS_BYTES));
+    fixed + peak.max(after)
 }
 
 /// Bytes this process can use: `MemAvailable` of /proc/meminfo, lowered to what is left
-/// under the cgroup's `memory.max` when there is one. `None` when neither is readable
-/// (then nothing is refused).
+/// under the memory cgroup's limit when there is one (v2 or v1). `None` when neither is
+/// readable (then nothing is refused).
 pub fn available_bytes() -> Option<u64> {
     let mem = std::fs::read_to_string("/proc/meminfo")
         .ok()
@@ -143,24 +181,116 @@ pub fn available_bytes() -> Option<u64> {
 
 /// `MemAvailable:  123456 kB` -> bytes.
 pub fn parse_meminfo(text: &str) -> Option<u64> {
-    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    kib_field(text, "MemAvailable:")
+}
+
+/// Where this process's memory cgroup is, from /proc/self/cgroup: the v2 path (`0::/x`)
+/// and the v1 path of the `memory` controller (`4:memory:/x`, possibly listed with
+/// others as `4:cpu,memory:/x`).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct CgroupPaths {
+    pub v2: Option<String>,
+    pub v1_memory: Option<String>,
+}
+
+pub fn parse_proc_cgroup(text: &str) -> CgroupPaths {
+    let mut out = CgroupPaths::default();
+    for line in text.lines() {
+        let mut parts = line.splitn(3, ':');
+        let (Some(id), Some(controllers), Some(path)) = (parts.next(), parts.next(), parts.next())
+        else {
+            continue;
+        };
+        if id == "0" && controllers.is_empty() {
+            out.v2 = Some(path.trim().to_string());
+        } else if controllers.split(',').any(|c| c == "memory") {
+            out.v1_memory = Some(path.trim().to_string());
+        }
+    }
+    out
+}
+
+/// Headroom under a limit: `limit - usage`, from the text of the limit file (`max`, or
+/// v1's "unlimited" value, a number near 2^63: no limit) and of the usage file.
+pub fn parse_headroom(limit: &str, usage: &str) -> Option<u64> {
+    let limit = limit.trim();
+    if limit == "max" {
+        return None;
+    }
+    let limit: u64 = limit.parse().ok()?;
+    // v1 writes "no limit" as the largest page-aligned i64.
+    if limit >= 1 << 62 {
+        return None;
+    }
+    let usage: u64 = usage.trim().parse().ok()?;
+    Some(limit.saturating_sub(usage))
+}
+
+/// The tightest headroom found: cgroup v2 (`memory.max - memory.current`), then v1
+/// (`memory.limit_in_bytes - memory.usage_in_bytes`), each in the process's own group
+/// and, where that is not mounted (inside a container the group's path is the host's),
+/// at the root of the mount.
+fn cgroup_headroom() -> Option<u64> {
+    use std::path::{Path, PathBuf};
+    let paths = parse_proc_cgroup(&std::fs::read_to_string("/proc/self/cgroup").ok()?);
+    let read = |dir: &Path, f: &str| std::fs::read_to_string(dir.join(f)).ok();
+    let candidates = |root: &str, rel: &Option<String>| -> Vec<PathBuf> {
+        let mut v = Vec::new();
+        if let Some(rel) = rel {
+            v.push(Path::new(root).join(rel.trim_start_matches('/')));
+        }
+        v.push(PathBuf::from(root));
+        v
+    };
+    let mut found: Vec<u64> = Vec::new();
+    for dir in candidates("/sys/fs/cgroup", &paths.v2) {
+        if let (Some(l), Some(u)) = (read(&dir, "memory.max"), read(&dir, "memory.current")) {
+            found.extend(parse_headroom(&l, &u));
+            break;
+        }
+    }
+    for dir in candidates("/sys/fs/cgroup/memory", &paths.v1_memory) {
+        let limit = read(&dir, "memory.limit_in_bytes");
+        if let (Some(l), Some(u)) = (limit, read(&dir, "memory.usage_in_bytes")) {
+            found.extend(parse_headroom(&l, &u));
+            break;
+        }
+    }
+    found.into_iter().min()
+}
+
+/// Set in the environment, makes the process print its peak resident set on stderr at
+/// exit (`peak_rss_bytes=N`): how tests check the estimate against the real binary.
+/// Undocumented for users; it changes nothing else.
+pub const PEAK_RSS_ENV: &str = "DEALSIM_DEBUG_PEAK_RSS";
+
+/// Prints the peak RSS when [`PEAK_RSS_ENV`] is set (see there).
+pub fn report_peak_rss() {
+    if std::env::var_os(PEAK_RSS_ENV).is_none() {
+        return;
+    }
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    if let Some(b) = parse_vm_hwm(&status) {
+        eprintln!("peak_rss_bytes={b}");
+    }
+}
+
+/// `VmHWM:  123456 kB` of /proc/self/status -> bytes. The high-water mark of this
+/// process's own address space: unlike a parent's `ru_maxrss`, it does not inherit the
+/// RSS of the process that spawned it.
+pub fn parse_vm_hwm(text: &str) -> Option<u64> {
+    kib_field(text, "VmHWM:")
+}
+
+/// `NAME:  123456 kB` -> bytes (a missing unit is read as kB, as the kernel writes it).
+fn kib_field(text: &str, name: &str) -> Option<u64> {
+    let line = text.lines().find(|l| l.starts_with(name))?;
     let mut parts = line.split_whitespace().skip(1);
     let n: u64 = parts.next()?.parse().ok()?;
     match parts.next() {
         Some("kB") | None => n.checked_mul(1024),
         _ => None,
     }
-}
-
-/// cgroup v2: `memory.max - memory.current` of this process's group ("max": no limit).
-fn cgroup_headroom() -> Option<u64> {
-    let rel = std::fs::read_to_string("/proc/self/cgroup").ok()?;
-    let path = rel.lines().find_map(|l| l.strip_prefix("0::"))?.trim();
-    let dir = std::path::Path::new("/sys/fs/cgroup").join(path.trim_start_matches('/'));
-    let read = |f: &str| std::fs::read_to_string(dir.join(f)).ok();
-    let max: u64 = read("memory.max")?.trim().parse().ok()?;
-    let current: u64 = read("memory.current")?.trim().parse().ok()?;
-    Some(max.saturating_sub(current))
 }
 
 /// Bytes as a short human figure: `1.5 GiB`, `640.0 MiB`.
@@ -230,6 +360,8 @@ mod tests {
             paths,
             years: 10,
             uncertain: 3,
+            words: 5,
+            round_amounts: 1,
             rounds: 1,
         }
     }
@@ -237,30 +369,64 @@ mod tests {
     #[test]
     fn per_path_sizes_follow_the_types_and_stay_plausible() {
         let s = shape(1);
-        let e = s.engine_bytes_per_path();
+        let e = s.engine_bytes_per_path(false);
         let lane = (size_of::<PathState>() + 2 * size_of::<Xoshiro256PlusPlus>()) as u64;
-        // At least a lane and a result; well under a kilobyte (measured on base.toml,
-        // 500k paths, one thread: about 250 bytes per path of peak RSS).
-        assert!(e >= lane + size_of::<PathResults>() as u64, "{e}");
+        // At least a lane and the stored words; well under a kilobyte (measured on
+        // base.toml, 200k paths: about 250 bytes per path of peak RSS).
+        assert!(e >= lane + 8 * 6, "{e}");
         assert!((200..1024).contains(&e), "{e}");
-        assert_eq!(s.params_bytes_per_path(), 8 * 12 + 8);
+        assert_eq!(s.params_bytes_per_path(), 8 * 5 + 8);
         assert_eq!(
             s.kept_bytes_per_path(),
             size_of::<PathResults>() as u64 + 24 + 80
         );
-        assert_eq!(s.csv_bytes_per_path(), 24 * 15);
-        assert!(s.bytes_per_path(true, true) > s.bytes_per_path(true, false));
-        assert!(s.bytes_per_path(true, false) > e);
+        assert_eq!(s.csv_bytes_per_path(), CSV_CELL_BYTES * 15);
+        assert!(s.engine_bytes_per_path(true) > e);
+    }
+
+    #[test]
+    fn stored_round_amounts_count_twice_while_drawing() {
+        // Thousands of uncertain rounds: the per-chunk vectors and the flat copy.
+        let s = RunShape {
+            round_amounts: 2000,
+            ..shape(1)
+        };
+        assert_eq!(s.engine_bytes_per_path(false), 2 * 8 * 2005);
+    }
+
+    #[test]
+    fn the_engine_reports_what_it_stores_per_path() {
+        let sc = crate::scenario::parse_str(crate::scenario::EXAMPLE, "e.toml").unwrap();
+        let s = RunShape::of(&sc);
+        // Every uncertain input varies at least one word; none is a scheduled round
+        // amount unless some round amount is uncertain.
+        assert!(s.words >= s.uncertain && s.words > 0, "{s:?}");
+        let uncertain_round = sc
+            .stake
+            .rounds
+            .iter()
+            .any(|r| matches!(r.amount, crate::scenario::Input::Dist(_)));
+        let want = if uncertain_round {
+            sc.stake.rounds.len()
+        } else {
+            0
+        };
+        assert_eq!(s.round_amounts, want as u64);
     }
 
     #[test]
     fn run_estimate_is_linear_in_paths_and_paths_csv_adds() {
         let (a, b) = (
-            estimate_run(&shape(1_000), false),
-            estimate_run(&shape(2_000), false),
+            estimate_run(&shape(1_000_000), false),
+            estimate_run(&shape(2_000_000), false),
         );
-        assert_eq!(b - a, a - u128::from(BASE_BYTES));
-        assert!(estimate_run(&shape(1_000), true) > a);
+        assert_eq!(b - a, a - shape(1).fixed_bytes());
+        assert!(estimate_run(&shape(1_000_000), true) > a);
+        // A tiny run still pays for the process and the charts.
+        assert_eq!(
+            estimate_run(&shape(1), false),
+            u128::from(PROCESS_BYTES + ROUND_BYTES + CHARTS_BYTES)
+        );
         // A billion paths with paths.csv: far beyond any workstation (hundreds of GB).
         assert!(estimate_run(&shape(1_000_000_000), true) > 300 << 30);
         // u64::MAX paths does not overflow.
@@ -269,12 +435,12 @@ mod tests {
 
     #[test]
     fn compare_keeps_every_member_but_runs_one_engine_at_a_time() {
-        let s = shape(10_000);
+        let s = shape(1_000_000);
         let one = estimate_compare(&[s]);
         let three = estimate_compare(&[s, s, s]);
         assert_eq!(
             three - one,
-            2 * 10_000 * u128::from(s.kept_bytes_per_path())
+            2 * 1_000_000 * u128::from(s.kept_bytes_per_path())
         );
         assert!(one > estimate_run(&s, false));
     }
@@ -286,6 +452,54 @@ mod tests {
         assert_eq!(parse_meminfo("MemTotal: 5 kB\n"), None);
         assert_eq!(parse_meminfo("MemAvailable: lots kB\n"), None);
         assert_eq!(parse_meminfo("MemAvailable: 5 MB\n"), None);
+    }
+
+    #[test]
+    fn proc_self_cgroup_is_parsed_for_v1_and_v2() {
+        let v2 = "0::/user.slice/user-1000.slice/session-3.scope\n";
+        assert_eq!(
+            parse_proc_cgroup(v2),
+            CgroupPaths {
+                v2: Some("/user.slice/user-1000.slice/session-3.scope".into()),
+                v1_memory: None
+            }
+        );
+        let v1 = "12:pids:/docker/abc\n4:memory:/docker/abc\n3:cpu,cpuacct:/docker/abc\n1:name=systemd:/docker/abc\n";
+        assert_eq!(
+            parse_proc_cgroup(v1),
+            CgroupPaths {
+                v2: None,
+                v1_memory: Some("/docker/abc".into())
+            }
+        );
+        let hybrid = "5:cpuset,memory:/lxc/x\n0::/init.scope\n";
+        let p = parse_proc_cgroup(hybrid);
+        assert_eq!(p.v1_memory.as_deref(), Some("/lxc/x"));
+        assert_eq!(p.v2.as_deref(), Some("/init.scope"));
+        assert_eq!(parse_proc_cgroup("garbage\n"), CgroupPaths::default());
+    }
+
+    #[test]
+    fn cgroup_limits_are_read_in_both_formats() {
+        // v2: memory.max / memory.current.
+        assert_eq!(parse_headroom("max\n", "123\n"), None);
+        assert_eq!(
+            parse_headroom("1073741824\n", "268435456\n"),
+            Some(805_306_368)
+        );
+        // v1: memory.limit_in_bytes / memory.usage_in_bytes; "unlimited" is 2^63 - 4096.
+        assert_eq!(parse_headroom("9223372036854771712\n", "5000\n"), None);
+        assert_eq!(parse_headroom("536870912\n", "100\n"), Some(536_870_812));
+        // Over the limit (the kernel allows a little): no headroom, not a wrap-around.
+        assert_eq!(parse_headroom("100\n", "200\n"), Some(0));
+        assert_eq!(parse_headroom("lots", "1"), None);
+    }
+
+    #[test]
+    fn vm_hwm_is_parsed() {
+        let t = "Name:\tdealsim\nVmPeak:\t  99999 kB\nVmHWM:\t   13560 kB\nVmRSS:\t 1 kB\n";
+        assert_eq!(parse_vm_hwm(t), Some(13_560 * 1024));
+        assert_eq!(parse_vm_hwm("VmRSS: 5 kB\n"), None);
     }
 
     #[test]

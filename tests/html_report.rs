@@ -289,7 +289,7 @@ fn compare_writes_reports_for_the_comparison_and_each_scenario() {
         assert_self_contained(&own);
         assert_valid_accessible(&own, svg_count(&sub.join("charts")));
         assert!(own.contains("href=\"../report.html\""));
-        assert!(html.contains(&format!("href=\"{id}/report.html\"")));
+        assert!(html.contains(&format!("href=\"./{id}/report.html\"")));
         // Side by side: each scenario's headline means, exactly.
         let (head, rows) = csv(&sub.join("summary.csv"));
         for r in rows

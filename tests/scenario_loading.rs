@@ -234,7 +234,7 @@ fn set_overrides_apply_after_extends() {
         .iter()
         .find(|p| p.key_path == "company.revenue0")
         .unwrap();
-    assert!(p.message.contains("--set company.revenue0=oops"), "{p}");
+    assert!(p.to_string().contains("--set company.revenue0=oops"), "{p}");
     assert!(ps.iter().any(|p| p.message.contains("expected KEY=VALUE")));
     let ps = load_err(&f, &["extends=\"other.toml\""]);
     assert!(ps[0].message.contains("cannot be set here"), "{}", ps[0]);

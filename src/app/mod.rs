@@ -15,6 +15,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli::{Cli, Command, SimArgs};
 use crate::engine::{self, EngineError, RunOptions, RunOutput};
+use crate::escape::terminal;
 use crate::interrupt::{self, Interrupted};
 use crate::report::output::Refused;
 use crate::report::Manifest;
@@ -61,7 +62,7 @@ impl AppError {
                 );
             }
             AppError::Usage(m) => {
-                let _ = writeln!(err, "error: {m}");
+                let _ = writeln!(err, "error: {}", terminal(m));
             }
             AppError::Interrupted(i) => {
                 let _ = writeln!(
@@ -71,9 +72,10 @@ impl AppError {
                 );
             }
             AppError::Runtime(e) => {
-                let _ = writeln!(err, "error: {e}");
+                // Messages carry paths and names from users.
+                let _ = writeln!(err, "error: {}", terminal(&e.to_string()));
                 for cause in e.chain().skip(1) {
-                    let _ = writeln!(err, "  caused by: {cause}");
+                    let _ = writeln!(err, "  caused by: {}", terminal(&cause.to_string()));
                 }
             }
         }
@@ -126,6 +128,8 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
 
 /// Write to stdout; a closed pipe (`| head`) is not an error.
 pub fn out(text: &str) -> Result<(), AppError> {
+    // Everything printed passes here: names from users cannot drive the terminal.
+    let text = crate::escape::terminal(text);
     let mut o = io::stdout().lock();
     match o.write_all(text.as_bytes()).and_then(|_| o.flush()) {
         Ok(()) => Ok(()),
@@ -221,7 +225,7 @@ pub fn simulate_with_targets(
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("=> "),
     );
-    bar.set_prefix(label.to_string());
+    bar.set_prefix(terminal(label).into_owned());
     let cancel = cancel_flag();
     let progress = |done: usize, _total: usize| bar.set_position(done as u64);
     let opts = RunOptions {

@@ -23,6 +23,16 @@ pub struct CompactParams {
     nrounds: usize,
 }
 
+/// Indices into `ACCESSORS` of the words that differ between the probe draws.
+fn varying_words(probes: &[PathParams]) -> Vec<usize> {
+    (0..ACCESSORS.len())
+        .filter(|&k| {
+            let get = ACCESSORS[k].0;
+            probes.iter().any(|p| get(p) != get(&probes[0]))
+        })
+        .collect()
+}
+
 impl CompactParams {
     /// Draw every path's parameters (in parallel; path i depends only on seed and i).
     pub fn build(sc: &Scenario, model: &Model, seed: u64, n: usize) -> CompactParams {
@@ -31,12 +41,7 @@ impl CompactParams {
             .iter()
             .map(|&s| rng::path_params(sc, model, s, 0))
             .collect();
-        let varying: Vec<usize> = (0..ACCESSORS.len())
-            .filter(|&k| {
-                let get = ACCESSORS[k].0;
-                probes.iter().any(|p| get(p) != get(&probes[0]))
-            })
-            .collect();
+        let varying = varying_words(&probes);
         let (c, consistent) = Self::fill(sc, model, seed, n, probes[0].clone(), varying);
         if consistent {
             return c;
@@ -52,6 +57,22 @@ impl CompactParams {
             (0..ACCESSORS.len()).collect(),
         )
         .0
+    }
+
+    /// How many words and round amounts each path stores for `sc` (before any path is
+    /// drawn, for the memory estimate): the words that differ between the probe draws,
+    /// and one amount per scheduled round when some amount is uncertain. (A word equal on
+    /// every probe but not on some path makes the run store all words; rare, unforeseen.)
+    pub fn per_path_sizes(sc: &Scenario) -> (usize, usize) {
+        let model = Model::new(sc);
+        let probes: Vec<PathParams> = PROBES
+            .iter()
+            .map(|&s| rng::path_params(sc, &model, s, 0))
+            .collect();
+        (
+            varying_words(&probes).len(),
+            probes[0].round_amounts().len(),
+        )
     }
 
     /// Draw all paths, keep their varying words; also report whether every other word

@@ -98,6 +98,11 @@ struct Lane {
     streams: rng::StepStreams,
 }
 
+/// Words and round amounts stored per path for `sc` (see `CompactParams`).
+pub fn per_path_sizes(sc: &Scenario) -> (usize, usize) {
+    CompactParams::per_path_sizes(sc)
+}
+
 /// Run `sc` over `opts.paths` paths.
 pub fn run(sc: &Scenario, opts: &RunOptions) -> Result<RunOutput, EngineError> {
     run_with_targets(sc, opts, &[])

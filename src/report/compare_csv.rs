@@ -1,9 +1,12 @@
-//! The comparison's CSV files as bytes.
+//! The comparison's CSV files as bytes. Scenario ids (file stems) and the keys and
+//! values of what_changed.csv come from users: they go through `csv_text`, so none is
+//! read as a spreadsheet formula (docs/outputs.md); numeric columns are untouched.
 
 use csv::Writer;
 
 use super::csv::{finish, num, row};
 use crate::compare::Comparison;
+use crate::escape::csv_text;
 use crate::summary::{ResultMetric, SeriesMetric};
 
 /// compare_summary.csv: `scenario,metric,unit,mean,std_error,p5,p50,p95`.
@@ -25,7 +28,11 @@ pub fn compare_summary_csv(c: &Comparison) -> Vec<u8> {
     for m in &c.members {
         for rm in ResultMetric::ALL {
             let s = m.summary.result(rm);
-            let mut r = vec![m.id.clone(), rm.name().into(), rm.unit().as_str().into()];
+            let mut r = vec![
+                csv_text(&m.id).into_owned(),
+                rm.name().into(),
+                rm.unit().as_str().into(),
+            ];
             r.extend([s.mean, s.std_error, s.p5(), s.p50(), s.p95()].map(num));
             row(&mut w, r);
         }
@@ -65,7 +72,7 @@ pub fn compare_deltas_csv(c: &Comparison) -> Vec<u8> {
         for d in ds {
             // A probability's difference is still a probability-scale number.
             let mut r = vec![
-                m.id.clone(),
+                csv_text(&m.id).into_owned(),
                 d.metric.name().into(),
                 d.metric.unit().as_str().into(),
             ];
@@ -112,7 +119,7 @@ pub fn compare_timeseries_csv(c: &Comparison) -> Vec<u8> {
                 row(
                     &mut w,
                     [
-                        m.id.clone(),
+                        csv_text(&m.id).into_owned(),
                         p.period_end.to_string(),
                         p.year.to_string(),
                         sm.name().into(),
@@ -133,7 +140,7 @@ pub fn what_changed_csv(c: &Comparison) -> Vec<u8> {
     row(&mut w, ["scenario", "key", "baseline", "value"]);
     for m in c.members.iter().skip(1) {
         for (k, a, b) in &m.changed {
-            row(&mut w, [m.id.as_str(), k, a, b]);
+            row(&mut w, [&m.id, k, a, b].map(|t| csv_text(t).into_owned()));
         }
     }
     finish(w)

@@ -182,11 +182,15 @@ pub fn cap_hits_csv(s: &RunSummary) -> Vec<u8> {
 
 /// paths.csv: one row per path, results then the draw of each uncertain input.
 pub fn paths_csv(t: &PathTable) -> Vec<u8> {
-    let mut w = Writer::from_writer(Vec::new());
     let mut header: Vec<String> = vec!["path".into()];
     header.extend(ResultMetric::ALL.iter().map(|m| m.name().to_string()));
     header.push("cap_hit_year".into());
     header.extend(t.draw_names.iter().cloned());
+    // Reserved up front, generously (24 bytes a cell; a full-precision number takes
+    // about 19): a buffer grown by doubling is copied on each growth, briefly holding
+    // the text one and a half times over. Reserved but unwritten pages cost no memory.
+    let cells = header.len().saturating_mul(t.results.len() + 1);
+    let mut w = Writer::from_writer(Vec::with_capacity(cells.saturating_mul(24)));
     row(&mut w, &header);
     for (i, r) in t.results.iter().enumerate() {
         let mut rec: Vec<String> = Vec::with_capacity(header.len());

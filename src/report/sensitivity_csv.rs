@@ -3,6 +3,7 @@
 use csv::Writer;
 
 use super::csv::{finish, num, row};
+use crate::escape::csv_text;
 use crate::sensitivity::{AttributionRow, RankRow, Swing, YearRow, TARGETS};
 
 /// sensitivity.csv: `input,target,spearman,ci95_low,ci95_high,rank` (rank 1 = largest |rho|
@@ -31,7 +32,7 @@ pub fn rank_csv(rows: &[RankRow]) -> Vec<u8> {
         row(
             &mut w,
             [
-                r.input.clone(),
+                csv_text(&r.input).into_owned(),
                 r.target.name().into(),
                 num(r.corr.rho),
                 num(r.corr.lo),
@@ -56,7 +57,10 @@ pub fn by_year_csv(rows: &[YearRow]) -> Vec<u8> {
             Some(c) => (num(c.rho), num(c.lo), num(c.hi)),
             None => (String::new(), String::new(), String::new()),
         };
-        row(&mut w, [r.input.clone(), r.year.to_string(), a, b, c]);
+        row(
+            &mut w,
+            [csv_text(&r.input).into_owned(), r.year.to_string(), a, b, c],
+        );
     }
     finish(w)
 }
@@ -85,7 +89,7 @@ pub fn oat_csv(swings: &[Swing], base: &[f64; 6]) -> Vec<u8> {
             row(
                 &mut w,
                 [
-                    s.input.clone(),
+                    csv_text(&s.input).into_owned(),
                     s.kind.into(),
                     num(s.low_value),
                     num(s.high_value),

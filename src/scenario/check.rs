@@ -17,6 +17,20 @@ pub const YEAR_MAX: i32 = 2200;
 /// Collects problems; see the module doc.
 pub struct Checker {
     pub problems: Vec<Problem>,
+    /// The main file's label: its values rank above its `extends` parents' (see `across`).
+    main: String,
+    /// Where `simulation.start_year` and `end_year` came from, once read: the horizon
+    /// that dates and schedules are checked against.
+    pub horizon: Vec<(Origin, &'static str)>,
+}
+
+/// Where a value came from, for "(x is from ...)" notes: the `--set`, or file and line.
+fn source(o: &Origin) -> String {
+    match (&o.set_arg, o.line) {
+        (Some(arg), _) => format!("`--set {arg}`"),
+        (None, Some(line)) => format!("{}, line {line}", o.file),
+        (None, None) => o.file.to_string(),
+    }
 }
 
 /// A value for messages: its TOML text, shortened.
@@ -43,15 +57,69 @@ pub fn num(x: f64) -> String {
 
 impl Checker {
     pub fn new() -> Checker {
+        Checker::for_file("")
+    }
+
+    /// A checker for the merged scenario whose main file is labelled `main`.
+    pub fn for_file(main: &str) -> Checker {
         Checker {
             problems: Vec::new(),
+            main: main.to_string(),
+            horizon: Vec::new(),
         }
     }
 
     /// Records a problem at `origin` for `path`.
     pub fn at(&mut self, origin: &Origin, path: &str, msg: impl Into<String>) {
-        self.problems
-            .push(Problem::new(&*origin.file, path, origin.line, msg));
+        let p = Problem::new(&*origin.file, path, origin.line, msg);
+        self.problems.push(p.from_set(origin.set_arg.as_deref()));
+    }
+
+    /// How late a value's layer was applied: `--set` after the main file, the main file
+    /// over its parents (parents tie; the first key given then takes the blame).
+    fn rank(&self, o: &Origin) -> u8 {
+        if o.set_arg.is_some() {
+            2
+        } else if *o.file == *self.main {
+            1
+        } else {
+            0
+        }
+    }
+
+    /// Records a broken rule across keys (`incremental + cloud_cannibalization <= 1`, a
+    /// date inside the horizon). It is blamed on the value set last, the change that broke
+    /// it (a `--set`, then the child over its parents); the message says where each of
+    /// the other values came from when that is elsewhere. `keys` lists the origin and
+    /// key path of each value involved, the one to blame on a tie first.
+    pub fn across(&mut self, keys: &[(&Origin, &str)], msg: impl Into<String>) {
+        let Some(blamed) = (0..keys.len()).max_by_key(|&i| (self.rank(keys[i].0), usize::MAX - i))
+        else {
+            return;
+        };
+        let (origin, path) = keys[blamed];
+        let mut msg = msg.into();
+        let others: Vec<String> = keys
+            .iter()
+            .enumerate()
+            .filter(|&(i, (o, _))| {
+                i != blamed && (o.file != origin.file || o.set_arg != origin.set_arg)
+            })
+            .map(|(_, (o, p))| format!("{p} is from {}", source(o)))
+            .collect();
+        if !others.is_empty() {
+            msg.push_str(&format!(" ({})", others.join("; ")));
+        }
+        let origin = origin.clone();
+        self.at(&origin, path, msg);
+    }
+
+    /// [`across`](Self::across) for a value checked against the simulation horizon.
+    pub fn against_horizon(&mut self, node: &RawNode, path: &str, msg: impl Into<String>) {
+        let horizon = self.horizon.clone();
+        let mut keys = vec![(&node.origin, path)];
+        keys.extend(horizon.iter().map(|(o, p)| (o, *p)));
+        self.across(&keys, msg);
     }
 
     /// Records a problem about `node`'s value.
@@ -178,7 +246,7 @@ impl Checker {
             if d < first || d > last {
                 let msg =
                     format!("{d} is outside the simulation horizon: must be in [{first}, {last}]");
-                self.bad(node, path, msg);
+                self.against_horizon(node, path, msg);
                 return None;
             }
         }

@@ -1,9 +1,12 @@
 //! Changes to a raw tree before validation: `extends` deep-merge and `--set` overrides.
 //!
-//! Merge rules (documented for scenario authors): tables merge key by key, recursively;
-//! every other value, arrays included (`[[stake.rounds]]`), is replaced wholesale by the
-//! child's. A value keeps the origin (file, line) it was written in, so errors point at
-//! the file that actually holds the bad value.
+//! Merge rules (documented for scenario authors in docs/scenario-format.md): the document
+//! and its sections (`[company]`, ...) merge key by key; the value of a key inside a
+//! section is replaced whole by the child's, whatever it is: a number, an inline
+//! distribution, a schedule or the `[[stake.rounds]]` array. Merging a distribution key
+//! by key would mix two distributions (a child's `uniform` keeping the parent's `mode`)
+//! and blame the mix on the parent. A value keeps the origin (file, line) it was written
+//! in, so errors point at the file that actually holds the bad value.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -14,11 +17,20 @@ use super::raw::{parse_value, Origin, RawNode, RawValue};
 /// The label used as the "file" of every value that came from the command line.
 pub const SET_LABEL: &str = "--set";
 
-/// Deep-merges `child` over `base` (child wins; tables merge recursively).
-/// Linear in the size of both trees: keys are found through a hash index.
+/// Levels that merge key by key: the document (0) and its sections (1). Anything deeper
+/// is a key's value and is replaced whole.
+const MERGED_LEVELS: usize = 2;
+
+/// Merges `child` over `base` (child wins): the document and its sections key by key,
+/// every value inside a section replaced whole. Linear in the size of both trees: keys
+/// are found through a hash index.
 pub fn merge(base: &mut RawNode, child: RawNode) {
+    merge_at(base, child, 0);
+}
+
+fn merge_at(base: &mut RawNode, child: RawNode, level: usize) {
     match (&mut base.value, child.value) {
-        (RawValue::Table(b), RawValue::Table(c)) => {
+        (RawValue::Table(b), RawValue::Table(c)) if level < MERGED_LEVELS => {
             let mut index: HashMap<String, usize> = b
                 .iter()
                 .enumerate()
@@ -26,7 +38,7 @@ pub fn merge(base: &mut RawNode, child: RawNode) {
                 .collect();
             for (k, v) in c {
                 match index.get(&k) {
-                    Some(&i) => merge(&mut b[i].1, v),
+                    Some(&i) => merge_at(&mut b[i].1, v, level + 1),
                     None => {
                         index.insert(k.clone(), b.len());
                         b.push((k, v));
@@ -77,11 +89,17 @@ fn is_bare_key(s: &str) -> bool {
 
 /// Applies `key.path=value` to the merged tree: the value is a TOML value (`0.2`,
 /// `"text"`, `2026-06-30`, `{ dist = "uniform", low = 0.1, high = 0.2 }`); missing
-/// tables on the way are created. Errors name the whole `--set` argument.
+/// tables on the way are created. Every value it writes carries the whole argument in
+/// its origin, so this and any later problem with it is shown as
+/// `error: --set company.growth_vol=abc: ...`, never as a line of the file.
 pub fn apply_set(raw: &mut RawNode, arg: &str) -> Result<(), Problem> {
     let file: Arc<str> = Arc::from(SET_LABEL);
+    let origin = Origin {
+        set_arg: Some(Arc::from(arg.trim())),
+        ..Origin::new(&file, None)
+    };
     let fail = |key: &str, msg: String| {
-        Problem::new(SET_LABEL, key, None, format!("{msg} (in `--set {arg}`)"))
+        Problem::new(SET_LABEL, key, None, msg).from_set(origin.set_arg.as_deref())
     };
     let Some((path, value_text)) = arg.split_once('=') else {
         return Err(fail(
@@ -93,9 +111,9 @@ pub fn apply_set(raw: &mut RawNode, arg: &str) -> Result<(), Problem> {
     let Some(steps) = parse_path(path) else {
         return Err(fail(path, String::from("invalid key path; write dotted keys like channel.ceiling or stake.rounds[0].amount")));
     };
-    let value = parse_value(value_text.trim(), &file, path)
+    let mut value = parse_value(value_text.trim(), &file, path)
         .map_err(|p| fail(path, format!("invalid value: {}", p.message)))?;
-    let origin = Origin::new(&file, None);
+    set_origin(&mut value, &origin);
     let mut node = raw;
     let mut walked = String::new();
     for (i, step) in steps.iter().enumerate() {
@@ -144,6 +162,10 @@ pub fn apply_set(raw: &mut RawNode, arg: &str) -> Result<(), Problem> {
             };
             walked.push_str(&format!("[{n}]"));
             node = item;
+        } else if i >= 1 && !last {
+            // Editing inside a key's value (a distribution's `low`): the value as a whole
+            // is now this `--set`'s, and so are problems between its parts.
+            node.origin = origin.clone();
         }
         if last {
             *node = value;
@@ -151,6 +173,16 @@ pub fn apply_set(raw: &mut RawNode, arg: &str) -> Result<(), Problem> {
         }
     }
     Ok(())
+}
+
+/// Marks every node of a value written by `--set` with its origin.
+fn set_origin(node: &mut RawNode, origin: &Origin) {
+    node.origin = origin.clone();
+    match &mut node.value {
+        RawValue::Table(t) => t.iter_mut().for_each(|(_, v)| set_origin(v, origin)),
+        RawValue::Array(a) => a.iter_mut().for_each(|v| set_origin(v, origin)),
+        _ => {}
+    }
 }
 
 /// The path up to (not including) `name`, for "not a table" messages.
@@ -185,6 +217,27 @@ mod tests {
     }
 
     #[test]
+    fn values_inside_sections_are_replaced_whole() {
+        let mut base = doc(
+            "[a]\nd = { dist = \"pert\", low = 1, mode = 2, high = 3 }\ns = { 2026 = 1, 2027 = 2 }\n",
+            "p.toml",
+        );
+        let child = doc(
+            "[a]\nd = { dist = \"uniform\", low = 1, high = 3 }\ns = { 2026 = 5 }\n",
+            "c.toml",
+        );
+        merge(&mut base, child);
+        let a = base.get("a").unwrap();
+        let d = a.get("d").unwrap();
+        assert_eq!(d.get("mode"), None, "the parent's mode must not survive");
+        assert_eq!(d.as_table().unwrap().len(), 3);
+        assert_eq!(&*d.origin.file, "c.toml");
+        let s = a.get("s").unwrap();
+        assert_eq!(s.as_table().unwrap().len(), 1);
+        assert_eq!(s.get("2027"), None);
+    }
+
+    #[test]
     fn set_creates_and_overrides() {
         let mut t = doc(
             "[channel]\nceiling = 0.1\n[[stake.rounds]]\namount = 1\n",
@@ -202,9 +255,9 @@ mod tests {
         assert!(apply_set(&mut t, "channel.ceiling.low=7").is_err());
         let e = apply_set(&mut t, "channel.ceiling=0.2x").unwrap_err();
         assert!(
-            e.message.contains("--set channel.ceiling=0.2x"),
-            "{}",
-            e.message
+            e.to_string()
+                .starts_with("error: --set channel.ceiling=0.2x: "),
+            "{e}"
         );
         assert!(apply_set(&mut t, "novalue").is_err());
         assert!(apply_set(&mut t, "a..b=1").is_err());

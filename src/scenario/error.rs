@@ -6,6 +6,8 @@
 
 use std::fmt;
 
+use crate::escape::printable;
+
 /// At most this many problems are printed; a huge broken file should not flood the
 /// terminal (the rest are counted in a final line, and all stay in `problems`).
 const MAX_SHOWN: usize = 100;
@@ -22,6 +24,9 @@ pub struct Problem {
     pub line: Option<usize>,
     /// What is wrong, with the value and the rule where there is one.
     pub message: String,
+    /// For a problem with a command-line value (`file` is then `--set`), the argument
+    /// that set it: shown in place of the file, `error: --set company.growth_vol=abc: ...`.
+    pub set_arg: Option<String>,
 }
 
 impl Problem {
@@ -36,33 +41,25 @@ impl Problem {
             key_path: key_path.into(),
             line,
             message: message.into(),
+            set_arg: None,
         }
     }
-}
 
-/// Text from a scenario made safe for a terminal: control characters but newline and tab
-/// escaped (a key can hold any string, escape sequences included) and long values cut, so one message stays
-/// one readable line.
-fn printable(text: &str, max_chars: usize) -> String {
-    let mut out = String::new();
-    for (i, c) in text.chars().enumerate() {
-        if i == max_chars {
-            out.push('…');
-            break;
-        }
-        if c.is_control() && c != '\n' && c != '\t' {
-            out.extend(c.escape_debug());
-        } else {
-            out.push(c);
-        }
+    /// The same problem, about the value set by `--set arg`.
+    pub fn from_set(mut self, arg: Option<&str>) -> Problem {
+        self.set_arg = arg.map(str::to_string);
+        self
     }
-    out
 }
 
 impl fmt::Display for Problem {
     /// `error: scenarios/x.toml: company.grwoth0 (line 12): unknown key; did you mean growth0?`
+    /// or, for a command-line value, `error: --set channel.ceiling=1.5: channel.ceiling: ...`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "error: {}", printable(&self.file, 200))?;
+        match &self.set_arg {
+            Some(arg) => write!(f, "error: {} {}", self.file, printable(arg, 200))?,
+            None => write!(f, "error: {}", printable(&self.file, 200))?,
+        }
         if !self.key_path.is_empty() {
             write!(f, ": {}", printable(&self.key_path, 200))?;
         }

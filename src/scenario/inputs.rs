@@ -242,7 +242,7 @@ pub fn scheduled(
             let msg = format!(
                 "the schedule starts in {first}, after simulation.start_year {start}: its first year must be <= {start}"
             );
-            ck.bad(node, path, msg);
+            ck.against_horizon(node, path, msg);
             return None;
         }
     }

@@ -5,6 +5,12 @@
 //! child over it (see `edit::merge`). The `extends` key itself is removed, so the merged
 //! tree is a complete scenario on its own. Cycles and missing parents are errors that
 //! name the chain or the file; chains are limited to `MAX_DEPTH` files.
+//!
+//! A scenario may come from someone else, and its `extends` can point anywhere: so a
+//! parent must be a `.toml` file (as written and once symlinks are resolved), and a
+//! parent that is not valid TOML is reported by file, line and kind of problem only,
+//! never quoting its text (`extends = "../.env"` must not print a password). The main
+//! file's own syntax errors do quote the offending line: it is the user's own file.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -12,7 +18,7 @@ use std::sync::Arc;
 
 use super::edit::merge;
 use super::error::Problem;
-use super::raw::{decode, parse_document, RawNode, RawValue};
+use super::raw::{decode, parse_document_with, Echo, RawNode, RawValue};
 
 /// Longest `extends` chain followed (a guard, far above any sensible layering).
 const MAX_DEPTH: usize = 32;
@@ -50,7 +56,13 @@ impl Resolver {
     ) -> Result<RawNode, Vec<Problem>> {
         let file: Arc<str> = Arc::from(label);
         let text = decode(bytes, label).map_err(|p| vec![p])?;
-        let mut root = parse_document(text, &file)?;
+        // The chain is empty while reading the main file; anything deeper is a parent.
+        let echo = if self.chain.is_empty() {
+            Echo::Quote
+        } else {
+            Echo::Withhold
+        };
+        let mut root = parse_document_with(text, &file, echo)?;
         let Some(ext) = take_extends(&mut root) else {
             return Ok(root);
         };
@@ -61,10 +73,21 @@ impl Resolver {
                 ext.type_name()
             )));
         };
+        if !is_toml(Path::new(rel)) {
+            return Err(fail(format!(
+                "\"{rel}\" is not a .toml file: extends must name a scenario file ending in .toml"
+            )));
+        }
         let parent_path = dir.join(rel);
         let parent_label = parent_path.display().to_string();
         let canon = fs::canonicalize(&parent_path)
             .map_err(|e| fail(format!("cannot read parent scenario {parent_label}: {e}")))?;
+        if !is_toml(&canon) {
+            return Err(fail(format!(
+                "\"{rel}\" leads to {}, which is not a .toml file: extends must name a scenario file ending in .toml",
+                canon.display()
+            )));
+        }
         self.chain.push(Link {
             label: label.to_string(),
             canonical,
@@ -96,6 +119,13 @@ impl Default for Resolver {
     fn default() -> Self {
         Resolver::new()
     }
+}
+
+/// Whether `path` names a `.toml` file (the extension in any case, as on the file
+/// systems that ignore case).
+fn is_toml(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("toml"))
 }
 
 /// Removes and returns the top-level `extends` entry.

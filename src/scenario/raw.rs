@@ -19,6 +19,9 @@ use crate::date::Date;
 pub struct Origin {
     pub file: Arc<str>,
     pub line: Option<usize>,
+    /// For a value from the command line, the whole `--set` argument that set it
+    /// (`company.growth_vol=abc`), so its problems can name it; `None` for files.
+    pub set_arg: Option<Arc<str>>,
 }
 
 impl Origin {
@@ -26,6 +29,7 @@ impl Origin {
         Origin {
             file: Arc::clone(file),
             line,
+            set_arg: None,
         }
     }
 }
@@ -132,15 +136,39 @@ pub fn decode<'a>(bytes: &'a [u8], file: &str) -> Result<&'a str, Problem> {
     })
 }
 
+/// Whether parse errors may quote the text they are about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Echo {
+    /// The user's own scenario: quoting the offending line helps and reveals nothing
+    /// they cannot already read.
+    Quote,
+    /// A file reached through `extends`, which a scenario from someone else may point
+    /// anywhere: only the line and the kind of problem, never the text (it could be a
+    /// credentials file).
+    Withhold,
+}
+
 /// Parses a whole TOML document into a table node. Syntax errors (including duplicate
-/// keys) come back with the line and the offending source line.
+/// keys) come back with the line and, with [`Echo::Quote`], the offending source line.
+#[cfg(test)]
 pub fn parse_document(text: &str, file: &Arc<str>) -> Result<RawNode, Vec<Problem>> {
+    parse_document_with(text, file, Echo::Quote)
+}
+
+/// [`parse_document`], choosing whether errors quote the text.
+pub fn parse_document_with(
+    text: &str,
+    file: &Arc<str>,
+    echo: Echo,
+) -> Result<RawNode, Vec<Problem>> {
     let lines = Lines::new(text);
-    let root = DeTable::parse(text).map_err(|e| vec![syntax_problem(&e, text, &lines, file)])?;
+    let root =
+        DeTable::parse(text).map_err(|e| vec![syntax_problem(&e, text, &lines, file, echo)])?;
     let mut problems = Vec::new();
     let cv = Converter {
         lines: &lines,
         file,
+        echo,
     };
     let node = RawNode::new(
         RawValue::Table(cv.table(root.get_ref(), &mut problems, "")),
@@ -157,7 +185,7 @@ pub fn parse_document(text: &str, file: &Arc<str>) -> Result<RawNode, Vec<Proble
 pub fn parse_value(text: &str, file: &Arc<str>, key_path: &str) -> Result<RawNode, Problem> {
     let lines = Lines::new(text);
     let value = DeValue::parse(text).map_err(|e| {
-        let mut p = syntax_problem(&e, text, &lines, file);
+        let mut p = syntax_problem(&e, text, &lines, file, Echo::Quote);
         p.line = None;
         p.key_path = key_path.to_string();
         p
@@ -166,6 +194,7 @@ pub fn parse_value(text: &str, file: &Arc<str>, key_path: &str) -> Result<RawNod
     let cv = Converter {
         lines: &lines,
         file,
+        echo: Echo::Quote,
     };
     let mut node = cv.value(value.get_ref(), 0, &mut problems, key_path);
     clear_lines(&mut node);
@@ -185,11 +214,27 @@ fn clear_lines(node: &mut RawNode) {
     }
 }
 
-fn syntax_problem(e: &toml::de::Error, text: &str, lines: &Lines, file: &Arc<str>) -> Problem {
+fn syntax_problem(
+    e: &toml::de::Error,
+    text: &str,
+    lines: &Lines,
+    file: &Arc<str>,
+    echo: Echo,
+) -> Problem {
     let Some(span) = e.span() else {
         return Problem::new(&**file, "", None, format!("invalid TOML: {}", e.message()));
     };
     let line = lines.line(span.start);
+    if echo == Echo::Withhold {
+        // toml's messages name the kind of problem only (they never quote the input);
+        // the source line is what would leak.
+        return Problem::new(
+            &**file,
+            "",
+            Some(line),
+            format!("invalid TOML: {} (contents not shown)", e.message()),
+        );
+    }
     let src: String = text
         .lines()
         .nth(line - 1)
@@ -209,6 +254,7 @@ fn syntax_problem(e: &toml::de::Error, text: &str, lines: &Lines, file: &Arc<str
 struct Converter<'a> {
     lines: &'a Lines,
     file: &'a Arc<str>,
+    echo: Echo,
 }
 
 impl Converter<'_> {
@@ -246,11 +292,17 @@ impl Converter<'_> {
         path: &str,
     ) -> RawNode {
         let origin = self.origin(offset);
+        // A withheld file's key names are its contents too (`API_TOKEN = ...`).
+        let shown_path = if self.echo == Echo::Quote { path } else { "" };
         let mut bad =
-            |msg: String| problems.push(Problem::new(&**self.file, path, origin.line, msg));
+            |msg: String| problems.push(Problem::new(&**self.file, shown_path, origin.line, msg));
         let value = match v {
             DeValue::Integer(i) => match i128::from_str_radix(i.as_str(), i.radix()) {
                 Ok(n) => RawValue::Int(n),
+                Err(_) if self.echo == Echo::Withhold => {
+                    bad(String::from("integer is too large (value not shown)"));
+                    RawValue::Int(0)
+                }
                 Err(_) => {
                     bad(format!("integer {i} is too large"));
                     RawValue::Int(0)
@@ -258,6 +310,12 @@ impl Converter<'_> {
             },
             DeValue::Float(f) => match parse_float(f.as_str()) {
                 Some(x) => RawValue::Float(x),
+                None if self.echo == Echo::Withhold => {
+                    bad(String::from(
+                        "cannot read a float as a number (value not shown)",
+                    ));
+                    RawValue::Float(0.0)
+                }
                 None => {
                     bad(format!("cannot read {f} as a number"));
                     RawValue::Float(0.0)

@@ -133,19 +133,21 @@ pub fn meta(ck: &mut Checker, s: &Section<'_>, label: &str) -> Meta {
 }
 
 pub fn simulation(ck: &mut Checker, s: &Section<'_>) -> Option<Simulation> {
-    let start = s
-        .required(ck, "start_year")
-        .and_then(|n| ck.year(n, "simulation.start_year"));
+    let start_node = s.required(ck, "start_year");
+    let start = start_node.and_then(|n| ck.year(n, "simulation.start_year"));
     let end_node = s.required(ck, "end_year");
     let end = end_node.and_then(|n| ck.year(n, "simulation.end_year"));
-    if let (Some(a), Some(b), Some(n)) = (start, end, end_node) {
+    if let (Some(a), Some(b), Some(sn), Some(en)) = (start, end, start_node, end_node) {
+        let keys = [
+            (&en.origin, "simulation.end_year"),
+            (&sn.origin, "simulation.start_year"),
+        ];
         if b < a {
-            ck.bad(
-                n,
-                "simulation.end_year",
-                format!("{b} is before start_year {a}: must be >= start_year"),
-            );
+            let msg = format!("{b} is before start_year {a}: must be >= start_year");
+            ck.across(&keys, msg);
         }
+        // Dates and schedules are checked against these two years.
+        ck.horizon = keys.map(|(o, p)| (o.clone(), p)).to_vec();
     }
     let steps = s.required(ck, "steps_per_year").and_then(|n| {
         let k = ck.integer(n, "simulation.steps_per_year", i128::MIN, i128::MAX, "")?;
@@ -307,13 +309,17 @@ pub fn channel(ck: &mut Checker, s: &Section<'_>) -> Channel {
         support_max(&c.incremental),
         support_max(&c.cloud_cannibalization),
     );
-    if let (Some(_), Some(n)) = (s.get("incremental"), s.get("cloud_cannibalization")) {
+    if let (Some(i), Some(n)) = (s.get("incremental"), s.get("cloud_cannibalization")) {
         if a + b > 1.0 + 1e-12 {
             let msg = format!(
                 "incremental + cloud_cannibalization can reach {a} + {b} = {}: must be <= 1",
                 a + b
             );
-            ck.bad(n, "channel.cloud_cannibalization", msg);
+            let keys = [
+                (&n.origin, "channel.cloud_cannibalization"),
+                (&i.origin, "channel.incremental"),
+            ];
+            ck.across(&keys, msg);
         }
     }
     c
@@ -383,7 +389,19 @@ pub fn correlation(ck: &mut Checker, s: &Section<'_>) -> Correlation {
         let msg = format!(
             "[correlation] revenue_growth = {a}, revenue_multiple = {b}, growth_multiple = {c}: not a valid correlation matrix (not positive semi-definite)"
         );
-        ck.at(&s.origin, "correlation", msg);
+        // Blamed on a pair set by `--set` if any (the change that broke the matrix), else
+        // on the section.
+        let paths: Vec<(String, Option<&RawNode>)> = CORRELATION
+            .iter()
+            .map(|k| (s.key_path(k), s.get(k)))
+            .collect();
+        let mut keys = vec![(&s.origin, "correlation")];
+        for (p, n) in &paths {
+            if let Some(n) = n.filter(|n| n.origin.set_arg.is_some()) {
+                keys.push((&n.origin, p.as_str()));
+            }
+        }
+        ck.across(&keys, msg);
     }
     corr
 }

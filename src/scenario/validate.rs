@@ -34,7 +34,7 @@ fn required_keys(section: &str) -> Vec<&'static str> {
 /// Checks a merged raw tree. `label` names the main file: missing sections are reported
 /// against it, and `meta.name` defaults to its stem.
 pub fn validate(raw: &RawNode, label: &str) -> Result<Scenario, ScenarioError> {
-    let mut ck = Checker::new();
+    let mut ck = Checker::for_file(label);
     let root_origin = Origin::new(&raw.origin.file, None);
     let Some(entries) = ck.table(raw, "") else {
         return Err(ScenarioError::new(ck.problems));

@@ -187,7 +187,9 @@ where
         draw(&root)?;
         root.present()?;
     }
-    Ok(svg)
+    // Titles and legends carry names from users; a control character in one would make
+    // the whole document invalid XML.
+    Ok(crate::escape::xml_document(&svg).into_owned())
 }
 
 /// Draws with `draw` and encodes the bitmap as a PNG file at `path`.

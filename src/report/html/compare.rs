@@ -213,7 +213,10 @@ fn scenarios(c: &Comparison, manifests: &[Manifest], reports: bool) -> String {
             .map(|x| x.scenario_file.as_str())
             .unwrap_or("");
         let link = if reports {
-            format!(" — <a href=\"{}/report.html\">full report</a>", esc(&m.id))
+            // Relative and percent-encoded: a member named `javascript:alert(1)` links to
+            // the folder `./javascript%3Aalert(1)/`, never to a scheme.
+            let href = crate::escape::relative_link(&m.id, "report.html");
+            format!(" — <a href=\"{}\">full report</a>", esc(&href))
         } else {
             String::new()
         };

@@ -6,20 +6,10 @@ use std::fmt::Write;
 
 use crate::report::csv::num;
 
-/// Escapes text for an HTML element body or a double- or single-quoted attribute.
+/// Escapes text for an HTML element body or a double- or single-quoted attribute
+/// (control characters shown escaped; see `crate::escape`).
 pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
+    crate::escape::html(s)
 }
 
 /// How a number is displayed (the exact value always goes into `data-value`).
