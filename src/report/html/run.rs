@@ -34,13 +34,19 @@ pub fn label(m: ResultMetric) -> &'static str {
         ResultMetric::RevenueShareTotal => "Revenue share received (undiscounted)",
         ResultMetric::StakeEnd => "Stake at the end",
         ResultMetric::CapHit => "Cap hit",
+        ResultMetric::NpvLicence => "NPV of own-product value from the licence",
+        ResultMetric::Renewed => "Licence renewed",
+        ResultMetric::Renegotiated => "Revenue share renegotiated",
     }
 }
 
 /// How a result's numbers are displayed: money as amounts, the rest as percentages.
 pub fn show_of(m: ResultMetric) -> Show {
     match m {
-        ResultMetric::StakeEnd | ResultMetric::CapHit => Show::Percent,
+        ResultMetric::StakeEnd
+        | ResultMetric::CapHit
+        | ResultMetric::Renewed
+        | ResultMetric::Renegotiated => Show::Percent,
         _ => Show::Amount,
     }
 }
@@ -49,7 +55,7 @@ pub fn show_of(m: ResultMetric) -> Show {
 pub fn unit_text(m: ResultMetric) -> &'static str {
     match m {
         ResultMetric::StakeEnd => "% of equity",
-        ResultMetric::CapHit => "% of paths",
+        ResultMetric::CapHit | ResultMetric::Renewed | ResultMetric::Renegotiated => "% of paths",
         _ => "USD bn",
     }
 }
