@@ -274,6 +274,9 @@ pub struct RunSummary {
     pub results: [Stats; N_RESULTS],
     pub periods: Vec<PeriodSummary>,
     pub cap_hits: Vec<CapHitYear>,
+    /// Per calendar year from `start_year`: the share of paths whose revenue share is
+    /// renegotiated in that year (MODEL.md §6.3; all 0 without `[renegotiation]`).
+    pub renegotiation_by_year: Vec<f64>,
     /// Median cap-hit year over all paths, "never" counting as later than any year: `None`
     /// when fewer than half the paths hit the cap.
     pub median_cap_hit_year: Option<i32>,
@@ -283,5 +286,12 @@ pub struct RunSummary {
 impl RunSummary {
     pub fn result(&self, m: ResultMetric) -> &Stats {
         &self.results[m.index()]
+    }
+
+    /// Whether the run has a licence flow to show: some path has product value from it.
+    /// (Charts add the licence only then, so v1 scenarios draw as before.)
+    pub fn has_licence_value(&self) -> bool {
+        let st = self.result(ResultMetric::NpvLicence);
+        st.max != 0.0 || st.min != 0.0
     }
 }

@@ -206,6 +206,7 @@ pub fn run_summary(
     opts: &RunOptions,
     column: &(dyn Fn(ResultMetric) -> Vec<f64> + Sync),
     cap_years: &[Option<i32>],
+    renegotiation_years: &[Option<i32>],
     periods: Vec<PeriodSummary>,
 ) -> RunSummary {
     let n = cap_years.len();
@@ -228,6 +229,14 @@ pub fn run_summary(
     for y in cap_years.iter().flatten() {
         first_hits[(y - y0) as usize] += 1;
     }
+    let mut renegotiations = vec![0u64; first_hits.len()];
+    for y in renegotiation_years.iter().flatten() {
+        renegotiations[(y - y0) as usize] += 1;
+    }
+    let renegotiation_by_year = renegotiations
+        .iter()
+        .map(|&c| c as f64 / n as f64)
+        .collect();
     let mut cum = 0u64;
     let cap_hits: Vec<CapHitYear> = first_hits
         .iter()
@@ -263,6 +272,7 @@ pub fn run_summary(
         results: std::array::from_fn(|i| stats[i]),
         periods,
         cap_hits,
+        renegotiation_by_year,
         median_cap_hit_year,
         npv_total_dist,
     }

@@ -196,7 +196,19 @@ fn run_in_pool(sc: &Scenario, opts: &RunOptions) -> Result<RunOutput, EngineErro
         .iter()
         .map(|l| (l.state.cap_hit_year != 0).then_some(l.state.cap_hit_year))
         .collect();
-    let summary = aggregate::run_summary(sc, &model, opts, &column, &cap_years, periods);
+    let renegotiation_years: Vec<Option<i32>> = lanes
+        .iter()
+        .map(|l| (l.state.renegotiation_year != 0).then_some(l.state.renegotiation_year))
+        .collect();
+    let summary = aggregate::run_summary(
+        sc,
+        &model,
+        opts,
+        &column,
+        &cap_years,
+        &renegotiation_years,
+        periods,
+    );
     let paths = opts.keep_paths.then(|| {
         let results: Vec<PathResults> = (0..n)
             .into_par_iter()
