@@ -165,9 +165,39 @@ pub fn headline(s: &RunSummary) -> String {
             .unwrap_or_else(|| "none".into()),
         "\"never\" counts as later than any year",
     ));
+    // MODEL.md §6: the licence and renegotiation figures, when the scenario has them.
+    let renegotiated = s.result(ResultMetric::Renegotiated).mean;
+    if s.has_licence_value() {
+        let lic = s.result(ResultMetric::NpvLicence);
+        let renewed = s.result(ResultMetric::Renewed).mean;
+        out.push_str(&key_figure(
+            "Mean NPV of the licence's product value",
+            Some(lic.mean),
+            &format!("${}bn", shown(lic.mean, Show::Amount)),
+            &format!(
+                "in npv_total; licence renewed on {} of paths",
+                shown(renewed, Show::Percent)
+            ),
+        ));
+    }
+    if renegotiated > 0.0 {
+        out.push_str(&key_figure(
+            "P(renegotiated)",
+            Some(renegotiated),
+            &shown(renegotiated, Show::Percent),
+            "share of paths where the revenue share is renegotiated while it runs",
+        ));
+    }
     out.push_str("</div>\n");
+    // The v2 rows only where they say something (a v1 scenario shows its v1 table).
+    let shown_metric = |m: &ResultMetric| match m {
+        ResultMetric::NpvLicence | ResultMetric::Renewed => s.has_licence_value(),
+        ResultMetric::Renegotiated => renegotiated > 0.0,
+        _ => true,
+    };
     let rows: Vec<Row> = ResultMetric::ALL
         .iter()
+        .filter(|m| shown_metric(m))
         .map(|&m| {
             let st = s.result(m);
             let sh = show_of(m);
