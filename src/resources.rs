@@ -95,9 +95,10 @@ impl RunShape {
         size_of::<PathResults>() as u64 + 8 * self.uncertain + 8 * self.years
     }
 
-    /// paths.csv in memory: one row per path.
+    /// paths.csv in memory: one row per path (`path`, the results, `cap_hit_year`,
+    /// `renegotiation_year`, the draws).
     pub fn csv_bytes_per_path(&self) -> u64 {
-        CSV_CELL_BYTES * (2 + ResultMetric::ALL.len() as u64 + self.uncertain)
+        CSV_CELL_BYTES * (3 + ResultMetric::ALL.len() as u64 + self.uncertain)
     }
 }
 
@@ -248,7 +249,8 @@ mod tests {
             s.kept_bytes_per_path(),
             size_of::<PathResults>() as u64 + 24 + 80
         );
-        assert_eq!(s.csv_bytes_per_path(), 24 * 15);
+        // path, 13 results, two years, 3 draws.
+        assert_eq!(s.csv_bytes_per_path(), 24 * 19);
         assert!(s.bytes_per_path(true, true) > s.bytes_per_path(true, false));
         assert!(s.bytes_per_path(true, false) > e);
     }

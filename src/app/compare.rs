@@ -125,7 +125,9 @@ fn compare_table(c: &cmp::Comparison) -> String {
             use crate::summary::ResultMetric as R;
             matches!(d.metric, R::NpvLicence | R::Renewed | R::Renegotiated)
                 && (base.summary.result(d.metric).mean != 0.0 || d.mean != 0.0)
-                && !(d.metric == R::Renewed && base.summary.result(d.metric).mean == 1.0 && d.mean == 0.0)
+                && !(d.metric == R::Renewed
+                    && base.summary.result(d.metric).mean == 1.0
+                    && d.mean == 0.0)
         };
         for d in ds.iter().take(7).chain(ds.iter().filter(v2)) {
             t.push_str(&format!(
