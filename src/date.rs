@@ -41,6 +41,13 @@ impl Date {
         era * 146_097 + doe - 719_468
     }
 
+    /// Decimal year (MODEL.md §6.3): `year + (day_of_year - 1) / days_in_year`.
+    pub fn decimal_year(&self) -> f64 {
+        let jan1 = Date::new(self.year, 1, 1).map_or(0, |d| d.days());
+        let next = Date::new(self.year + 1, 1, 1).map_or(365, |d| d.days());
+        f64::from(self.year) + (self.days() - jan1) as f64 / (next - jan1) as f64
+    }
+
     /// The first day of the month that is `months` months after January of `year`
     /// (`months` may exceed 11).
     pub fn month_start(year: i32, months: u32) -> Date {

@@ -110,9 +110,10 @@ impl RunShape {
         size_of::<PathResults>() as u64 + 8 * self.uncertain + 8 * self.years
     }
 
-    /// paths.csv in memory: one row per path (index, results, cap-hit year, draws).
+    /// paths.csv in memory: one row per path (`path`, the results, `cap_hit_year`,
+    /// `renegotiation_year`, the draws).
     pub fn csv_bytes_per_path(&self) -> u64 {
-        CSV_CELL_BYTES * (2 + ResultMetric::ALL.len() as u64 + self.uncertain)
+        CSV_CELL_BYTES * (3 + ResultMetric::ALL.len() as u64 + self.uncertain)
     }
 }
 
@@ -380,7 +381,7 @@ mod tests {
             s.kept_bytes_per_path(),
             size_of::<PathResults>() as u64 + 24 + 80
         );
-        assert_eq!(s.csv_bytes_per_path(), CSV_CELL_BYTES * 15);
+        assert_eq!(s.csv_bytes_per_path(), CSV_CELL_BYTES * 19); // path, 13 results, two years, 3 draws
         assert!(s.engine_bytes_per_path(true) > e);
     }
 

@@ -70,10 +70,19 @@ pub enum ResultMetric {
     RevenueShareTotal,
     StakeEnd,
     CapHit,
+    NpvLicence,
+    Renewed,
+    Renegotiated,
 }
 
+/// Number of per-path results (summary.csv rows).
+pub const N_RESULTS: usize = 13;
+/// Number of per-period metrics (timeseries.csv rows per period).
+pub const N_SERIES: usize = 9;
+
 impl ResultMetric {
-    pub const ALL: [ResultMetric; 10] = [
+    /// v1's ten, then MODEL.md §6.4's three, appended after `cap_hit`.
+    pub const ALL: [ResultMetric; N_RESULTS] = [
         ResultMetric::NpvTotal,
         ResultMetric::NpvRevenueShare,
         ResultMetric::NpvCloudModels,
@@ -84,6 +93,9 @@ impl ResultMetric {
         ResultMetric::RevenueShareTotal,
         ResultMetric::StakeEnd,
         ResultMetric::CapHit,
+        ResultMetric::NpvLicence,
+        ResultMetric::Renewed,
+        ResultMetric::Renegotiated,
     ];
 
     pub fn name(&self) -> &'static str {
@@ -98,13 +110,18 @@ impl ResultMetric {
             ResultMetric::RevenueShareTotal => "revenue_share_total",
             ResultMetric::StakeEnd => "stake_end",
             ResultMetric::CapHit => "cap_hit",
+            ResultMetric::NpvLicence => "npv_licence",
+            ResultMetric::Renewed => "renewed",
+            ResultMetric::Renegotiated => "renegotiated",
         }
     }
 
     pub fn unit(&self) -> Unit {
         match self {
             ResultMetric::StakeEnd => Unit::Fraction,
-            ResultMetric::CapHit => Unit::Probability,
+            ResultMetric::CapHit | ResultMetric::Renewed | ResultMetric::Renegotiated => {
+                Unit::Probability
+            }
             _ => Unit::UsdBn,
         }
     }
@@ -124,11 +141,14 @@ impl ResultMetric {
             | ResultMetric::NpvCloudModels
             | ResultMetric::NpvReverseShare
             | ResultMetric::NpvCompute
-            | ResultMetric::PvStake => true,
+            | ResultMetric::PvStake
+            | ResultMetric::NpvLicence => true,
             ResultMetric::StakeGain
             | ResultMetric::RevenueShareTotal
             | ResultMetric::StakeEnd
-            | ResultMetric::CapHit => false,
+            | ResultMetric::CapHit
+            | ResultMetric::Renewed
+            | ResultMetric::Renegotiated => false,
         }
     }
 
@@ -160,10 +180,11 @@ pub enum SeriesMetric {
     StakeFraction,
     StakeValue,
     InvestorCashFlow,
+    LicenceValue,
 }
 
 impl SeriesMetric {
-    pub const ALL: [SeriesMetric; 8] = [
+    pub const ALL: [SeriesMetric; N_SERIES] = [
         SeriesMetric::CompanyRevenue,
         SeriesMetric::CompanyValuation,
         SeriesMetric::ChannelRevenue,
@@ -172,6 +193,7 @@ impl SeriesMetric {
         SeriesMetric::StakeFraction,
         SeriesMetric::StakeValue,
         SeriesMetric::InvestorCashFlow,
+        SeriesMetric::LicenceValue,
     ];
 
     pub fn name(&self) -> &'static str {
@@ -184,6 +206,7 @@ impl SeriesMetric {
             SeriesMetric::StakeFraction => "stake_fraction",
             SeriesMetric::StakeValue => "stake_value",
             SeriesMetric::InvestorCashFlow => "investor_cash_flow",
+            SeriesMetric::LicenceValue => "licence_value",
         }
     }
 
@@ -217,13 +240,15 @@ pub struct PeriodSummary {
     /// Decimal year at the end of the period (`t_k`).
     pub t: f64,
     /// Indexed by `SeriesMetric::index()`.
-    pub bands: [Band; 8],
+    pub bands: [Band; N_SERIES],
     /// Mean cash-flow components (USD bn in the period), cashflows.csv columns.
     pub revenue_share: f64,
     pub cloud_model_margin: f64,
     /// Negative: a cost to the investor.
     pub reverse_share: f64,
     pub compute_margin: f64,
+    /// Mean `L_k`, the licence's product value (MODEL.md §6.1; 0 without a licence).
+    pub licence_value: f64,
     /// Mean `DF_k` across paths.
     pub discount_factor: f64,
     /// Mean `CF_k * DF_k` across paths.
@@ -231,9 +256,14 @@ pub struct PeriodSummary {
 }
 
 impl PeriodSummary {
-    /// Sum of the four mean components, so the CSV row adds up exactly.
+    /// Sum of the five mean components, so the CSV row adds up exactly (the licence last:
+    /// without one, + 0 leaves v1's sum as it was).
     pub fn investor_cash_flow(&self) -> f64 {
-        self.revenue_share + self.cloud_model_margin + self.reverse_share + self.compute_margin
+        self.revenue_share
+            + self.cloud_model_margin
+            + self.reverse_share
+            + self.compute_margin
+            + self.licence_value
     }
 
     pub fn band(&self, m: SeriesMetric) -> &Band {
@@ -279,9 +309,12 @@ pub struct RunSummary {
     pub revenue_share_end_year: i32,
     pub cap: Option<f64>,
     /// Indexed by `ResultMetric::index()`.
-    pub results: [Stats; 10],
+    pub results: [Stats; N_RESULTS],
     pub periods: Vec<PeriodSummary>,
     pub cap_hits: Vec<CapHitYear>,
+    /// Per calendar year from `start_year`: the share of paths whose revenue share is
+    /// renegotiated in that year (MODEL.md §6.3; all 0 without `[renegotiation]`).
+    pub renegotiation_by_year: Vec<f64>,
     /// Median cap-hit year over all paths, "never" counting as later than any year: `None`
     /// when fewer than half the paths hit the cap.
     pub median_cap_hit_year: Option<i32>,
@@ -291,5 +324,12 @@ pub struct RunSummary {
 impl RunSummary {
     pub fn result(&self, m: ResultMetric) -> &Stats {
         &self.results[m.index()]
+    }
+
+    /// Whether the run has a licence flow to show: some path has product value from it.
+    /// (Charts add the licence only then, so v1 scenarios draw as before.)
+    pub fn has_licence_value(&self) -> bool {
+        let st = self.result(ResultMetric::NpvLicence);
+        st.max != 0.0 || st.min != 0.0
     }
 }

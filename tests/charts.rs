@@ -100,7 +100,7 @@ fn summary(cap: Option<f64>) -> RunSummary {
         let compute = 0.05 * revenue.pct[2];
         let reverse = -0.2 * cloud;
         let cf = rs_mean + cloud + compute + reverse;
-        let mut bands = [Band::default(); 8];
+        let mut bands = [Band::default(); dealsim::summary::N_SERIES];
         bands[SeriesMetric::CompanyRevenue.index()] = revenue;
         bands[SeriesMetric::CompanyValuation.index()] = valuation;
         bands[SeriesMetric::ChannelRevenue.index()] = band(0.3 * revenue.pct[2], sigma);
@@ -134,6 +134,7 @@ fn summary(cap: Option<f64>) -> RunSummary {
             cloud_model_margin: cloud,
             reverse_share: reverse,
             compute_margin: compute,
+            licence_value: 0.0,
             discount_factor: 1.09f64.powf(-years),
             pv_investor_cash_flow: cf * 1.09f64.powf(-years),
         });
@@ -171,8 +172,9 @@ fn summary(cap: Option<f64>) -> RunSummary {
     let below = (10_000.0 * npv_cdf(lo)).round() as u64;
     let above = (10_000.0 * (1.0 - npv_cdf(hi))).round() as u64;
 
-    let mut results = [Stats::default(); 10];
-    let set = |r: &mut [Stats; 10], m: ResultMetric, s: Stats| r[m.index()] = s;
+    let mut results = [Stats::default(); dealsim::summary::N_RESULTS];
+    let set =
+        |r: &mut [Stats; dealsim::summary::N_RESULTS], m: ResultMetric, s: Stats| r[m.index()] = s;
     set(
         &mut results,
         ResultMetric::NpvTotal,
@@ -218,6 +220,7 @@ fn summary(cap: Option<f64>) -> RunSummary {
         results,
         periods,
         cap_hits,
+        renegotiation_by_year: vec![0.0; 10],
         median_cap_hit_year: None,
         npv_total_dist: Distribution {
             quantiles,
@@ -475,7 +478,7 @@ fn an_empty_summary_still_renders() {
     s.periods.clear();
     s.cap_hits.clear();
     s.npv_total_dist = Distribution::default();
-    s.results = [Stats::default(); 10];
+    s.results = [Stats::default(); dealsim::summary::N_RESULTS];
     let dir = tempfile::tempdir().unwrap();
     let files = render_run_charts(&s, dir.path(), ChartFormat::Both).unwrap();
     assert_eq!(files.len(), 20);

@@ -61,7 +61,7 @@ fn run_writes_the_five_files_with_the_contract_headers() {
     );
     assert_eq!(
         head("cashflows.csv"),
-        "period_end,year,revenue_share,cloud_model_margin,reverse_share,compute_margin,investor_cash_flow,discount_factor,pv_investor_cash_flow"
+        "period_end,year,revenue_share,cloud_model_margin,reverse_share,compute_margin,investor_cash_flow,discount_factor,pv_investor_cash_flow,licence_value"
     );
     assert_eq!(
         head("cap_hits.csv"),
@@ -85,7 +85,11 @@ fn run_writes_the_five_files_with_the_contract_headers() {
             "stake_gain",
             "revenue_share_total",
             "stake_end",
-            "cap_hit"
+            "cap_hit",
+            // MODEL.md §6.4, appended after cap_hit.
+            "npv_licence",
+            "renewed",
+            "renegotiated"
         ]
     );
     // No exponent notation, no NaN anywhere.

@@ -58,7 +58,7 @@ fn comparing_a_scenario_with_itself_gives_exactly_zero_deltas() {
     }
     assert!(c.join("a/summary.csv").is_file() && c.join("b/summary.csv").is_file());
     let d = rows(&c.join("compare_deltas.csv"));
-    assert_eq!(d.len(), 10);
+    assert_eq!(d.len(), 13);
     for r in &d {
         assert_eq!(r[0], "b");
         // mean, se, p5, p50, p95, prob_positive all exactly 0.

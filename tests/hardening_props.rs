@@ -296,7 +296,8 @@ fn step_invariants(sc: &Scenario, seed: u64, end_year: i32) {
             if per.year > end_year {
                 assert_eq!(f.paid_cents, 0, "path {path}: paid in {}", per.year);
             }
-            let sum = f.paid + f.model_margin - f.reverse_share + f.compute_margin;
+            let sum =
+                f.paid + f.model_margin - f.reverse_share + f.compute_margin + f.licence_value;
             assert!(close(f.cash_flow, sum, sum), "{} vs {sum}", f.cash_flow);
             assert!(f.cash_flow.is_finite() && f.valuation.is_finite());
         }
@@ -351,7 +352,7 @@ proptest! {
         // No NaN, inf or empty number in any CSV.
         let names = ["summary.csv", "timeseries.csv", "cashflows.csv", "cap_hits.csv", "paths.csv"];
         for (name, bytes) in names.iter().zip(&files) {
-            check_csv(name, bytes, &["metric", "unit", "period_end"], &["cap_hit_year"]);
+            check_csv(name, bytes, &["metric", "unit", "period_end"], &["cap_hit_year", "renegotiation_year"]);
         }
     }
 }

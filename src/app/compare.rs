@@ -129,7 +129,17 @@ fn compare_table(c: &cmp::Comparison) -> String {
             "  {:<22}{:>12}{:>12}{:>12}{:>12}{:>10}\n",
             "paired delta, USD bn", "mean", "se paired", "se unpaired", "p50", "P(>0)"
         ));
-        for d in ds.iter().take(7) {
+        // v1's seven money rows, then MODEL.md §6's results where either side has them
+        // (npv_licence in USD bn; renewed and renegotiated as probabilities).
+        let v2 = |d: &&cmp::Delta| {
+            use crate::summary::ResultMetric as R;
+            matches!(d.metric, R::NpvLicence | R::Renewed | R::Renegotiated)
+                && (base.summary.result(d.metric).mean != 0.0 || d.mean != 0.0)
+                && !(d.metric == R::Renewed
+                    && base.summary.result(d.metric).mean == 1.0
+                    && d.mean == 0.0)
+        };
+        for d in ds.iter().take(7).chain(ds.iter().filter(v2)) {
             t.push_str(&format!(
                 "  {:<22}{:>12.3}{:>12.4}{:>12.4}{:>12.3}{:>10.3}\n",
                 d.metric.name(),

@@ -14,12 +14,13 @@ use crate::risk::{RiskSummary, Target};
 use crate::scenario::Scenario;
 use crate::summary::{
     Band, CapHitYear, Distribution, PeriodSummary, ResultMetric, RunSummary, SeriesMetric, Stats,
+    N_SERIES,
     PERCENTILES,
 };
 
-/// The eight timeseries.csv values of one path in one period (`SeriesMetric` order).
+/// The timeseries.csv values of one path in one period (`SeriesMetric` order).
 #[inline]
-pub fn series_values(f: &Flows, dt: f64) -> [f64; 8] {
+pub fn series_values(f: &Flows, dt: f64) -> [f64; N_SERIES] {
     [
         f.t * dt,
         f.valuation,
@@ -29,21 +30,23 @@ pub fn series_values(f: &Flows, dt: f64) -> [f64; 8] {
         f.stake,
         f.stake_value,
         f.cash_flow,
+        f.licence_value,
     ]
 }
 
 /// Sums over the paths of one chunk in one period.
 #[derive(Debug, Clone)]
 pub struct PeriodAccumulator {
-    series: [f64; 8],
+    series: [f64; N_SERIES],
     /// Per metric, the smallest and largest value (gives the percentile search its range
     /// without another pass over the values).
-    min_key: [u64; 8],
-    max_key: [u64; 8],
+    min_key: [u64; N_SERIES],
+    max_key: [u64; N_SERIES],
     revenue_share: f64,
     model_margin: f64,
     reverse_share: f64,
     compute_margin: f64,
+    licence_value: f64,
     discount_factor: f64,
     pv_cash_flow: f64,
 }
@@ -51,13 +54,14 @@ pub struct PeriodAccumulator {
 impl Default for PeriodAccumulator {
     fn default() -> Self {
         PeriodAccumulator {
-            series: [0.0; 8],
-            min_key: [u64::MAX; 8],
-            max_key: [0; 8],
+            series: [0.0; N_SERIES],
+            min_key: [u64::MAX; N_SERIES],
+            max_key: [0; N_SERIES],
             revenue_share: 0.0,
             model_margin: 0.0,
             reverse_share: 0.0,
             compute_margin: 0.0,
+            licence_value: 0.0,
             discount_factor: 0.0,
             pv_cash_flow: 0.0,
         }
@@ -66,7 +70,7 @@ impl Default for PeriodAccumulator {
 
 impl PeriodAccumulator {
     #[inline]
-    pub fn add(&mut self, f: &Flows, series: &[f64; 8]) {
+    pub fn add(&mut self, f: &Flows, series: &[f64; N_SERIES]) {
         for (m, &v) in series.iter().enumerate() {
             self.series[m] += v;
             let k = order_key(v);
@@ -77,6 +81,7 @@ impl PeriodAccumulator {
         self.model_margin += f.model_margin;
         self.reverse_share += f.reverse_share;
         self.compute_margin += f.compute_margin;
+        self.licence_value += f.licence_value;
         self.discount_factor += f.discount_factor;
         self.pv_cash_flow += f.cash_flow * f.discount_factor;
     }
@@ -100,7 +105,7 @@ impl PeriodAccumulator {
     }
 
     fn merge(&mut self, o: &PeriodAccumulator) {
-        for m in 0..8 {
+        for m in 0..N_SERIES {
             self.series[m] += o.series[m];
             self.min_key[m] = self.min_key[m].min(o.min_key[m]);
             self.max_key[m] = self.max_key[m].max(o.max_key[m]);
@@ -109,6 +114,7 @@ impl PeriodAccumulator {
         self.model_margin += o.model_margin;
         self.reverse_share += o.reverse_share;
         self.compute_margin += o.compute_margin;
+        self.licence_value += o.licence_value;
         self.discount_factor += o.discount_factor;
         self.pv_cash_flow += o.pv_cash_flow;
     }
@@ -143,7 +149,7 @@ pub fn period_summary(
             )
         })
         .collect();
-    let bands: [Band; 8] = std::array::from_fn(|m| Band {
+    let bands: [Band; N_SERIES] = std::array::from_fn(|m| Band {
         mean: total.series[m] / nf,
         pct: pcts[m],
     });
@@ -156,6 +162,7 @@ pub fn period_summary(
         cloud_model_margin: total.model_margin / nf,
         reverse_share: -(total.reverse_share / nf),
         compute_margin: total.compute_margin / nf,
+        licence_value: total.licence_value / nf,
         discount_factor: total.discount_factor / nf,
         pv_investor_cash_flow: total.pv_cash_flow / nf,
     }
@@ -239,6 +246,7 @@ pub fn run_summary(
     targets: &[Target],
     column: &(dyn Fn(ResultMetric) -> Vec<f64> + Sync),
     cap_years: &[Option<i32>],
+    renegotiation_years: &[Option<i32>],
     periods: Vec<PeriodSummary>,
 ) -> Result<(RunSummary, RiskSummary), Uncarried> {
     let n = cap_years.len();
@@ -264,6 +272,14 @@ pub fn run_summary(
     for y in cap_years.iter().flatten() {
         first_hits[(y - y0) as usize] += 1;
     }
+    let mut renegotiations = vec![0u64; first_hits.len()];
+    for y in renegotiation_years.iter().flatten() {
+        renegotiations[(y - y0) as usize] += 1;
+    }
+    let renegotiation_by_year = renegotiations
+        .iter()
+        .map(|&c| c as f64 / n as f64)
+        .collect();
     let mut cum = 0u64;
     let cap_hits: Vec<CapHitYear> = first_hits
         .iter()
@@ -299,6 +315,7 @@ pub fn run_summary(
         results: std::array::from_fn(|i| stats[i]),
         periods,
         cap_hits,
+        renegotiation_by_year,
         median_cap_hit_year,
         npv_total_dist,
     };

@@ -242,20 +242,32 @@ fn run_in_pool(
         .iter()
         .map(|l| (l.state.cap_hit_year != 0).then_some(l.state.cap_hit_year))
         .collect();
-    let (summary, risk) =
-        aggregate::run_summary(sc, &model, opts, targets, &column, &cap_years, periods)
-            .map_err(|(m, path, value)| {
-                let limit = guard::result_limit(m);
-                EngineError::NotCarried(guard::not_carried(
-                    sc,
-                    seed,
-                    m.name(),
-                    None,
-                    Some(path),
-                    value,
-                    limit,
-                ))
-            })?;
+    let renegotiation_years: Vec<Option<i32>> = lanes
+        .iter()
+        .map(|l| (l.state.renegotiation_year != 0).then_some(l.state.renegotiation_year))
+        .collect();
+    let (summary, risk) = aggregate::run_summary(
+        sc,
+        &model,
+        opts,
+        targets,
+        &column,
+        &cap_years,
+        &renegotiation_years,
+        periods,
+    )
+    .map_err(|(m, path, value)| {
+        let limit = guard::result_limit(m);
+        EngineError::NotCarried(guard::not_carried(
+            sc,
+            seed,
+            m.name(),
+            None,
+            Some(path),
+            value,
+            limit,
+        ))
+    })?;
     checkpoint(opts, "aggregate")?;
     let paths = opts.keep_paths.then(|| {
         let results: Vec<PathResults> = (0..n)

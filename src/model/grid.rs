@@ -21,6 +21,9 @@ pub struct Period {
     pub share_active: bool,
     /// `w_k`: the fraction of the period's days before `stop_paying` (1 if never).
     pub reverse_weight: f64,
+    /// `u_k` (MODEL.md §6.1): the fraction of the period's days on or before the
+    /// licence's `end` (1 without a licence).
+    pub licence_weight: f64,
     /// Scheduled rounds dated inside the period: indices into `Scenario::stake.rounds`
     /// (already in the order they apply).
     pub rounds: Range<usize>,
@@ -73,6 +76,15 @@ impl Grid {
                         before as f64 / days
                     }
                 };
+                // Same day counting as w_k, but the end day itself is covered.
+                let licence_weight = match &sc.licence {
+                    None => 1.0,
+                    Some(l) => {
+                        let days = (period_end.days() - first_day.days() + 1) as f64;
+                        let covered = (l.end.days() - first_day.days() + 1).clamp(0, days as i64);
+                        covered as f64 / days
+                    }
+                };
                 let sched = |s: &Scheduled| s.schedule_value(year);
                 Period {
                     k,
@@ -82,6 +94,7 @@ impl Grid {
                     period_end,
                     share_active: year <= sc.revenue_share.end_year,
                     reverse_weight,
+                    licence_weight,
                     rounds: begin..next_round,
                     rate: sched(&sc.revenue_share.rate),
                     annual_dilution: sched(&sc.stake.annual_dilution),

@@ -37,6 +37,8 @@ pub struct Model {
     pub discount: Option<Vec<f64>>,
     /// `DFE_N` when the equity rate (or, without one, the cash rate) is a constant.
     pub equity_discount: Option<f64>,
+    /// `(1 + product_growth)^(t_k - start_year)` per period, when the growth is a constant.
+    pub product_growth: Option<Vec<f64>>,
     /// Whether any path can have random rounds (their stream is drawn only then).
     pub random_rounds: bool,
 }
@@ -89,6 +91,16 @@ impl Model {
             .iter()
             .map(|r| r.amount.as_const().unwrap_or(f64::NAN))
             .collect();
+        let product_growth = sc
+            .licence
+            .as_ref()
+            .map_or(Some(0.0), |l| l.product_growth.as_const())
+            .map(|g| {
+                grid.periods
+                    .iter()
+                    .map(|p| product_growth(g, p.t - start))
+                    .collect()
+            });
         let random_rounds = match sc.stake.random_rounds_per_year {
             crate::scenario::Input::Const(v) => v > 0.0,
             crate::scenario::Input::Dist(_) => true,
@@ -103,6 +115,7 @@ impl Model {
             compute_share,
             discount,
             equity_discount,
+            product_growth,
             random_rounds,
             grid,
         }
@@ -132,6 +145,12 @@ pub fn compute_share(z0: f64, zl: f64, kz: f64, years: f64) -> f64 {
     zl + (z0 - zl) * (-kz * years).exp()
 }
 
+/// The licence's product-value growth factor `(1 + g)^years` (MODEL.md §6.1).
+#[inline]
+pub fn product_growth(g: f64, years: f64) -> f64 {
+    (1.0 + g).powf(years)
+}
+
 /// `(1 + rate)^(-k dt)`.
 #[inline]
 pub fn discount_factor(rate: f64, k: usize, dt: f64) -> f64 {
@@ -152,13 +171,20 @@ pub struct PathState {
     pub ln_m: f64,
     pub stake: f64,
     pub cum_cents: i64,
+    /// The cap in cents: the path's drawn cap until a renegotiation cuts it.
+    pub cap_cents: i64,
+    /// Factor on every later `rate(year)` after a renegotiation without a cap (else 1).
+    pub rate_factor: f64,
     /// Calendar year the cap was hit; 0 = not (yet) hit.
     pub cap_hit_year: i32,
+    /// Calendar year of the renegotiation; 0 = none (yet).
+    pub renegotiation_year: i32,
     pub npv_revenue_share: f64,
     pub npv_cloud_models: f64,
     /// Accumulated as a positive cost; reported negated.
     pub pv_reverse_share: f64,
     pub npv_compute: f64,
+    pub npv_licence: f64,
 }
 
 /// What one step produced: the period's run-rates and flows (USD bn).
@@ -176,6 +202,8 @@ pub struct Flows {
     /// Positive: what the investor pays this period.
     pub reverse_share: f64,
     pub compute_margin: f64,
+    /// `L_k`, the licence's product value (MODEL.md §6.1).
+    pub licence_value: f64,
     /// `CF_k`.
     pub cash_flow: f64,
     pub discount_factor: f64,
@@ -199,11 +227,17 @@ pub struct PathResults {
     pub stake_end: f64,
     /// None if the cap was never hit.
     pub cap_hit_year: Option<i32>,
+    pub npv_licence: f64,
+    /// The licence was renewed on this path (always, without `[licence]`).
+    pub renewed: bool,
+    /// None if the share was never renegotiated.
+    pub renegotiation_year: Option<i32>,
 }
 
 impl PathResults {
     /// The results in summary.csv row order (`ResultMetric::ALL`).
-    pub fn as_array(&self) -> [f64; 10] {
+    pub fn as_array(&self) -> [f64; crate::summary::N_RESULTS] {
+        let flag = |b: bool| if b { 1.0 } else { 0.0 };
         [
             self.npv_total,
             self.npv_revenue_share,
@@ -214,11 +248,10 @@ impl PathResults {
             self.stake_gain,
             self.revenue_share_total_cents as f64 / CENTS_PER_BN,
             self.stake_end,
-            if self.cap_hit_year.is_some() {
-                1.0
-            } else {
-                0.0
-            },
+            flag(self.cap_hit_year.is_some()),
+            self.npv_licence,
+            flag(self.renewed),
+            flag(self.renegotiation_year.is_some()),
         ]
     }
 }

@@ -1,10 +1,10 @@
 //! Per-path parameters (each uncertain input drawn once per path) and the step itself.
 
 use super::{
-    compute_share, discount_factor, logistic, to_cents, Flows, Model, PathResults, PathState,
-    Period, CENTS_PER_BN,
+    compute_share, discount_factor, logistic, product_growth, to_cents, Flows, Model, PathResults,
+    PathState, Period, CENTS_PER_BN,
 };
-use crate::scenario::{Input, Scenario, Scheduled};
+use crate::scenario::{Dist, Input, Scenario, Scheduled};
 
 /// A stable 64-bit id of an input's key path (FNV-1a), used to key its random stream.
 /// Computed at compile time for the fixed keys, so drawing needs no strings.
@@ -24,6 +24,25 @@ pub const fn stream_key(key: &str) -> u64 {
 pub fn round_stream_key(i: usize) -> u64 {
     stream_key(&format!("stake.rounds[{i}].amount"))
 }
+
+/// Stream key of `stake.rounds[i].probability` (a drawn probability).
+pub fn round_probability_key(i: usize) -> u64 {
+    stream_key(&format!("stake.rounds[{i}].probability"))
+}
+
+/// Stream key of `stake.rounds[i].happens`, the uniform deciding whether the round
+/// happens on a path (MODEL.md §6.2).
+pub fn round_happens_key(i: usize) -> u64 {
+    stream_key(&format!("stake.rounds[{i}].happens"))
+}
+
+/// A uniform on [0, 1) through the input-drawing path: `draw_dist` of this is `0 + 1*u`,
+/// exactly the stream's next uniform. The per-path events of MODEL.md §6 (renewal, a
+/// conditional round, the renegotiation time) use it, each from its own named stream.
+pub const UNIFORM: Input = Input::Dist(Dist::Uniform {
+    low: 0.0,
+    high: 1.0,
+});
 
 /// The values one path uses, with the per-step constants derived once.
 #[derive(Debug, Clone, PartialEq)]
@@ -68,7 +87,22 @@ pub struct PathParams {
     liquidity_discount: f64,
     discount_rate: f64,
     equity_rate: f64,
-    /// Per-path round amounts, only when some amount is uncertain.
+    /// MODEL.md §6.1. The licence is renewed on this path iff `renewal_u < renewal_p`;
+    /// the uniform itself is kept (not the 0/1 outcome) so that it varies on every path
+    /// and is stored compactly. Without `[licence]`: u = 0, p = 1, product value 0.
+    renewal_u: f64,
+    renewal_p: f64,
+    retention: f64,
+    product_value0: f64,
+    product_growth: f64,
+    /// MODEL.md §6.3: the renegotiation time in decimal years (infinite: never) and
+    /// `1 - haircut`.
+    renegotiation_t: f64,
+    renegotiation_keep: f64,
+    /// Per-path round amounts, only when some amount is uncertain or some round is
+    /// conditional. A round that does not happen on the path has amount 0: it then
+    /// multiplies the stake by `pre/pre = 1` exactly and adds nothing to the pre-money of
+    /// a later round, which is MODEL.md §6.2's "skipped" to the bit.
     round_amounts: Vec<f64>,
 }
 
@@ -115,6 +149,8 @@ accessors!(
     share_to_company: f64, spend_ratio: f64, z0: f64, z_long: f64, kappa_z: f64,
     compute_margin: f64, dilution_factor: f64, lambda_dt: f64, p_no_round: f64,
     round_fraction: f64, liquidity_discount: f64, discount_rate: f64, equity_rate: f64,
+    renewal_u: f64, renewal_p: f64, retention: f64, product_value0: f64, product_growth: f64,
+    renegotiation_t: f64, renegotiation_keep: f64,
 );
 
 impl PathParams {
@@ -157,8 +193,11 @@ impl PathParams {
         let liquidity_discount = d!(s.liquidity_discount, "stake.liquidity_discount");
         let rounds_per_year = d!(s.random_rounds_per_year, "stake.random_rounds_per_year");
         let round_fraction = d!(s.random_round_fraction, "stake.random_round_fraction");
-        let uncertain_rounds = s.rounds.iter().any(|r| matches!(r.amount, Input::Dist(_)));
-        let round_amounts = if uncertain_rounds {
+        let per_path_rounds = s
+            .rounds
+            .iter()
+            .any(|r| matches!(r.amount, Input::Dist(_)) || r.probability.is_some());
+        let round_amounts = if per_path_rounds {
             // Drawn in file order (the order of `Scenario::inputs()`), stored in date order.
             let mut by_file: Vec<(usize, usize)> = s
                 .rounds
@@ -169,7 +208,15 @@ impl PathParams {
             by_file.sort_unstable();
             let mut amounts = vec![0.0; s.rounds.len()];
             for (index, j) in by_file {
-                amounts[j] = draw(&s.rounds[j].amount, round_stream_key(index));
+                let r = &s.rounds[j];
+                amounts[j] = draw(&r.amount, round_stream_key(index));
+                if let Some(p) = &r.probability {
+                    let p = draw(p, round_probability_key(index));
+                    let happens = draw(&UNIFORM, round_happens_key(index)) < p;
+                    if !happens {
+                        amounts[j] = 0.0;
+                    }
+                }
             }
             amounts
         } else {
@@ -201,6 +248,34 @@ impl PathParams {
         let equity_rate = match &sc.discount.equity_rate {
             Some(e) => d!(*e, "discount.equity_rate"),
             None => discount_rate,
+        };
+        let (renewal_u, renewal_p, retention, product_value0, product_growth) = match &sc.licence {
+            Some(l) => (
+                d!(UNIFORM, "licence.renewed"),
+                d!(l.renewal_probability, "licence.renewal_probability"),
+                d!(l.retention, "licence.retention"),
+                d!(l.product_value0, "licence.product_value0"),
+                d!(l.product_growth, "licence.product_growth"),
+            ),
+            None => (0.0, 1.0, 1.0, 0.0, 0.0),
+        };
+        let (renegotiation_t, renegotiation_keep) = match &sc.renegotiation {
+            Some(r) => {
+                let rate = d!(r.rate, "renegotiation.rate");
+                let haircut = d!(r.haircut, "renegotiation.haircut");
+                // E ~ Exp(1) by inversion of one uniform u in [0, 1): E = -ln(1 - u).
+                let e = -(-d!(UNIFORM, "renegotiation.time")).ln_1p();
+                let from = r
+                    .from
+                    .map_or(f64::from(model.grid.start_year), |d| d.decimal_year());
+                let t = if rate > 0.0 {
+                    from + e / rate
+                } else {
+                    f64::INFINITY
+                };
+                (t, 1.0 - haircut)
+            }
+            None => (f64::INFINITY, 1.0),
         };
 
         // Exact OU steps: phi = exp(-kappa dt), sd = vol*sqrt((1-phi^2)/(2 kappa)).
@@ -251,6 +326,13 @@ impl PathParams {
             liquidity_discount,
             discount_rate,
             equity_rate,
+            renewal_u,
+            renewal_p,
+            retention,
+            product_value0,
+            product_growth,
+            renegotiation_t,
+            renegotiation_keep,
             round_amounts,
         }
     }
@@ -263,11 +345,15 @@ impl PathParams {
             ln_m: self.multiple0.ln(),
             stake: self.stake0,
             cum_cents: 0,
+            cap_cents: self.cap_cents,
+            rate_factor: 1.0,
             cap_hit_year: 0,
+            renegotiation_year: 0,
             npv_revenue_share: 0.0,
             npv_cloud_models: 0.0,
             pv_reverse_share: 0.0,
             npv_compute: 0.0,
+            npv_licence: 0.0,
         }
     }
 
@@ -300,6 +386,16 @@ impl PathParams {
     /// The cap in whole cents (`i64::MAX` when there is none).
     pub fn cap_cents(&self) -> i64 {
         self.cap_cents
+    }
+
+    /// Whether the licence is renewed on this path (MODEL.md §6.1).
+    pub fn renewed(&self) -> bool {
+        self.renewal_u < self.renewal_p
+    }
+
+    /// The renegotiation time of this path in decimal years (infinite: never).
+    pub fn renegotiation_time(&self) -> f64 {
+        self.renegotiation_t
     }
 
     /// Whether this path can have random rounds at all.
@@ -376,10 +472,15 @@ impl PathParams {
         // 6. Revenue share ledger, in whole cents.
         let (due_cents, paid_cents) = if per.share_active {
             let base = if model.base_includes_channel { t } else { r } * dt;
-            let due = to_cents(per.rate.unwrap_or(self.rate) * base);
-            let paid = due.min(self.cap_cents - st.cum_cents);
+            // rate_factor is 1 (so the product is the rate, bit for bit) until a
+            // renegotiation without a cap (MODEL.md §6 clarifications: rate x factor, then x base).
+            let due = to_cents(per.rate.unwrap_or(self.rate) * st.rate_factor * base);
+            let paid = due.min(st.cap_cents - st.cum_cents);
             st.cum_cents += paid;
-            if st.cap_hit_year == 0 && st.cum_cents == self.cap_cents {
+            if st.renegotiation_year == 0 && self.renegotiation_t <= per.t {
+                self.renegotiate(st, per.year);
+            }
+            if st.cap_hit_year == 0 && st.cum_cents == st.cap_cents {
                 st.cap_hit_year = per.year;
             }
             (due, paid)
@@ -387,8 +488,17 @@ impl PathParams {
             (0, 0)
         };
         let paid = paid_cents as f64 / CENTS_PER_BN;
-        // 7. Cloud model sales and the reverse share.
-        let a = (self.model_ratio * r - self.cannibalization * b).max(0.0);
+        // 7. Cloud model sales and the reverse share, scaled by the licence's l_k.
+        let keep = if self.renewed() { 1.0 } else { self.retention };
+        let u = per.licence_weight;
+        // l_k = u + (1 - u) keep; written so that keep = 1 gives exactly 1 (u + (1 - u)
+        // need not round to 1), and u = 1 (covered, or no licence) gives exactly 1.
+        let l = if keep == 1.0 {
+            1.0
+        } else {
+            u + (1.0 - u) * keep
+        };
+        let a = l * (self.model_ratio * r - self.cannibalization * b).max(0.0);
         let model_margin = per.model_margin.unwrap_or(self.model_margin) * a * dt;
         let reverse_share = self.share_to_company * a * dt * per.reverse_weight;
         // 8. Compute.
@@ -403,6 +513,15 @@ impl PathParams {
         };
         let spend = per.compute_spend_ratio.unwrap_or(self.spend_ratio);
         let compute_margin = per.compute_margin.unwrap_or(self.compute_margin) * spend * t * z * dt;
+        // The licence's product value L_k (0 without a licence: product_value0 = 0).
+        let growth = match &model.product_growth {
+            Some(v) => v[i],
+            None => product_growth(
+                self.product_growth,
+                per.t - f64::from(model.grid.start_year),
+            ),
+        };
+        let licence_value = l * self.product_value0 * growth * dt;
         // 9. Stake: continuous dilution, scheduled rounds in date order, random rounds.
         st.stake *= per.dilution_factor.unwrap_or(self.dilution_factor);
         let valuation = m * t;
@@ -433,6 +552,7 @@ impl PathParams {
         st.npv_cloud_models += model_margin * df;
         st.pv_reverse_share += reverse_share * df;
         st.npv_compute += compute_margin * df;
+        st.npv_licence += licence_value * df;
         Flows {
             r,
             b,
@@ -444,7 +564,9 @@ impl PathParams {
             model_margin,
             reverse_share,
             compute_margin,
-            cash_flow: paid + model_margin - reverse_share + compute_margin,
+            licence_value,
+            // L_k last: + 0 without a licence leaves the v1 sum as it was, bit for bit.
+            cash_flow: paid + model_margin - reverse_share + compute_margin + licence_value,
             discount_factor: df,
             stake: st.stake,
             valuation,
@@ -469,7 +591,8 @@ impl PathParams {
             + st.npv_cloud_models
             + npv_reverse_share
             + st.npv_compute
-            + pv_stake;
+            + pv_stake
+            + st.npv_licence;
         PathResults {
             npv_total,
             npv_revenue_share: st.npv_revenue_share,
@@ -481,6 +604,24 @@ impl PathParams {
             revenue_share_total_cents: st.cum_cents,
             stake_end: st.stake,
             cap_hit_year: (st.cap_hit_year != 0).then_some(st.cap_hit_year),
+            npv_licence: st.npv_licence,
+            renewed: self.renewed(),
+            renegotiation_year: (st.renegotiation_year != 0).then_some(st.renegotiation_year),
+        }
+    }
+
+    /// The renegotiation event in a period of calendar `year` where the share runs, after
+    /// that period's payment is posted (MODEL.md §6.3). With a cap, what is left of it is
+    /// cut on the exact ledger: `(1 - haircut)` in f64 times the headroom in whole cents,
+    /// rounded half to even. Without one, every later rate is scaled.
+    fn renegotiate(&self, st: &mut PathState, year: i32) {
+        st.renegotiation_year = year;
+        if st.cap_cents == i64::MAX {
+            st.rate_factor = self.renegotiation_keep;
+        } else {
+            let headroom = st.cap_cents - st.cum_cents;
+            let kept = (self.renegotiation_keep * headroom as f64).round_ties_even() as i64;
+            st.cap_cents = st.cum_cents + kept;
         }
     }
 }
@@ -507,6 +648,8 @@ mod tests {
         for (get, set) in ACCESSORS {
             set(&mut c, get(&a));
         }
+        // The example's round is conditional, so its amount is per path (not a word).
+        c.set_round_amounts(a.round_amounts());
         // Debug text, because a schedule's per-path placeholder is NaN (NaN != NaN).
         assert_eq!(format!("{c:?}"), format!("{a:?}"));
         assert_ne!(format!("{b:?}"), format!("{a:?}"));

@@ -142,6 +142,7 @@ pub fn cashflows_csv(s: &RunSummary) -> Vec<u8> {
             "investor_cash_flow",
             "discount_factor",
             "pv_investor_cash_flow",
+            "licence_value",
         ],
     );
     for p in &s.periods {
@@ -155,6 +156,7 @@ pub fn cashflows_csv(s: &RunSummary) -> Vec<u8> {
                 p.investor_cash_flow(),
                 p.discount_factor,
                 p.pv_investor_cash_flow,
+                p.licence_value,
             ]
             .map(num),
         );
@@ -180,11 +182,19 @@ pub fn cap_hits_csv(s: &RunSummary) -> Vec<u8> {
     finish(w)
 }
 
-/// paths.csv: one row per path, results then the draw of each uncertain input.
+/// The results v1 wrote before `cap_hit_year` in paths.csv: the first ten.
+const V1_RESULTS: usize = 10;
+
+/// paths.csv: one row per path: v1's results and `cap_hit_year`, then MODEL.md §6.4's
+/// `npv_licence`, `renewed`, `renegotiated`, `renegotiation_year`, then the draw of each
+/// uncertain input.
 pub fn paths_csv(t: &PathTable) -> Vec<u8> {
     let mut header: Vec<String> = vec!["path".into()];
-    header.extend(ResultMetric::ALL.iter().map(|m| m.name().to_string()));
+    let names = ResultMetric::ALL.map(|m| m.name().to_string());
+    header.extend_from_slice(&names[..V1_RESULTS]);
     header.push("cap_hit_year".into());
+    header.extend_from_slice(&names[V1_RESULTS..]);
+    header.push("renegotiation_year".into());
     header.extend(t.draw_names.iter().cloned());
     // Reserved up front, generously (24 bytes a cell; a full-precision number takes
     // about 19): a buffer grown by doubling is copied on each growth, briefly holding
@@ -192,19 +202,25 @@ pub fn paths_csv(t: &PathTable) -> Vec<u8> {
     let cells = header.len().saturating_mul(t.results.len() + 1);
     let mut w = Writer::from_writer(Vec::with_capacity(cells.saturating_mul(24)));
     row(&mut w, &header);
+    let year = |y: Option<i32>| y.map(|y| y.to_string()).unwrap_or_default();
     for (i, r) in t.results.iter().enumerate() {
         let mut rec: Vec<String> = Vec::with_capacity(header.len());
         rec.push(i.to_string());
         let vals = r.as_array();
-        for (m, v) in ResultMetric::ALL.iter().zip(vals) {
+        for (j, (m, v)) in ResultMetric::ALL.iter().zip(vals).enumerate() {
+            if j == V1_RESULTS {
+                rec.push(year(r.cap_hit_year));
+            }
             rec.push(match m {
                 // The ledger total is whole cents: write it exactly.
                 ResultMetric::RevenueShareTotal => cents_exact(r.revenue_share_total_cents),
-                ResultMetric::CapHit => (v as u8).to_string(),
+                ResultMetric::CapHit | ResultMetric::Renewed | ResultMetric::Renegotiated => {
+                    (v as u8).to_string()
+                }
                 _ => num(v),
             });
         }
-        rec.push(r.cap_hit_year.map(|y| y.to_string()).unwrap_or_default());
+        rec.push(year(r.renegotiation_year));
         rec.extend(t.draws_of(i).iter().map(|&v| num(v)));
         row(&mut w, &rec);
     }

@@ -56,6 +56,7 @@ random_round_fraction = 0.10  # default 0; each random round: stake / (1 + f); >
 [[stake.rounds]]              # optional, repeatable; same-date rounds apply as listed
 date = 2026-06-30             # a bare TOML date inside [start_year-01-01, end_year-12-31]
 amount = 50.0                 # new money, USD bn; >= 0
+probability = 0.8             # default 1; chance the round happens on a path; [0, 1]
 
 [revenue_share]
 rate = { 2026 = 0.20, 2029 = 0.15 }  # required; [0, 1]; a schedule: 20 % to 2028, then 15 %
@@ -91,4 +92,16 @@ equity_rate = 0.13            # the stake's terminal value; > -1; default: rate
 revenue_growth = 0.3          # must be positive semi-definite
 revenue_multiple = 0.5
 growth_multiple = 0.3
+
+[licence]                     # optional; all five keys required (MODEL.md §6.1)
+end = 2032-12-31              # last day of the investor's licence to the company's models
+renewal_probability = 0.5     # chance it is renewed on the same terms, per path; [0, 1]
+retention = 0.3               # share of licence-dependent value kept if not; [0, 1]
+product_value0 = 8.0          # investor's own-product gross profit from the models, USD bn/yr; >= 0
+product_growth = 0.25         # its annual growth; > -1
+
+[renegotiation]               # optional; rate and haircut required (MODEL.md §6.3)
+rate = 0.15                   # events per year; the first one cuts the share; >= 0
+from = 2026-07-01             # none before this date (in the horizon); default: start
+haircut = 0.5                 # share of the cap's remaining headroom removed; [0, 1]
 "#;

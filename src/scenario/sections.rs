@@ -17,7 +17,7 @@ use crate::date::Date;
 use Range::{AboveMinusOne as GtM1, Any, NonNegative as NonNeg, Positive as Pos, Unit};
 
 /// Top-level sections. `extends` is resolved (and removed) before validation.
-pub const SECTIONS: [&str; 9] = [
+pub const SECTIONS: [&str; 11] = [
     "meta",
     "simulation",
     "company",
@@ -27,6 +27,8 @@ pub const SECTIONS: [&str; 9] = [
     "cloud",
     "discount",
     "correlation",
+    "licence",
+    "renegotiation",
 ];
 pub const META: [&str; 6] = [
     "name",
@@ -79,6 +81,24 @@ pub const CLOUD: [&str; 9] = [
 ];
 pub const DISCOUNT: [&str; 2] = ["rate", "equity_rate"];
 pub const CORRELATION: [&str; 3] = ["revenue_growth", "revenue_multiple", "growth_multiple"];
+/// `[licence]` (MODEL.md §6.1): `end` (a date) and four numbers, all required.
+pub const LICENCE: [&str; 5] = [
+    "end",
+    "renewal_probability",
+    "retention",
+    "product_value0",
+    "product_growth",
+];
+pub const LICENCE_NUMBERS: [(&str, Rule); 4] = [
+    ("renewal_probability", Rule::new(Unit)),
+    ("retention", Rule::new(Unit)),
+    ("product_value0", Rule::money(NonNeg)),
+    ("product_growth", Rule::new(GtM1)),
+];
+/// `[renegotiation]` (MODEL.md §6.3): `rate` and `haircut` required, `from` optional.
+pub const RENEGOTIATION: [&str; 3] = ["rate", "from", "haircut"];
+/// Keys of one `[[stake.rounds]]` table.
+pub const ROUND: [&str; 3] = ["date", "amount", "probability"];
 
 /// A required number-or-distribution; a placeholder when missing or bad (then a problem
 /// has been recorded).
@@ -253,10 +273,10 @@ pub fn rounds(ck: &mut Checker, node: &RawNode, horizon: Option<(Date, Date)>) -
         let Some(entries) = ck.table(item, &path) else {
             continue;
         };
-        ck.unknown_keys(entries, &path, &["date", "amount"]);
+        ck.unknown_keys(entries, &path, &ROUND);
         let field = |ck: &mut Checker, key: &str| {
             let v = item.get(key);
-            if v.is_none() && !misspelt(entries, &["date", "amount"], key) {
+            if v.is_none() && !misspelt(entries, &ROUND, key) {
                 ck.bad(item, &format!("{path}.{key}"), "missing required key");
             }
             v
@@ -264,11 +284,17 @@ pub fn rounds(ck: &mut Checker, node: &RawNode, horizon: Option<(Date, Date)>) -
         let date = field(ck, "date").and_then(|n| ck.date(n, &format!("{path}.date"), horizon));
         let amount = field(ck, "amount")
             .and_then(|n| input(ck, n, &format!("{path}.amount"), Rule::money(NonNeg)));
-        if let (Some(date), Some(amount)) = (date, amount) {
+        // Optional (MODEL.md §6.2); a bad one drops the round, as a bad amount does.
+        let probability = match item.get("probability") {
+            None => Some(None),
+            Some(n) => input(ck, n, &format!("{path}.probability"), Rule::new(Unit)).map(Some),
+        };
+        if let (Some(date), Some(amount), Some(probability)) = (date, amount, probability) {
             out.push(Round {
                 date,
                 amount,
                 index: i,
+                probability,
             });
         }
     }
@@ -404,4 +430,54 @@ pub fn correlation(ck: &mut Checker, s: &Section<'_>) -> Correlation {
         ck.across(&keys, msg);
     }
     corr
+}
+
+/// `[licence]`, when the section is there. `end` must be on or after the first day of the
+/// horizon; a date after its last day is fine (the licence then covers every period).
+pub fn licence(
+    ck: &mut Checker,
+    s: &Section<'_>,
+    horizon: Option<(Date, Date)>,
+) -> Option<Licence> {
+    s.node?;
+    let end = s.required(ck, "end").and_then(|n| {
+        let d = ck.date(n, "licence.end", None)?;
+        match horizon {
+            Some((first, _)) if d < first => {
+                let msg =
+                    format!("{d} is before the simulation starts: must be on or after {first}");
+                ck.bad(n, "licence.end", msg);
+                None
+            }
+            _ => Some(d),
+        }
+    });
+    let v: Vec<Input> = LICENCE_NUMBERS
+        .iter()
+        .map(|&(k, rule)| req_input(ck, s, k, rule))
+        .collect();
+    Some(Licence {
+        // A placeholder only when a problem has been recorded.
+        end: end.unwrap_or(Date::new(2000, 1, 1)?),
+        renewal_probability: v[0],
+        retention: v[1],
+        product_value0: v[2],
+        product_growth: v[3],
+    })
+}
+
+/// `[renegotiation]`, when the section is there; `from` must lie in the horizon.
+pub fn renegotiation(
+    ck: &mut Checker,
+    s: &Section<'_>,
+    horizon: Option<(Date, Date)>,
+) -> Option<Renegotiation> {
+    s.node?;
+    Some(Renegotiation {
+        rate: req_input(ck, s, "rate", Rule::new(NonNeg)),
+        from: s
+            .get("from")
+            .and_then(|n| ck.date(n, "renegotiation.from", horizon)),
+        haircut: req_input(ck, s, "haircut", Rule::new(Unit)),
+    })
 }

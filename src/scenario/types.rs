@@ -142,6 +142,9 @@ pub struct Round {
     /// Position in the file (`stake.rounds[index]`): the key path of its amount, the same
     /// in `--set`, paths.csv and its random stream, whatever the date order.
     pub index: usize,
+    /// MODEL.md §6.2: the chance the round happens on a path; `None` (key not written):
+    /// it always does, and no `happens` draw is made.
+    pub probability: Option<Input>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -195,6 +198,27 @@ pub struct Discount {
     pub equity_rate: Option<Input>,
 }
 
+/// `[licence]` (MODEL.md §6.1): the investor's licence to the company's models.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Licence {
+    /// Last day covered; on or after the start of the horizon (may be after its end).
+    pub end: Date,
+    pub renewal_probability: Input,
+    pub retention: Input,
+    pub product_value0: Input,
+    pub product_growth: Input,
+}
+
+/// `[renegotiation]` (MODEL.md §6.3): the first event of a Poisson process cuts what is
+/// left of the revenue share.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Renegotiation {
+    pub rate: Input,
+    /// No event before this date; `None`: the start of the horizon.
+    pub from: Option<Date>,
+    pub haircut: Input,
+}
+
 /// Pairwise correlations of the (revenue, growth, multiple) shocks; missing pairs are 0.
 /// Checked to form a positive semi-definite matrix.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -216,6 +240,10 @@ pub struct Scenario {
     pub cloud: Cloud,
     pub discount: Discount,
     pub correlation: Correlation,
+    /// `None` without the section: the licence never ends (`l_k = 1`, `L_k = 0`).
+    pub licence: Option<Licence>,
+    /// `None` without the section: no renegotiation.
+    pub renegotiation: Option<Renegotiation>,
 }
 
 impl Scenario {
@@ -267,6 +295,9 @@ impl Scenario {
         rounds.sort_by_key(|r| r.index);
         for r in rounds {
             v.push((format!("stake.rounds[{}].amount", r.index), r.amount));
+            if let Some(p) = r.probability {
+                v.push((format!("stake.rounds[{}].probability", r.index), p));
+            }
         }
         let r = &self.revenue_share;
         if let Scheduled::Input(i) = r.rate {
@@ -310,6 +341,18 @@ impl Scenario {
         v.push(("discount.rate".into(), self.discount.rate));
         if let Some(e) = self.discount.equity_rate {
             v.push(("discount.equity_rate".into(), e));
+        }
+        if let Some(l) = &self.licence {
+            v.extend([
+                ("licence.renewal_probability".into(), l.renewal_probability),
+                ("licence.retention".into(), l.retention),
+                ("licence.product_value0".into(), l.product_value0),
+                ("licence.product_growth".into(), l.product_growth),
+            ]);
+        }
+        if let Some(r) = &self.renegotiation {
+            v.push(("renegotiation.rate".into(), r.rate));
+            v.push(("renegotiation.haircut".into(), r.haircut));
         }
         v
     }

@@ -64,6 +64,8 @@ pub fn validate(raw: &RawNode, label: &str) -> Result<Scenario, ScenarioError> {
     let cloud_s = section(&mut ck, "cloud", &CLOUD);
     let discount_s = section(&mut ck, "discount", &DISCOUNT);
     let corr_s = section(&mut ck, "correlation", &CORRELATION);
+    let licence_s = section(&mut ck, "licence", &LICENCE);
+    let reneg_s = section(&mut ck, "renegotiation", &RENEGOTIATION);
 
     let meta = meta(&mut ck, &meta_s, label);
     let sim = simulation(&mut ck, &sim_s);
@@ -81,6 +83,8 @@ pub fn validate(raw: &RawNode, label: &str) -> Result<Scenario, ScenarioError> {
     let cloud = cloud(&mut ck, &cloud_s, start, horizon);
     let discount = discount(&mut ck, &discount_s);
     let correlation = correlation(&mut ck, &corr_s);
+    let licence = licence(&mut ck, &licence_s, horizon);
+    let renegotiation = renegotiation(&mut ck, &reneg_s, horizon);
     if !ck.problems.is_empty() {
         return Err(ScenarioError::new(ck.problems));
     }
@@ -103,6 +107,8 @@ pub fn validate(raw: &RawNode, label: &str) -> Result<Scenario, ScenarioError> {
         cloud,
         discount,
         correlation,
+        licence,
+        renegotiation,
     })
 }
 
@@ -136,7 +142,7 @@ fn open_section<'a>(
 
 /// A top-level key that belongs in a section (`paths = 5` at the top): say where.
 fn misplaced_key(k: &str) -> Option<String> {
-    let lists: [(&str, Vec<&str>); 8] = [
+    let lists: [(&str, Vec<&str>); 10] = [
         ("simulation", SIMULATION.to_vec()),
         ("company", COMPANY.map(|c| c.0).to_vec()),
         ("stake", STAKE.to_vec()),
@@ -145,6 +151,8 @@ fn misplaced_key(k: &str) -> Option<String> {
         ("cloud", CLOUD.to_vec()),
         ("meta", META.to_vec()),
         ("correlation", CORRELATION.to_vec()),
+        ("licence", LICENCE.to_vec()),
+        ("renegotiation", RENEGOTIATION.to_vec()),
     ];
     let (s, _) = lists.iter().find(|(_, keys)| keys.contains(&k))?;
     Some(format!(

@@ -1,6 +1,7 @@
 //! Expected cash flows to the investor per calendar year, by component: the inflows
-//! (revenue share, model margin, compute margin) stacked above zero, the reverse share
-//! (a cost) below it, and the net as a line with markers.
+//! (revenue share, model margin, compute margin and, with a licence, its product value)
+//! stacked above zero, the reverse share (a cost) below it, and the net as a line with
+//! markers.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -25,19 +26,20 @@ pub struct AnnualComponent {
 }
 
 /// The sums of each year's periods: `(years, [revenue share, model margin, compute
-/// margin, reverse share])`. Means add, so the sum of period means is the mean of the
-/// year's total.
-pub fn annual_sums(s: &RunSummary) -> (Vec<i32>, [Vec<f64>; 4]) {
-    let mut by_year: BTreeMap<i32, [f64; 4]> = BTreeMap::new();
+/// margin, licence product value, reverse share])`. Means add, so the sum of period means
+/// is the mean of the year's total.
+pub fn annual_sums(s: &RunSummary) -> (Vec<i32>, [Vec<f64>; 5]) {
+    let mut by_year: BTreeMap<i32, [f64; 5]> = BTreeMap::new();
     for p in &s.periods {
         let e = by_year.entry(p.year).or_default();
         e[0] += p.revenue_share;
         e[1] += p.cloud_model_margin;
         e[2] += p.compute_margin;
-        e[3] += p.reverse_share;
+        e[3] += p.licence_value;
+        e[4] += p.reverse_share;
     }
     let years = by_year.keys().copied().collect();
-    let mut cols: [Vec<f64>; 4] = Default::default();
+    let mut cols: [Vec<f64>; 5] = Default::default();
     for v in by_year.values() {
         for (c, x) in cols.iter_mut().zip(v) {
             c.push(*x);
@@ -155,13 +157,13 @@ where
     DB::ErrorType: 'static,
 {
     let m = &s.meta;
-    let (years, [rev, model, compute, reverse]) = annual_sums(s);
+    let (years, [rev, model, compute, licence, reverse]) = annual_sums(s);
     let c = |label: String, color, values| AnnualComponent {
         label,
         color,
         values,
     };
-    let components = [
+    let mut components = vec![
         c(
             format!("revenue share from {}", m.company),
             palette::REVENUE_SHARE,
@@ -177,12 +179,21 @@ where
             palette::COMPUTE,
             compute,
         ),
-        c(
-            format!("reverse share to {}", m.company),
-            palette::REVERSE_SHARE,
-            reverse,
-        ),
     ];
+    // The licence's product value (MODEL.md §6.1) only when the scenario has one, so v1
+    // scenarios draw as before.
+    if s.has_licence_value() {
+        components.push(c(
+            format!("{}'s products on the licence", m.investor),
+            palette::LICENCE,
+            licence,
+        ));
+    }
+    components.push(c(
+        format!("reverse share to {}", m.company),
+        palette::REVERSE_SHARE,
+        reverse,
+    ));
     let title = format!(
         "{}: expected annual cash flows to {} by component",
         m.name, m.investor

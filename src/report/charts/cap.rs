@@ -1,6 +1,7 @@
 //! When the revenue-share cap binds: per calendar year, the probability that the cap is
 //! first reached in that year (bars) and that it has been reached by the year's end
-//! (cumulative line), both on one 0–100% axis.
+//! (cumulative line), both on one 0–100% axis; with `[renegotiation]`, also the
+//! probability that the share is renegotiated in the year (narrow bars beside them).
 
 use std::ops::Range;
 
@@ -15,12 +16,15 @@ use super::style;
 use crate::summary::{CapHitYear, RunSummary};
 
 /// Bars of first-hit probability and the cumulative line, for `hits` (one entry per
-/// year, in order). `y_range` defaults to 0..1 (probabilities).
+/// year, in order), and narrow bars of the renegotiation probability per year
+/// (`renegotiations`, same years; drawn only if some is above 0). `y_range` defaults to
+/// 0..1 (probabilities).
 pub fn cap_timing_chart<DB>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     subtitle: &str,
     hits: &[CapHitYear],
+    renegotiations: &[f64],
     y_range: Option<Range<f64>>,
 ) -> Result<()>
 where
@@ -30,7 +34,8 @@ where
     let (Some(first), Some(last)) = (hits.first(), hits.last()) else {
         return layout::message_chart(root, title, subtitle, "no years to show");
     };
-    let legend = [
+    let renegotiated = renegotiations.iter().any(|&p| p > 0.0);
+    let mut legend = vec![
         LegendItem::new(
             "cap first reached in the year",
             Swatch::Fill {
@@ -45,19 +50,43 @@ where
             },
         ),
     ];
+    if renegotiated {
+        legend.push(LegendItem::new(
+            "share renegotiated in the year",
+            Swatch::Fill {
+                color: palette::RENEGOTIATION,
+                alpha: 0.85,
+            },
+        ));
+    }
     let area = layout::frame(root, title, subtitle, &legend)?;
     let x = Axis::year_bars(first.year, last.year, "Year");
     let y = Axis::probability(y_range.unwrap_or(0.0..1.0), "Probability");
     let mut chart = layout::build_chart(&area, &x, &y)?;
 
-    let half = 0.35;
+    // With renegotiations the year's slot holds two bars side by side: cap hit on the
+    // left, renegotiation on the right.
+    let (left, right) = if renegotiated {
+        (-0.38, 0.0)
+    } else {
+        (-0.35, 0.35)
+    };
     chart.draw_series(hits.iter().map(|h| {
         let xc = f64::from(h.year);
         Rectangle::new(
-            [(xc - half, 0.0), (xc + half, h.probability)],
+            [(xc + left, 0.0), (xc + right, h.probability)],
             palette::REVENUE_SHARE.mix(0.85).filled(),
         )
     }))?;
+    if renegotiated {
+        chart.draw_series(hits.iter().zip(renegotiations).map(|(h, &p)| {
+            let xc = f64::from(h.year);
+            Rectangle::new(
+                [(xc, 0.0), (xc + 0.38, p)],
+                palette::RENEGOTIATION.mix(0.85).filled(),
+            )
+        }))?;
+    }
     let cumulative: Vec<(f64, f64)> = hits
         .iter()
         .map(|h| (f64::from(h.year), h.cumulative_probability))
@@ -84,7 +113,8 @@ where
 {
     let m = &s.meta;
     let any_hit = s.cap_hits.iter().any(|h| h.probability > 0.0);
-    if s.cap.is_none() && !any_hit {
+    let p_renegotiated: f64 = s.renegotiation_by_year.iter().sum();
+    if s.cap.is_none() && !any_hit && p_renegotiated == 0.0 {
         let title = format!("{}: revenue-share cap timing", m.name);
         let subtitle = style::run_note(s.paths, s.seed);
         let msg = format!(
@@ -112,10 +142,22 @@ where
             )
         })
         .unwrap_or_default();
+    let renegotiated = if p_renegotiated > 0.0 {
+        format!("renegotiated in {:.1}% of paths · ", p_renegotiated * 100.0)
+    } else {
+        String::new()
+    };
     let subtitle = format!(
-        "{by_end}revenue share ends after {} · {}",
+        "{by_end}{renegotiated}revenue share ends after {} · {}",
         s.revenue_share_end_year,
         style::run_note(s.paths, s.seed)
     );
-    cap_timing_chart(root, &title, &subtitle, &s.cap_hits, None)
+    cap_timing_chart(
+        root,
+        &title,
+        &subtitle,
+        &s.cap_hits,
+        &s.renegotiation_by_year,
+        None,
+    )
 }

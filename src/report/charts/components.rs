@@ -151,7 +151,8 @@ pub fn component_bars(s: &RunSummary) -> Vec<ComponentBar> {
         color,
         stats: *s.result(metric),
     };
-    vec![
+    let bar = |label, color, metric| Some(bar(label, color, metric));
+    [
         bar(
             format!("Revenue share from {}", m.company),
             palette::REVENUE_SHARE,
@@ -172,6 +173,13 @@ pub fn component_bars(s: &RunSummary) -> Vec<ComponentBar> {
             palette::COMPUTE,
             ResultMetric::NpvCompute,
         ),
+        // The licence's own-product value (MODEL.md §6.1), when the scenario has one.
+        bar(
+            format!("{}'s products on the licence", m.investor),
+            palette::LICENCE,
+            ResultMetric::NpvLicence,
+        )
+        .filter(|_| s.has_licence_value()),
         bar(
             format!("Stake in {} (PV)", m.company),
             palette::STAKE,
@@ -183,6 +191,9 @@ pub fn component_bars(s: &RunSummary) -> Vec<ComponentBar> {
             ResultMetric::NpvTotal,
         ),
     ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// The NPV-components chart of run `s`.

@@ -37,6 +37,10 @@ pub const CLOUD_MODELS: RGBColor = SKY_BLUE;
 pub const REVERSE_SHARE: RGBColor = VERMILLION;
 pub const COMPUTE: RGBColor = BLUISH_GREEN;
 pub const STAKE: RGBColor = REDDISH_PURPLE;
+/// The licence's own-product value (MODEL.md §6.1).
+pub const LICENCE: RGBColor = ORANGE;
+/// Renegotiations of the revenue share (MODEL.md §6.3), on the cap-timing chart.
+pub const RENEGOTIATION: RGBColor = VERMILLION;
 /// Totals and nets (NPV total, net cash flow, cumulative probability).
 pub const TOTAL: RGBColor = BLACK;
 

@@ -126,6 +126,13 @@ pub fn assumptions(sc: &Scenario) -> Vec<(String, String, &'static str, &'static
             input(&r.amount),
             "USD bn",
         );
+        if let Some(p) = &r.probability {
+            push(
+                &format!("stake.rounds[{i}].probability"),
+                input(p),
+                "probability",
+            );
+        }
     }
     let r = &sc.revenue_share;
     push("revenue_share.rate", scheduled(&r.rate), "fraction");
@@ -218,6 +225,34 @@ pub fn assumptions(sc: &Scenario) -> Vec<(String, String, &'static str, &'static
         eq.unwrap_or(("= discount.rate".into(), CONSTANT)),
         "fraction / year",
     );
+    if let Some(l) = &sc.licence {
+        push("licence.end", (l.end.to_string(), CONSTANT), "date");
+        push(
+            "licence.renewal_probability",
+            input(&l.renewal_probability),
+            "probability",
+        );
+        push("licence.retention", input(&l.retention), "fraction");
+        push(
+            "licence.product_value0",
+            input(&l.product_value0),
+            "USD bn / year",
+        );
+        push(
+            "licence.product_growth",
+            input(&l.product_growth),
+            "fraction / year",
+        );
+    }
+    if let Some(r) = &sc.renegotiation {
+        push("renegotiation.rate", input(&r.rate), "events / year");
+        let from = r.from.map_or_else(
+            || format!("{}-01-01 (start)", sc.simulation.start_year),
+            |d| d.to_string(),
+        );
+        push("renegotiation.from", (from, CONSTANT), "date");
+        push("renegotiation.haircut", input(&r.haircut), "fraction");
+    }
     let k = &sc.correlation;
     push(
         "correlation.revenue_growth",

@@ -37,13 +37,19 @@ pub fn label(m: ResultMetric) -> &'static str {
         ResultMetric::RevenueShareTotal => "Revenue share received (undiscounted)",
         ResultMetric::StakeEnd => "Stake at the end",
         ResultMetric::CapHit => "Cap hit",
+        ResultMetric::NpvLicence => "NPV of own-product value from the licence",
+        ResultMetric::Renewed => "Licence renewed",
+        ResultMetric::Renegotiated => "Revenue share renegotiated",
     }
 }
 
 /// How a result's numbers are displayed: money as amounts, the rest as percentages.
 pub fn show_of(m: ResultMetric) -> Show {
     match m {
-        ResultMetric::StakeEnd | ResultMetric::CapHit => Show::Percent,
+        ResultMetric::StakeEnd
+        | ResultMetric::CapHit
+        | ResultMetric::Renewed
+        | ResultMetric::Renegotiated => Show::Percent,
         _ => Show::Amount,
     }
 }
@@ -52,7 +58,7 @@ pub fn show_of(m: ResultMetric) -> Show {
 pub fn unit_text(m: ResultMetric) -> &'static str {
     match m {
         ResultMetric::StakeEnd => "% of equity",
-        ResultMetric::CapHit => "% of paths",
+        ResultMetric::CapHit | ResultMetric::Renewed | ResultMetric::Renegotiated => "% of paths",
         _ => "USD bn",
     }
 }
@@ -186,9 +192,39 @@ pub fn headline(s: &RunSummary, risk: &RiskSummary) -> String {
             .unwrap_or_else(|| "none".into()),
         "\"never\" counts as later than any year",
     ));
+    // MODEL.md §6: the licence and renegotiation figures, when the scenario has them.
+    let renegotiated = s.result(ResultMetric::Renegotiated).mean;
+    if s.has_licence_value() {
+        let lic = s.result(ResultMetric::NpvLicence);
+        let renewed = s.result(ResultMetric::Renewed).mean;
+        out.push_str(&key_figure(
+            "Mean NPV of the licence's product value",
+            Some(lic.mean),
+            &format!("${}bn", shown(lic.mean, Show::Amount)),
+            &format!(
+                "in npv_total; licence renewed on {} of paths",
+                shown(renewed, Show::Percent)
+            ),
+        ));
+    }
+    if renegotiated > 0.0 {
+        out.push_str(&key_figure(
+            "P(renegotiated)",
+            Some(renegotiated),
+            &shown(renegotiated, Show::Percent),
+            "share of paths where the revenue share is renegotiated while it runs",
+        ));
+    }
     out.push_str("</div>\n");
+    // The v2 rows only where they say something (a v1 scenario shows its v1 table).
+    let shown_metric = |m: &ResultMetric| match m {
+        ResultMetric::NpvLicence | ResultMetric::Renewed => s.has_licence_value(),
+        ResultMetric::Renegotiated => renegotiated > 0.0,
+        _ => true,
+    };
     let rows: Vec<Row> = ResultMetric::ALL
         .iter()
+        .filter(|m| shown_metric(m))
         .map(|&m| {
             let st = s.result(m);
             let ci = risk.pct_ci(m);
