@@ -400,13 +400,12 @@ mod tests {
         let sc = crate::scenario::parse_str(crate::scenario::EXAMPLE, "e.toml").unwrap();
         let s = RunShape::of(&sc);
         // Every uncertain input varies at least one word; none is a scheduled round
-        // amount unless some round amount is uncertain.
+        // amount unless some round amount is uncertain or some round is conditional (a
+        // round that does not happen is stored as amount 0 on its path).
         assert!(s.words >= s.uncertain && s.words > 0, "{s:?}");
-        let uncertain_round = sc
-            .stake
-            .rounds
-            .iter()
-            .any(|r| matches!(r.amount, crate::scenario::Input::Dist(_)));
+        let uncertain_round = sc.stake.rounds.iter().any(|r| {
+            matches!(r.amount, crate::scenario::Input::Dist(_)) || r.probability.is_some()
+        });
         let want = if uncertain_round {
             sc.stake.rounds.len()
         } else {

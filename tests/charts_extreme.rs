@@ -16,6 +16,7 @@ use dealsim::engine::PathTable;
 use dealsim::report::charts::overlay::render_compare_charts;
 use dealsim::report::charts::sensitivity::{render_waterfall, Bar, SensitivityCharts};
 use dealsim::report::charts::{render_run_charts, ChartFormat};
+use dealsim::risk::Interval;
 use dealsim::scenario::Meta;
 use dealsim::summary::{
     Band, CapHitYear, Distribution, PeriodSummary, ResultMetric, RunSummary, Stats,
@@ -79,6 +80,7 @@ impl Case {
                 compute_margin: self.v(i + 4),
                 discount_factor: 1.0,
                 pv_investor_cash_flow: self.v(i + 5),
+                licence_value: self.v(i + 6),
             });
         }
         let cap_hits = (y0..=y1)
@@ -136,6 +138,7 @@ impl Case {
             results: std::array::from_fn(stats),
             periods,
             cap_hits,
+            renegotiation_by_year: (0..self.years).map(|i| self.v(i as usize).abs()).collect(),
             median_cap_hit_year: Some(y0),
             npv_total_dist: Distribution {
                 quantiles: (0..=200).map(|i| (i as f64 / 200.0, q[i])).collect(),
@@ -164,7 +167,25 @@ impl Case {
                     mean: self.v(i),
                     std_error: self.v(i + 1).abs(),
                     pct: [p[0], p[2], p[4]],
+                    pct_ci: [
+                        Interval {
+                            low: p[0],
+                            high: p[1],
+                        },
+                        Interval {
+                            low: p[1],
+                            high: p[3],
+                        },
+                        Interval {
+                            low: p[3],
+                            high: p[4],
+                        },
+                    ],
                     prob_positive: 0.5,
+                    prob_positive_ci: Interval {
+                        low: 0.4,
+                        high: 0.6,
+                    },
                     std_error_unpaired: self.v(i + 2).abs(),
                 }
             })

@@ -92,7 +92,12 @@ fn check_all_csv(o: &engine::RunOutput) {
     );
     check_csv("cap_hits.csv", &csv::cap_hits_csv(s), &[], &[]);
     if let Some(t) = &o.paths {
-        check_csv("paths.csv", &csv::paths_csv(t), &[], &["cap_hit_year"]);
+        check_csv(
+            "paths.csv",
+            &csv::paths_csv(t),
+            &[],
+            &["cap_hit_year", "renegotiation_year"],
+        );
     }
 }
 

@@ -14,8 +14,7 @@ use crate::risk::{RiskSummary, Target};
 use crate::scenario::Scenario;
 use crate::summary::{
     Band, CapHitYear, Distribution, PeriodSummary, ResultMetric, RunSummary, SeriesMetric, Stats,
-    N_SERIES,
-    PERCENTILES,
+    N_SERIES, PERCENTILES,
 };
 
 /// The timeseries.csv values of one path in one period (`SeriesMetric` order).
