@@ -17,3 +17,4 @@ pub mod resources;
 pub mod scenario;
 pub mod sensitivity;
 pub mod summary;
+pub mod sweep;

@@ -5,6 +5,7 @@
 mod compare;
 mod run;
 pub mod sensitivity;
+mod sweep;
 
 use std::io::{self, Write};
 use std::path::Path;
@@ -87,6 +88,9 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
         Command::Compare(args) => compare::compare(&args),
         Command::Sensitivity(args) => sensitivity::sensitivity(&args),
         Command::Example => out(scenario::EXAMPLE),
+        Command::Sweep(args) => sweep::sweep(&args),
+        Command::Task(args) => sweep::task(&args),
+        Command::Merge(args) => sweep::merge(&args),
     }
 }
 

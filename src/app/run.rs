@@ -7,6 +7,9 @@ use crate::summary::{ResultMetric, RunSummary};
 
 pub(super) fn run_one(args: &RunArgs) -> Result<(), AppError> {
     let l = load(&args.file, &args.sim)?;
+    if let (Some(dir), Some(n)) = (&args.plan, args.shards) {
+        return super::sweep::plan_shards(args, &l, dir, n);
+    }
     // Refuse up front what cannot fit in memory (paths kept for paths.csv or attribution).
     let keeps = args.paths_csv || args.attribute.is_some();
     crate::resources::check_run(&l.scenario, keeps).map_err(AppError::Usage)?;

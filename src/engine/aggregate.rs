@@ -75,6 +75,48 @@ impl PeriodAccumulator {
         self.pv_cash_flow += f.cash_flow * f.discount_factor;
     }
 
+    /// Number of 64-bit words in [`PeriodAccumulator::to_words`].
+    pub const WORDS: usize = 30;
+
+    /// Every field as exact 64-bit words (f64 bits), for shard part files: a merge
+    /// reduces the very same partial sums in the same chunk order as a single run.
+    pub fn to_words(&self) -> [u64; Self::WORDS] {
+        let mut w = [0u64; Self::WORDS];
+        for m in 0..8 {
+            w[m] = self.series[m].to_bits();
+            w[8 + m] = self.min_key[m];
+            w[16 + m] = self.max_key[m];
+        }
+        let rest = [
+            self.revenue_share,
+            self.model_margin,
+            self.reverse_share,
+            self.compute_margin,
+            self.discount_factor,
+            self.pv_cash_flow,
+        ];
+        for (i, v) in rest.iter().enumerate() {
+            w[24 + i] = v.to_bits();
+        }
+        w
+    }
+
+    /// The inverse of [`PeriodAccumulator::to_words`].
+    pub fn from_words(w: &[u64; Self::WORDS]) -> PeriodAccumulator {
+        let f = |i: usize| f64::from_bits(w[i]);
+        PeriodAccumulator {
+            series: std::array::from_fn(|m| f(m)),
+            min_key: std::array::from_fn(|m| w[8 + m]),
+            max_key: std::array::from_fn(|m| w[16 + m]),
+            revenue_share: f(24),
+            model_margin: f(25),
+            reverse_share: f(26),
+            compute_margin: f(27),
+            discount_factor: f(28),
+            pv_cash_flow: f(29),
+        }
+    }
+
     fn merge(&mut self, o: &PeriodAccumulator) {
         for m in 0..8 {
             self.series[m] += o.series[m];

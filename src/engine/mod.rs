@@ -10,6 +10,7 @@ mod aggregate;
 mod compact;
 pub mod floor;
 pub mod rng;
+pub mod shard;
 pub mod stats;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -17,7 +18,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use rayon::prelude::*;
 
 use crate::model::dist::draw_dist;
-use crate::model::{Model, PathParams, PathResults, PathState};
+use crate::model::{Model, PathParams, PathResults, PathState, Period};
 use crate::scenario::Scenario;
 use crate::summary::{ResultMetric, RunSummary, SeriesMetric};
 
@@ -78,6 +79,9 @@ pub enum EngineError {
     Cancelled,
     #[error("paths must be at least 1")]
     NoPaths,
+    /// Writing what a shard hands out failed (its part file).
+    #[error("cannot write the shard's output: {0}")]
+    Output(String),
 }
 
 /// One path's moving parts: its state and its two step streams.
@@ -101,28 +105,8 @@ fn run_in_pool(sc: &Scenario, opts: &RunOptions) -> Result<RunOutput, EngineErro
     let model = Model::new(sc);
     let n = opts.paths as usize;
     let seed = opts.seed;
+    let mut block = PathBlock::new(sc, &model, seed, 0, n);
 
-    // Draw every path's parameters and seed its streams (parallel, path-indexed).
-    let params = CompactParams::build(sc, &model, seed, n);
-    let mut lanes: Vec<Lane> = (0..n)
-        .into_par_iter()
-        .with_min_len(CHUNK)
-        .map_init(
-            || params.scratch(),
-            |p, i| {
-                params.load(i, p);
-                let path = i as u64;
-                Lane {
-                    state: p.initial_state(),
-                    streams: rng::StepStreams::new(seed, path),
-                }
-            },
-        )
-        .collect();
-
-    // Step all paths period by period.
-    let nmetrics = SeriesMetric::ALL.len();
-    let mut buffers: Vec<Vec<f64>> = vec![vec![0.0; n]; nmetrics];
     let mut periods = Vec::with_capacity(model.grid.len());
     let years: Vec<i32> = (model.grid.start_year..=model.grid.end_year).collect();
     let mut annual = if opts.keep_paths {
@@ -130,38 +114,7 @@ fn run_in_pool(sc: &Scenario, opts: &RunOptions) -> Result<RunOutput, EngineErro
     } else {
         Vec::new()
     };
-    for per in &model.grid.periods {
-        if opts.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
-            return Err(EngineError::Cancelled);
-        }
-        let mut outs: Vec<std::slice::ChunksMut<'_, f64>> =
-            buffers.iter_mut().map(|b| b.chunks_mut(CHUNK)).collect();
-        let work: Vec<_> = lanes
-            .chunks_mut(CHUNK)
-            .enumerate()
-            .map(|(c, l)| {
-                let o: Vec<&mut [f64]> = outs.iter_mut().filter_map(|it| it.next()).collect();
-                (c * CHUNK, l, o)
-            })
-            .collect();
-        let partials: Vec<PeriodAccumulator> = work
-            .into_par_iter()
-            .map(|(first, lanes, mut out)| {
-                let mut acc = PeriodAccumulator::default();
-                let mut p = params.scratch();
-                for (j, lane) in lanes.iter_mut().enumerate() {
-                    params.load(first + j, &mut p);
-                    let (eps, nr) = lane.streams.next(&model, &p);
-                    let f = p.step(&model, per, &mut lane.state, eps, nr);
-                    let values = aggregate::series_values(&f, model.dt);
-                    for (buf, v) in out.iter_mut().zip(values) {
-                        buf[j] = v;
-                    }
-                    acc.add(&f, &values);
-                }
-                acc
-            })
-            .collect();
+    block.advance(&model, opts, |per, partials, buffers| {
         if opts.keep_paths {
             // Before the percentiles reorder the buffer: it is still in path order.
             let y = (per.year - model.grid.start_year) as usize;
@@ -170,38 +123,21 @@ fn run_in_pool(sc: &Scenario, opts: &RunOptions) -> Result<RunOutput, EngineErro
                 *a += v;
             }
         }
-        periods.push(aggregate::period_summary(per, &partials, &mut buffers, n));
-        if let Some(cb) = opts.progress {
-            cb(per.k, model.grid.len());
-        }
-    }
-    drop(buffers);
+        periods.push(aggregate::period_summary(per, partials, buffers, n));
+        Ok(())
+    })?;
 
-    // Per-path results, one column at a time unless the caller keeps them all.
-    let result_of = |i: usize, p: &mut PathParams| {
-        params.load(i, p);
-        p.results(&model, &lanes[i].state)
-    };
-    let column = |m: ResultMetric| -> Vec<f64> {
-        (0..n)
-            .into_par_iter()
-            .with_min_len(CHUNK)
-            .map_init(
-                || params.scratch(),
-                |p, i| result_of(i, p).as_array()[m.index()],
-            )
-            .collect()
-    };
-    let cap_years: Vec<Option<i32>> = lanes
-        .iter()
-        .map(|l| (l.state.cap_hit_year != 0).then_some(l.state.cap_hit_year))
-        .collect();
+    let column = |m: ResultMetric| block.column(&model, m);
+    let cap_years = block.cap_years();
     let summary = aggregate::run_summary(sc, &model, opts, &column, &cap_years, periods);
     let paths = opts.keep_paths.then(|| {
         let results: Vec<PathResults> = (0..n)
             .into_par_iter()
             .with_min_len(CHUNK)
-            .map_init(|| params.scratch(), |p, i| result_of(i, p))
+            .map_init(
+                || block.params.scratch(),
+                |p, i| block.result_of(&model, i, p),
+            )
             .collect();
         let mut t = path_table(sc, seed, results);
         t.years = years;
@@ -209,6 +145,119 @@ fn run_in_pool(sc: &Scenario, opts: &RunOptions) -> Result<RunOutput, EngineErro
         t
     });
     Ok(RunOutput { summary, paths })
+}
+
+/// A contiguous block of paths `first..first+n` of a run (all of them, or one shard):
+/// their parameters and moving parts. Path `first + j`'s draws and streams depend only
+/// on (seed, first + j), so a block reproduces exactly those paths of the whole run.
+pub(crate) struct PathBlock {
+    params: CompactParams,
+    lanes: Vec<Lane>,
+}
+
+impl PathBlock {
+    pub(crate) fn new(sc: &Scenario, model: &Model, seed: u64, first: u64, n: usize) -> PathBlock {
+        // Draw every path's parameters and seed its streams (parallel, path-indexed).
+        let params = CompactParams::build(sc, model, seed, first, n);
+        let lanes: Vec<Lane> = (0..n)
+            .into_par_iter()
+            .with_min_len(CHUNK)
+            .map_init(
+                || params.scratch(),
+                |p, i| {
+                    params.load(i, p);
+                    Lane {
+                        state: p.initial_state(),
+                        streams: rng::StepStreams::new(seed, first + i as u64),
+                    }
+                },
+            )
+            .collect();
+        PathBlock { params, lanes }
+    }
+
+    /// Step all paths period by period; after each period, `on_period` gets the chunk
+    /// partial sums (in chunk order) and the eight per-path value buffers (path order).
+    pub(crate) fn advance(
+        &mut self,
+        model: &Model,
+        opts: &RunOptions,
+        mut on_period: impl FnMut(
+            &Period,
+            &[PeriodAccumulator],
+            &mut [Vec<f64>],
+        ) -> Result<(), EngineError>,
+    ) -> Result<(), EngineError> {
+        let n = self.lanes.len();
+        let params = &self.params;
+        let nmetrics = SeriesMetric::ALL.len();
+        let mut buffers: Vec<Vec<f64>> = vec![vec![0.0; n]; nmetrics];
+        for per in &model.grid.periods {
+            if opts.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+                return Err(EngineError::Cancelled);
+            }
+            let mut outs: Vec<std::slice::ChunksMut<'_, f64>> =
+                buffers.iter_mut().map(|b| b.chunks_mut(CHUNK)).collect();
+            let work: Vec<_> = self
+                .lanes
+                .chunks_mut(CHUNK)
+                .enumerate()
+                .map(|(c, l)| {
+                    let o: Vec<&mut [f64]> = outs.iter_mut().filter_map(|it| it.next()).collect();
+                    (c * CHUNK, l, o)
+                })
+                .collect();
+            let partials: Vec<PeriodAccumulator> = work
+                .into_par_iter()
+                .map(|(first, lanes, mut out)| {
+                    let mut acc = PeriodAccumulator::default();
+                    let mut p = params.scratch();
+                    for (j, lane) in lanes.iter_mut().enumerate() {
+                        params.load(first + j, &mut p);
+                        let (eps, nr) = lane.streams.next(model, &p);
+                        let f = p.step(model, per, &mut lane.state, eps, nr);
+                        let values = aggregate::series_values(&f, model.dt);
+                        for (buf, v) in out.iter_mut().zip(values) {
+                            buf[j] = v;
+                        }
+                        acc.add(&f, &values);
+                    }
+                    acc
+                })
+                .collect();
+            on_period(per, &partials, &mut buffers)?;
+            if let Some(cb) = opts.progress {
+                cb(per.k, model.grid.len());
+            }
+        }
+        Ok(())
+    }
+
+    /// Path `i`'s (block-local index) results, after `advance`.
+    fn result_of(&self, model: &Model, i: usize, p: &mut PathParams) -> PathResults {
+        self.params.load(i, p);
+        p.results(model, &self.lanes[i].state)
+    }
+
+    /// Result `m` of every path of the block, in path order.
+    pub(crate) fn column(&self, model: &Model, m: ResultMetric) -> Vec<f64> {
+        (0..self.lanes.len())
+            .into_par_iter()
+            .with_min_len(CHUNK)
+            .map_init(
+                || self.params.scratch(),
+                |p, i| self.result_of(model, i, p).as_array()[m.index()],
+            )
+            .collect()
+    }
+
+    /// Each path's cap-hit year (None: never), in path order.
+    pub(crate) fn cap_years(&self) -> Vec<Option<i32>> {
+        self.lanes
+            .iter()
+            .map(|l| (l.state.cap_hit_year != 0).then_some(l.state.cap_hit_year))
+            .collect()
+    }
 }
 
 /// The per-path table: results, and each uncertain input's draw, redrawn from its own

@@ -19,6 +19,7 @@ pub mod legend;
 pub mod overlay;
 pub mod palette;
 pub mod style;
+pub mod sweep;
 
 use std::fs;
 use std::path::{Path, PathBuf};
