@@ -105,7 +105,7 @@ impl PeriodAccumulator {
     pub fn from_words(w: &[u64; Self::WORDS]) -> PeriodAccumulator {
         let f = |i: usize| f64::from_bits(w[i]);
         PeriodAccumulator {
-            series: std::array::from_fn(|m| f(m)),
+            series: std::array::from_fn(f),
             min_key: std::array::from_fn(|m| w[8 + m]),
             max_key: std::array::from_fn(|m| w[16 + m]),
             revenue_share: f(24),

@@ -8,7 +8,7 @@
 //! - [`part`]: part files on disk: atomic writes, finding and checking them all.
 //! - [`merge`]: parts back into a sweep result or a run summary.
 //! - [`emit`]: Slurm job-array and Kubernetes Indexed Job files for a plan.
-//! - [`csv`]: sweep.csv.
+//! - [`csv`] writes sweep.csv.
 //!
 //! The protocol and the cost model are in docs/scale-out.md.
 
