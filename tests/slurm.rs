@@ -86,8 +86,14 @@ fn wait_job(id: &str) -> String {
     let mut state = String::new();
     wait_until(&format!("job {id}"), Duration::from_secs(180), || {
         state = job_state(id);
-        !["PENDING", "RUNNING", "CONFIGURING", "COMPLETING", "SUSPENDED"]
-            .contains(&state.as_str())
+        ![
+            "PENDING",
+            "RUNNING",
+            "CONFIGURING",
+            "COMPLETING",
+            "SUSPENDED",
+        ]
+        .contains(&state.as_str())
     });
     state
 }
@@ -221,7 +227,14 @@ fn sweep_and_shards_on_a_real_slurm() {
 
     // One run in shards through Slurm equals the single run.
     let flags = [
-        "--paths", "20000", "--seed", "5", "--quiet", "--charts", "none", "--no-report",
+        "--paths",
+        "20000",
+        "--seed",
+        "5",
+        "--quiet",
+        "--charts",
+        "none",
+        "--no-report",
     ];
     let mut args = vec!["run", b.as_str()];
     args.extend(flags);
@@ -231,12 +244,19 @@ fn sweep_and_shards_on_a_real_slurm() {
     let sout_s = sout.display().to_string();
     let mut args = vec!["run", b.as_str()];
     args.extend(flags);
-    args.extend(["--plan", "splan", "--shards", "3", "--emit", "slurm", "--out"]);
+    args.extend([
+        "--plan", "splan", "--shards", "3", "--emit", "slurm", "--out",
+    ]);
     args.push(&sout_s);
     ok(&dealsim(&args, dir));
     let (_, smerge) = submit(&dir.join("splan"), None, &[]);
     assert_eq!(wait_job(&smerge), "COMPLETED", "shard merge");
-    for f in ["summary.csv", "timeseries.csv", "cashflows.csv", "cap_hits.csv"] {
+    for f in [
+        "summary.csv",
+        "timeseries.csv",
+        "cashflows.csv",
+        "cap_hits.csv",
+    ] {
         assert!(
             fs::read(sout.join(f)).unwrap() == fs::read(dir.join("single").join(f)).unwrap(),
             "{f}: Slurm shard merge differs from the single run"

@@ -115,10 +115,7 @@ fn every_point_equals_a_single_run_with_set() {
         ok(&o);
         let summary = csv_rows(&d.path().join(format!("single{k}/summary.csv")));
         let col = |name: &str| summary[0].iter().position(|h| h == name).unwrap();
-        let mine: Vec<&Vec<String>> = rows[1..]
-            .iter()
-            .filter(|r| r[0] == k.to_string())
-            .collect();
+        let mine: Vec<&Vec<String>> = rows[1..].iter().filter(|r| r[0] == k.to_string()).collect();
         // The metrics and their order are summary.csv's.
         assert_eq!(mine.len(), summary.len() - 1);
         metrics_per_point = mine.len();
@@ -144,7 +141,10 @@ fn bad_grids_are_refused_before_any_simulation() {
     let d = tempfile::tempdir().unwrap();
     let b = base();
     for (grid, want) in [
-        ("channel.ceiling", "--grid 'channel.ceiling': expected KEY=VALUES"),
+        (
+            "channel.ceiling",
+            "--grid 'channel.ceiling': expected KEY=VALUES",
+        ),
         ("channel.ceiling=0.1..0.2:1", "key channel.ceiling: n = 1"),
         ("channel.ceilingg=0.1,0.2", "channel.ceilingg"),
         ("channel.ceiling=0.1,1.5", "point 1 (channel.ceiling=1.5)"),
@@ -202,16 +202,30 @@ fn plan_task_merge_is_byte_identical_and_refuses_bad_parts() {
     // Nothing run yet: every part missing.
     let o = dealsim(&["merge", "plan", "--out", "m"], d.path());
     assert!(!o.status.success());
-    assert!(err(&o).contains("6 of 6 parts missing (tasks 0-5)"), "{}", err(&o));
+    assert!(
+        err(&o).contains("6 of 6 parts missing (tasks 0-5)"),
+        "{}",
+        err(&o)
+    );
 
     // Tasks in any order, on any thread count.
     for (k, threads) in [(5, "1"), (0, "2"), (3, "1"), (1, "2"), (4, "1"), (2, "2")] {
         ok(&dealsim(
-            &["task", "plan", &k.to_string(), "--threads", threads, "--quiet"],
+            &[
+                "task",
+                "plan",
+                &k.to_string(),
+                "--threads",
+                threads,
+                "--quiet",
+            ],
             d.path(),
         ));
     }
-    ok(&dealsim(&["merge", "plan", "--out", "merged", "--quiet"], d.path()));
+    ok(&dealsim(
+        &["merge", "plan", "--out", "merged", "--quiet"],
+        d.path(),
+    ));
     assert_eq!(
         read(&d.path().join("merged/sweep.csv")),
         read(&d.path().join("inproc/sweep.csv"))
@@ -227,7 +241,11 @@ fn plan_task_merge_is_byte_identical_and_refuses_bad_parts() {
     // Missing.
     fs::rename(&p2, d.path().join("aside.part")).unwrap();
     let o = dealsim(&["merge", "plan", "--out", "m"], d.path());
-    assert!(err(&o).contains("1 of 6 parts missing (tasks 2)"), "{}", err(&o));
+    assert!(
+        err(&o).contains("1 of 6 parts missing (tasks 2)"),
+        "{}",
+        err(&o)
+    );
     fs::rename(d.path().join("aside.part"), &p2).unwrap();
 
     // Duplicated.
@@ -246,7 +264,9 @@ fn plan_task_merge_is_byte_identical_and_refuses_bad_parts() {
 
     // A part of another plan (same grid, other seed) in place of ours.
     let mut args = vec!["sweep", b.as_str()];
-    args.extend(["--grid", GRID_A, "--grid", GRID_B, "--paths", "5000", "--seed", "4"]);
+    args.extend([
+        "--grid", GRID_A, "--grid", GRID_B, "--paths", "5000", "--seed", "4",
+    ]);
     args.extend(["--quiet", "--plan", "other"]);
     ok(&dealsim(&args, d.path()));
     ok(&dealsim(&["task", "other", "4", "--quiet"], d.path()));
@@ -266,14 +286,22 @@ fn plan_task_merge_is_byte_identical_and_refuses_bad_parts() {
     assert!(err(&o).contains("changed after it was made"), "{}", err(&o));
     assert!(!d.path().join("m").exists());
     fs::write(&pj, text).unwrap();
-    ok(&dealsim(&["merge", "plan", "--out", "merged2", "--quiet"], d.path()));
+    ok(&dealsim(
+        &["merge", "plan", "--out", "merged2", "--quiet"],
+        d.path(),
+    ));
     assert_eq!(
         read(&d.path().join("merged2/sweep.csv")),
         read(&d.path().join("inproc/sweep.csv"))
     );
 }
 
-const RUN_CSVS: [&str; 4] = ["summary.csv", "timeseries.csv", "cashflows.csv", "cap_hits.csv"];
+const RUN_CSVS: [&str; 4] = [
+    "summary.csv",
+    "timeseries.csv",
+    "cashflows.csv",
+    "cap_hits.csv",
+];
 
 #[test]
 fn shard_merges_equal_the_single_run() {
@@ -281,7 +309,9 @@ fn shard_merges_equal_the_single_run() {
     let b = base();
     // 3 chunks of 4096 and a partial one.
     let paths = "13000";
-    let flags = ["--paths", paths, "--seed", "9", "--quiet", "--charts", "none"];
+    let flags = [
+        "--paths", paths, "--seed", "9", "--quiet", "--charts", "none",
+    ];
     let mut args = vec!["run", b.as_str()];
     args.extend(flags);
     args.extend(["--no-report", "--out", "single"]);
@@ -294,11 +324,23 @@ fn shard_merges_equal_the_single_run() {
         ok(&dealsim(&args, d.path()));
         let n: usize = shards.parse().unwrap();
         for k in (0..n).rev() {
-            ok(&dealsim(&["task", &plan, &k.to_string(), "--quiet"], d.path()));
+            ok(&dealsim(
+                &["task", &plan, &k.to_string(), "--quiet"],
+                d.path(),
+            ));
         }
         let out = format!("merged{shards}");
         ok(&dealsim(
-            &["merge", &plan, "--out", &out, "--quiet", "--charts", "none", "--no-report"],
+            &[
+                "merge",
+                &plan,
+                "--out",
+                &out,
+                "--quiet",
+                "--charts",
+                "none",
+                "--no-report",
+            ],
             d.path(),
         ));
         for f in RUN_CSVS {
@@ -330,9 +372,25 @@ fn emitted_slurm_and_k8s_files_run_every_task_then_merge() {
     let b = base();
     ok(&dealsim(
         &[
-            "sweep", &b, "--grid", GRID_A, "--grid", GRID_B, "--paths", "100", "--quiet",
-            "--plan", "plan", "--emit", "slurm", "--emit", "k8s", "--task-cpus", "2",
-            "--image", "registry.example/dealsim:test",
+            "sweep",
+            &b,
+            "--grid",
+            GRID_A,
+            "--grid",
+            GRID_B,
+            "--paths",
+            "100",
+            "--quiet",
+            "--plan",
+            "plan",
+            "--emit",
+            "slurm",
+            "--emit",
+            "k8s",
+            "--task-cpus",
+            "2",
+            "--image",
+            "registry.example/dealsim:test",
         ],
         d.path(),
     ));
@@ -342,12 +400,14 @@ fn emitted_slurm_and_k8s_files_run_every_task_then_merge() {
     assert!(tasks.contains("#SBATCH --cpus-per-task=2\n"));
     assert!(tasks.contains("task '") && tasks.contains("\"$SLURM_ARRAY_TASK_ID\""));
     let submit = fs::read_to_string(plan.join("slurm/submit.sh")).unwrap();
-    assert!(submit.contains("--dependency=afterok:\"$tasks\""), "{submit}");
+    assert!(
+        submit.contains("--dependency=afterok:\"$tasks\""),
+        "{submit}"
+    );
     assert!(plan.join("slurm/logs").is_dir());
 
     let doc: serde_norway::Value =
-        serde_norway::from_str(&fs::read_to_string(plan.join("k8s/tasks.yaml")).unwrap())
-            .unwrap();
+        serde_norway::from_str(&fs::read_to_string(plan.join("k8s/tasks.yaml")).unwrap()).unwrap();
     let s = |v: &serde_norway::Value| v.as_str().map(String::from);
     assert_eq!(s(&doc["apiVersion"]).as_deref(), Some("batch/v1"));
     assert_eq!(s(&doc["kind"]).as_deref(), Some("Job"));
@@ -355,11 +415,16 @@ fn emitted_slurm_and_k8s_files_run_every_task_then_merge() {
     let spec = &doc["spec"];
     assert_eq!(s(&spec["completionMode"]).as_deref(), Some("Indexed"));
     assert_eq!(spec["completions"].as_u64(), Some(6));
-    assert!(spec["parallelism"].as_u64().is_some_and(|p| (1..=6).contains(&p)));
+    assert!(spec["parallelism"]
+        .as_u64()
+        .is_some_and(|p| (1..=6).contains(&p)));
     let pod = &spec["template"]["spec"];
     assert_eq!(s(&pod["restartPolicy"]).as_deref(), Some("Never"));
     let c = &pod["containers"][0];
-    assert_eq!(s(&c["image"]).as_deref(), Some("registry.example/dealsim:test"));
+    assert_eq!(
+        s(&c["image"]).as_deref(),
+        Some("registry.example/dealsim:test")
+    );
     let cmd: Vec<String> = c["command"]
         .as_sequence()
         .unwrap()
@@ -376,8 +441,7 @@ fn emitted_slurm_and_k8s_files_run_every_task_then_merge() {
         .any(|v| s(&v["name"]) == mount));
 
     let merge: serde_norway::Value =
-        serde_norway::from_str(&fs::read_to_string(plan.join("k8s/merge.yaml")).unwrap())
-            .unwrap();
+        serde_norway::from_str(&fs::read_to_string(plan.join("k8s/merge.yaml")).unwrap()).unwrap();
     assert_eq!(s(&merge["kind"]).as_deref(), Some("Job"));
     let mc = &merge["spec"]["template"]["spec"]["containers"][0];
     let mcmd: Vec<String> = mc["command"]
