@@ -134,6 +134,26 @@ fn every_point_equals_a_single_run_with_set() {
     assert!(out.join("charts/sweep_npv_total.png").exists());
     let html = fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("<svg") && !html.contains("src="));
+    // Two keys: a heat map with each cell's ±2 SE printed in it.
+    let svg = fs::read_to_string(out.join("charts/sweep_npv_total.svg")).unwrap();
+    assert_eq!(
+        svg.matches("\n±$").count(),
+        want_points.len(),
+        "one ±2 SE per cell"
+    );
+    // One key: a line with a ±2 SE band, of the chosen metric.
+    ok(&dealsim(
+        &[
+            "sweep", &b, "--grid", GRID_A, "--paths", "300", "--metric", "cap_hit", "--quiet",
+            "--out", "one",
+        ],
+        d.path(),
+    ));
+    let svg = fs::read_to_string(d.path().join("one/charts/sweep_cap_hit.svg")).unwrap();
+    assert!(
+        svg.contains("mean ± 2 standard errors"),
+        "legend of the band"
+    );
 }
 
 #[test]

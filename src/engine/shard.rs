@@ -116,7 +116,10 @@ mod tests {
         let c = CHUNK as u64;
         assert_eq!(ranges(10, 1).unwrap(), vec![(0, 10)]);
         // 4 chunks (the last partial): 2 + 2.
-        assert_eq!(ranges(3 * c + 5, 2).unwrap(), vec![(0, 2 * c), (2 * c, c + 5)]);
+        assert_eq!(
+            ranges(3 * c + 5, 2).unwrap(),
+            vec![(0, 2 * c), (2 * c, c + 5)]
+        );
         let r = ranges(100 * c + 1, 7).unwrap();
         assert_eq!(r.len(), 7);
         let mut next = 0;

@@ -122,8 +122,23 @@ where
         .caption(&title, style::title_style())
         .margin(20)
         .x_label_area_size(60)
-        .y_label_area_size(90)
+        .y_label_area_size(130)
         .build_cartesian_2d(x0 - xpad..x1 + xpad, lo - pad..hi + pad)?;
+    // Tick labels only as precise as the axis span needs.
+    let span = hi - lo + 2.0 * pad;
+    let tick = move |y: &f64| match unit {
+        Unit::UsdBn => style::money(
+            *y,
+            if span >= 20.0 {
+                0
+            } else if span >= 2.0 {
+                1
+            } else {
+                2
+            },
+        ),
+        _ => show(*y, unit),
+    };
     let labels = values.clone();
     let xfmt = move |x: &f64| {
         if numeric {
@@ -143,7 +158,7 @@ where
         .y_desc(format!("mean {} ({})", r.metric.name(), unit_words(unit)))
         .x_labels(if numeric { 10 } else { values.len() })
         .x_label_formatter(&xfmt)
-        .y_label_formatter(&|y| show(*y, unit))
+        .y_label_formatter(&tick)
         .label_style(style::text(style::TICK_SIZE, palette::BLACK))
         .axis_desc_style(style::text(style::AXIS_DESC_SIZE, palette::BLACK))
         .draw()?;
@@ -182,7 +197,10 @@ where
         .label_font(style::text(style::LEGEND_SIZE, palette::BLACK))
         .draw()?;
     bottom.draw(&Text::new(
-        note(r),
+        format!(
+            "{}; the band is each point's own uncertainty, differences between points are paired and more precise",
+            note(r)
+        ),
         (20, 10),
         style::text(style::NOTE_SIZE, palette::MUTED_TEXT),
     ))?;
