@@ -298,6 +298,19 @@ fn plan_task_merge_is_byte_identical_and_refuses_bad_parts() {
     assert!(err(&o).contains("not overwritten"), "{}", err(&o));
     fs::write(&p4, &good).unwrap();
 
+    // Making a plan again in a folder with finished parts is refused: they stay.
+    let mut again = vec!["sweep", b.as_str()];
+    again.extend(common);
+    again.extend(["--plan", "plan"]);
+    let o = dealsim(&again, d.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        err(&o).contains("already holds 6 part files"),
+        "{}",
+        err(&o)
+    );
+    assert_eq!(fs::read_dir(&parts).unwrap().count(), 6);
+
     // A plan edited after it was made.
     let pj = d.path().join("plan/plan.json");
     let text = fs::read_to_string(&pj).unwrap();

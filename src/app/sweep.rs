@@ -244,6 +244,16 @@ fn write_plan(
         None => plan_abs.join("result"),
     };
     let exe = std::env::current_exe().map_err(|e| AppError::Runtime(e.into()))?;
+    // A new plan replaces the folder: never throw away finished tasks' parts with it.
+    let done = parts_in(dir);
+    if done > 0 {
+        return Err(usage(format!(
+            "--plan {}: the folder already holds {done} part file{} of tasks run; merge them              (dealsim merge {}) or move the folder away before making a new plan there",
+            dir.display(),
+            if done == 1 { "" } else { "s" },
+            dir.display()
+        )));
+    }
     let staging = Staging::new(dir)?;
     staging.write(PLAN_FILE, &plan.to_json())?;
     let mk = |rel: &str| {
@@ -306,8 +316,24 @@ fn write_plan(
     out(&next)
 }
 
+/// Part files (not hidden) in a plan folder's parts/.
+fn parts_in(dir: &Path) -> usize {
+    std::fs::read_dir(dir.join(crate::sweep::plan::PARTS_DIR))
+        .map(|it| {
+            it.flatten()
+                .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+                .count()
+        })
+        .unwrap_or(0)
+}
+
 /// `dealsim run SCENARIO --plan DIR --shards N`.
 pub fn plan_shards(args: &RunArgs, l: &Loaded, dir: &Path, n: usize) -> Result<(), AppError> {
+    if args.paths_csv || args.attribute.is_some() {
+        return Err(usage(
+            "--plan: --paths-csv and --attribute need every path in one process; run without --plan",
+        ));
+    }
     let mut plan = new_plan(Kind::Shards, l, &args.file, &args.sim)?;
     plan.shards = crate::engine::shard::ranges(plan.paths, n)
         .map_err(|e| usage(format!("--shards {n}: {e}")))?;
