@@ -15,6 +15,8 @@ Examples:
   dealsim compare base.toml pre_amendment.toml   paired differences on the same random numbers
   dealsim sensitivity base.toml                  which inputs drive the payoff
   dealsim run base.toml --paths 1000000 --seed 7 --set channel.ceiling=0.3
+  dealsim sweep base.toml --grid revenue_share.cap=25,38,50 --grid channel.ceiling=0.05..0.4:8
+  dealsim sweep base.toml --grid ... --plan plan/ --emit slurm   then: plan/slurm/submit.sh
 
 Exit status: 0 ok, 1 runtime failure (I/O), 2 invalid scenario or usage (including an
 --out folder dealsim may not replace), 130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP.
@@ -54,6 +56,14 @@ pub enum Command {
     Sensitivity(SensitivityArgs),
     /// Print a fully commented example scenario that validates.
     Example,
+    /// Run one scenario over a grid of values (`--grid KEY=VALUES`, any key `--set`
+    /// accepts), every point on the same seed and paths; or, with `--plan`, write a plan
+    /// of one task per point for a cluster (see docs/scale-out.md).
+    Sweep(SweepArgs),
+    /// Run task K of a plan (a grid point or a shard) and write its part file.
+    Task(TaskArgs),
+    /// Merge a plan's part files into the outputs a single machine would have written.
+    Merge(MergeArgs),
 }
 
 /// Options shared by every command that simulates.
@@ -123,6 +133,15 @@ pub struct RunArgs {
         default_value_t = 1_000_000
     )]
     pub max_paths: u64,
+    /// Do not simulate: write a plan of `--shards` tasks (path ranges) into DIR, to run
+    /// with `dealsim task DIR K` and merge with `dealsim merge DIR` (docs/scale-out.md).
+    #[arg(long, value_name = "DIR", requires = "shards")]
+    pub plan: Option<PathBuf>,
+    /// Number of shards (tasks) of the plan; each holds whole blocks of 4096 paths.
+    #[arg(long, value_name = "N", requires = "plan")]
+    pub shards: Option<usize>,
+    #[command(flatten)]
+    pub emit: EmitArgs,
 }
 
 /// What `--attribute` switches off.
@@ -164,4 +183,96 @@ pub struct SensitivityArgs {
     /// Chart files to draw.
     #[arg(long, value_enum, default_value = "both", value_name = "FORMAT")]
     pub charts: ChartFormat,
+}
+
+/// What `--plan` also writes for a cluster.
+#[derive(Debug, Args, Clone)]
+pub struct EmitArgs {
+    /// Also write job files into the plan folder: a Slurm job array and a merge job
+    /// that depends on it (`slurm/`), or a Kubernetes Indexed Job and a merge Job (`k8s/`).
+    #[arg(long, value_enum, value_name = "ENGINE", requires = "plan")]
+    pub emit: Vec<Emit>,
+    /// CPUs (threads) per task in the emitted job files.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub task_cpus: u32,
+    /// Container image with `dealsim` on its PATH (Kubernetes).
+    #[arg(long, value_name = "IMAGE", default_value = concat!("dealsim:", env!("CARGO_PKG_VERSION")))]
+    pub image: String,
+}
+
+/// A scheduler to write job files for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Emit {
+    Slurm,
+    K8s,
+}
+
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// Scenario file (TOML).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// A key and its values: `KEY=V1,V2,...` or `KEY=LO..HI:N` (N evenly spaced values,
+    /// both ends included). Repeat for a grid: every combination runs, the first --grid
+    /// varying slowest.
+    #[arg(long = "grid", value_name = "KEY=VALUES", required = true)]
+    pub grids: Vec<String>,
+    #[command(flatten)]
+    pub sim: SimArgs,
+    /// The result the chart shows (a summary.csv metric).
+    #[arg(long, value_name = "METRIC", default_value = "npv_total")]
+    pub metric: String,
+    /// Output folder (default: output/<scenario file stem>-sweep/; with --plan, where
+    /// the emitted merge job writes).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Do not write report.html.
+    #[arg(long)]
+    pub no_report: bool,
+    /// Chart files to draw.
+    #[arg(long, value_enum, default_value = "both", value_name = "FORMAT")]
+    pub charts: ChartFormat,
+    /// Do not simulate: write a plan of one task per point into DIR.
+    #[arg(long, value_name = "DIR")]
+    pub plan: Option<PathBuf>,
+    #[command(flatten)]
+    pub emit: EmitArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TaskArgs {
+    /// The plan folder (from `sweep --plan` or `run --plan`).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// The task to run, 0 to tasks - 1.
+    #[arg(value_name = "K")]
+    pub task: usize,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_name = "T", default_value_t = 0)]
+    pub threads: usize,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The plan folder whose parts to merge.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Output folder (default: DIR/result).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Worker threads (default: all cores).
+    #[arg(long, value_name = "T", default_value_t = 0)]
+    pub threads: usize,
+    /// Do not write report.html.
+    #[arg(long)]
+    pub no_report: bool,
+    /// Chart files to draw.
+    #[arg(long, value_enum, default_value = "both", value_name = "FORMAT")]
+    pub charts: ChartFormat,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
 }

@@ -20,3 +20,4 @@ pub mod risk;
 pub mod scenario;
 pub mod sensitivity;
 pub mod summary;
+pub mod sweep;

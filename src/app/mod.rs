@@ -5,6 +5,7 @@
 mod compare;
 mod run;
 pub mod sensitivity;
+mod sweep;
 
 use std::io::{self, Write};
 use std::path::Path;
@@ -115,6 +116,9 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
         Command::Compare(args) => compare::compare(&args),
         Command::Sensitivity(args) => sensitivity::sensitivity(&args),
         Command::Example => out(scenario::EXAMPLE),
+        Command::Sweep(args) => sweep::sweep(&args),
+        Command::Task(args) => sweep::task(&args),
+        Command::Merge(args) => sweep::merge(&args),
     };
     if r.is_ok() && interrupt::received().is_some() {
         // The signal came after the one-step swap: the new results are complete.

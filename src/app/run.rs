@@ -26,6 +26,15 @@ pub(super) fn run_one(args: &RunArgs) -> Result<(), AppError> {
         .map(|s| parse_target_se(s, args.max_paths))
         .transpose()?;
     let mut l = load(&args.file, &args.sim)?;
+    if let (Some(dir), Some(n)) = (&args.plan, args.shards) {
+        if se_target.is_some() || !targets.is_empty() {
+            return Err(AppError::Usage(
+                "--plan writes a sharded plan; --target and --target-se apply to a single run"
+                    .into(),
+            ));
+        }
+        return super::sweep::plan_shards(args, &l, dir, n);
+    }
     if let Some(t) = &se_target {
         // Checked against the most it may run.
         l.scenario.simulation.paths = t.max_paths;

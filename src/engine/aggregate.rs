@@ -103,6 +103,51 @@ impl PeriodAccumulator {
             })
     }
 
+    /// Number of 64-bit words in [`PeriodAccumulator::to_words`].
+    pub const WORDS: usize = 3 * N_SERIES + 7;
+
+    /// Every field as exact 64-bit words (f64 bits), for shard part files: a merge
+    /// reduces the very same partial sums in the same chunk order as a single run.
+    pub fn to_words(&self) -> [u64; Self::WORDS] {
+        let mut w = [0u64; Self::WORDS];
+        for m in 0..N_SERIES {
+            w[m] = self.series[m].to_bits();
+            w[N_SERIES + m] = self.min_key[m];
+            w[2 * N_SERIES + m] = self.max_key[m];
+        }
+        let rest = [
+            self.revenue_share,
+            self.model_margin,
+            self.reverse_share,
+            self.compute_margin,
+            self.licence_value,
+            self.discount_factor,
+            self.pv_cash_flow,
+        ];
+        for (i, v) in rest.iter().enumerate() {
+            w[3 * N_SERIES + i] = v.to_bits();
+        }
+        w
+    }
+
+    /// The inverse of [`PeriodAccumulator::to_words`].
+    pub fn from_words(w: &[u64; Self::WORDS]) -> PeriodAccumulator {
+        let f = |i: usize| f64::from_bits(w[i]);
+        let r = 3 * N_SERIES;
+        PeriodAccumulator {
+            series: std::array::from_fn(f),
+            min_key: std::array::from_fn(|m| w[N_SERIES + m]),
+            max_key: std::array::from_fn(|m| w[2 * N_SERIES + m]),
+            revenue_share: f(r),
+            model_margin: f(r + 1),
+            reverse_share: f(r + 2),
+            compute_margin: f(r + 3),
+            licence_value: f(r + 4),
+            discount_factor: f(r + 5),
+            pv_cash_flow: f(r + 6),
+        }
+    }
+
     fn merge(&mut self, o: &PeriodAccumulator) {
         for m in 0..N_SERIES {
             self.series[m] += o.series[m];

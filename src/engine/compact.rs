@@ -34,15 +34,16 @@ fn varying_words(probes: &[PathParams]) -> Vec<usize> {
 }
 
 impl CompactParams {
-    /// Draw every path's parameters (in parallel; path i depends only on seed and i).
-    pub fn build(sc: &Scenario, model: &Model, seed: u64, n: usize) -> CompactParams {
+    /// Draw the parameters of paths `first..first+n` (in parallel; path i depends only on
+    /// seed and i), stored under block-local indices `0..n`.
+    pub fn build(sc: &Scenario, model: &Model, seed: u64, first: u64, n: usize) -> CompactParams {
         // Words that differ between three independent probe draws are stored per path.
         let probes: Vec<PathParams> = PROBES
             .iter()
             .map(|&s| rng::path_params(sc, model, s, 0))
             .collect();
         let varying = varying_words(&probes);
-        let (c, consistent) = Self::fill(sc, model, seed, n, probes[0].clone(), varying);
+        let (c, consistent) = Self::fill(sc, model, seed, first, n, probes[0].clone(), varying);
         if consistent {
             return c;
         }
@@ -52,6 +53,7 @@ impl CompactParams {
             sc,
             model,
             seed,
+            first,
             n,
             probes[0].clone(),
             (0..ACCESSORS.len()).collect(),
@@ -81,6 +83,7 @@ impl CompactParams {
         sc: &Scenario,
         model: &Model,
         seed: u64,
+        first: u64,
         n: usize,
         base: PathParams,
         varying: Vec<usize>,
@@ -98,7 +101,7 @@ impl CompactParams {
                 let mut r = Vec::with_capacity(paths.len() * nrounds);
                 let mut ok = true;
                 for i in paths {
-                    let p = rng::path_params(sc, model, seed, i as u64);
+                    let p = rng::path_params(sc, model, seed, first + i as u64);
                     w.extend(varying.iter().map(|&k| (ACCESSORS[k].0)(&p)));
                     r.extend_from_slice(p.round_amounts());
                     ok &= fixed

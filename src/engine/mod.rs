@@ -14,6 +14,7 @@ pub mod guard;
 pub mod intervals;
 pub mod risk;
 pub mod rng;
+pub mod shard;
 pub mod stats;
 pub mod tail;
 
@@ -22,7 +23,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use rayon::prelude::*;
 
 use crate::model::dist::draw_dist;
-use crate::model::{Model, PathParams, PathResults, PathState};
+use crate::model::{Model, PathParams, PathResults, PathState, Period};
 use crate::risk::{RiskSummary, Target};
 use crate::scenario::Scenario;
 use crate::summary::{ResultMetric, RunSummary, SeriesMetric};
@@ -90,6 +91,9 @@ pub enum EngineError {
     /// period, the path and the inputs that drive it.
     #[error("{0}")]
     NotCarried(String),
+    /// Writing what a shard hands out failed (its part file).
+    #[error("cannot write the shard's output: {0}")]
+    Output(String),
 }
 
 /// One path's moving parts: its state and its two step streams.
@@ -131,29 +135,10 @@ fn run_in_pool(
     let model = Model::new(sc);
     let n = opts.paths as usize;
     let seed = opts.seed;
+    let mut block = PathBlock::new(sc, &model, seed, 0, n);
 
-    // Draw every path's parameters and seed its streams (parallel, path-indexed).
-    let params = CompactParams::build(sc, &model, seed, n);
-    let mut lanes: Vec<Lane> = (0..n)
-        .into_par_iter()
-        .with_min_len(CHUNK)
-        .map_init(
-            || params.scratch(),
-            |p, i| {
-                params.load(i, p);
-                let path = i as u64;
-                Lane {
-                    state: p.initial_state(),
-                    streams: rng::StepStreams::new(seed, path),
-                }
-            },
-        )
-        .collect();
     checkpoint(opts, "draw")?;
 
-    // Step all paths period by period.
-    let nmetrics = SeriesMetric::ALL.len();
-    let mut buffers: Vec<Vec<f64>> = vec![vec![0.0; n]; nmetrics];
     let mut periods = Vec::with_capacity(model.grid.len());
     let years: Vec<i32> = (model.grid.start_year..=model.grid.end_year).collect();
     let mut annual = if opts.keep_paths {
@@ -161,36 +146,7 @@ fn run_in_pool(
     } else {
         Vec::new()
     };
-    for per in &model.grid.periods {
-        checkpoint(opts, "simulate")?;
-        let mut outs: Vec<std::slice::ChunksMut<'_, f64>> =
-            buffers.iter_mut().map(|b| b.chunks_mut(CHUNK)).collect();
-        let work: Vec<_> = lanes
-            .chunks_mut(CHUNK)
-            .enumerate()
-            .map(|(c, l)| {
-                let o: Vec<&mut [f64]> = outs.iter_mut().filter_map(|it| it.next()).collect();
-                (c * CHUNK, l, o)
-            })
-            .collect();
-        let partials: Vec<PeriodAccumulator> = work
-            .into_par_iter()
-            .map(|(first, lanes, mut out)| {
-                let mut acc = PeriodAccumulator::default();
-                let mut p = params.scratch();
-                for (j, lane) in lanes.iter_mut().enumerate() {
-                    params.load(first + j, &mut p);
-                    let (eps, nr) = lane.streams.next(&model, &p);
-                    let f = p.step(&model, per, &mut lane.state, eps, nr);
-                    let values = aggregate::series_values(&f, model.dt);
-                    for (buf, v) in out.iter_mut().zip(values) {
-                        buf[j] = v;
-                    }
-                    acc.add(&f, &values);
-                }
-                acc
-            })
-            .collect();
+    block.advance(&model, opts, |per, partials, buffers| {
         if opts.keep_paths {
             // Before the percentiles reorder the buffer: it is still in path order.
             let y = (per.year - model.grid.start_year) as usize;
@@ -209,43 +165,21 @@ fn run_in_pool(
             let msg = guard::not_carried(sc, seed, metric.name(), Some(per), path, value, limit);
             return Err(EngineError::NotCarried(msg));
         }
-        let summary = aggregate::period_summary(per, &total, &mut buffers, n);
+        let summary = aggregate::period_summary(per, &total, buffers, n);
         if let Some((metric, value)) = guard::uncarried_period_mean(&summary) {
             let msg =
                 guard::not_carried(sc, seed, metric, Some(per), None, value, guard::CARRY_MAX);
             return Err(EngineError::NotCarried(msg));
         }
         periods.push(summary);
-        if let Some(cb) = opts.progress {
-            cb(per.k, model.grid.len());
-        }
-    }
-    drop(buffers);
+        Ok(())
+    })?;
     checkpoint(opts, "aggregate")?;
 
     // Per-path results, one column at a time unless the caller keeps them all.
-    let result_of = |i: usize, p: &mut PathParams| {
-        params.load(i, p);
-        p.results(&model, &lanes[i].state)
-    };
-    let column = |m: ResultMetric| -> Vec<f64> {
-        (0..n)
-            .into_par_iter()
-            .with_min_len(CHUNK)
-            .map_init(
-                || params.scratch(),
-                |p, i| result_of(i, p).as_array()[m.index()],
-            )
-            .collect()
-    };
-    let cap_years: Vec<Option<i32>> = lanes
-        .iter()
-        .map(|l| (l.state.cap_hit_year != 0).then_some(l.state.cap_hit_year))
-        .collect();
-    let renegotiation_years: Vec<Option<i32>> = lanes
-        .iter()
-        .map(|l| (l.state.renegotiation_year != 0).then_some(l.state.renegotiation_year))
-        .collect();
+    let column = |m: ResultMetric| block.column(&model, m);
+    let cap_years = block.cap_years();
+    let renegotiation_years = block.renegotiation_years();
     let (summary, risk) = aggregate::run_summary(
         sc,
         &model,
@@ -273,7 +207,10 @@ fn run_in_pool(
         let results: Vec<PathResults> = (0..n)
             .into_par_iter()
             .with_min_len(CHUNK)
-            .map_init(|| params.scratch(), |p, i| result_of(i, p))
+            .map_init(
+                || block.params.scratch(),
+                |p, i| block.result_of(&model, i, p),
+            )
             .collect();
         let mut t = path_table(sc, seed, results);
         t.years = years;
@@ -294,6 +231,125 @@ fn checkpoint(opts: &RunOptions, phase: &str) -> Result<(), EngineError> {
         return Err(EngineError::Cancelled);
     }
     Ok(())
+}
+
+/// A contiguous block of paths `first..first+n` of a run (all of them, or one shard):
+/// their parameters and moving parts. Path `first + j`'s draws and streams depend only
+/// on (seed, first + j), so a block reproduces exactly those paths of the whole run.
+pub(crate) struct PathBlock {
+    params: CompactParams,
+    lanes: Vec<Lane>,
+}
+
+impl PathBlock {
+    pub(crate) fn new(sc: &Scenario, model: &Model, seed: u64, first: u64, n: usize) -> PathBlock {
+        // Draw every path's parameters and seed its streams (parallel, path-indexed).
+        let params = CompactParams::build(sc, model, seed, first, n);
+        let lanes: Vec<Lane> = (0..n)
+            .into_par_iter()
+            .with_min_len(CHUNK)
+            .map_init(
+                || params.scratch(),
+                |p, i| {
+                    params.load(i, p);
+                    Lane {
+                        state: p.initial_state(),
+                        streams: rng::StepStreams::new(seed, first + i as u64),
+                    }
+                },
+            )
+            .collect();
+        PathBlock { params, lanes }
+    }
+
+    /// Step all paths period by period; after each period, `on_period` gets the chunk
+    /// partial sums (in chunk order) and the eight per-path value buffers (path order).
+    pub(crate) fn advance(
+        &mut self,
+        model: &Model,
+        opts: &RunOptions,
+        mut on_period: impl FnMut(
+            &Period,
+            &[PeriodAccumulator],
+            &mut [Vec<f64>],
+        ) -> Result<(), EngineError>,
+    ) -> Result<(), EngineError> {
+        let n = self.lanes.len();
+        let params = &self.params;
+        let nmetrics = SeriesMetric::ALL.len();
+        let mut buffers: Vec<Vec<f64>> = vec![vec![0.0; n]; nmetrics];
+        for per in &model.grid.periods {
+            checkpoint(opts, "simulate")?;
+            let mut outs: Vec<std::slice::ChunksMut<'_, f64>> =
+                buffers.iter_mut().map(|b| b.chunks_mut(CHUNK)).collect();
+            let work: Vec<_> = self
+                .lanes
+                .chunks_mut(CHUNK)
+                .enumerate()
+                .map(|(c, l)| {
+                    let o: Vec<&mut [f64]> = outs.iter_mut().filter_map(|it| it.next()).collect();
+                    (c * CHUNK, l, o)
+                })
+                .collect();
+            let partials: Vec<PeriodAccumulator> = work
+                .into_par_iter()
+                .map(|(first, lanes, mut out)| {
+                    let mut acc = PeriodAccumulator::default();
+                    let mut p = params.scratch();
+                    for (j, lane) in lanes.iter_mut().enumerate() {
+                        params.load(first + j, &mut p);
+                        let (eps, nr) = lane.streams.next(model, &p);
+                        let f = p.step(model, per, &mut lane.state, eps, nr);
+                        let values = aggregate::series_values(&f, model.dt);
+                        for (buf, v) in out.iter_mut().zip(values) {
+                            buf[j] = v;
+                        }
+                        acc.add(&f, &values);
+                    }
+                    acc
+                })
+                .collect();
+            on_period(per, &partials, &mut buffers)?;
+            if let Some(cb) = opts.progress {
+                cb(per.k, model.grid.len());
+            }
+        }
+        Ok(())
+    }
+
+    /// Path `i`'s (block-local index) results, after `advance`.
+    fn result_of(&self, model: &Model, i: usize, p: &mut PathParams) -> PathResults {
+        self.params.load(i, p);
+        p.results(model, &self.lanes[i].state)
+    }
+
+    /// Result `m` of every path of the block, in path order.
+    pub(crate) fn column(&self, model: &Model, m: ResultMetric) -> Vec<f64> {
+        (0..self.lanes.len())
+            .into_par_iter()
+            .with_min_len(CHUNK)
+            .map_init(
+                || self.params.scratch(),
+                |p, i| self.result_of(model, i, p).as_array()[m.index()],
+            )
+            .collect()
+    }
+
+    /// Each path's renegotiation year (None: never), in path order.
+    pub(crate) fn renegotiation_years(&self) -> Vec<Option<i32>> {
+        self.lanes
+            .iter()
+            .map(|l| (l.state.renegotiation_year != 0).then_some(l.state.renegotiation_year))
+            .collect()
+    }
+
+    /// Each path's cap-hit year (None: never), in path order.
+    pub(crate) fn cap_years(&self) -> Vec<Option<i32>> {
+        self.lanes
+            .iter()
+            .map(|l| (l.state.cap_hit_year != 0).then_some(l.state.cap_hit_year))
+            .collect()
+    }
 }
 
 /// The per-path table: results, and each uncertain input's draw, redrawn from its own

@@ -20,6 +20,7 @@ pub mod legend;
 pub mod overlay;
 pub mod palette;
 pub mod style;
+pub mod sweep;
 
 use std::fs;
 use std::path::{Path, PathBuf};
