@@ -279,6 +279,14 @@ fn distribution(values: &mut [f64]) -> Distribution {
 /// A per-path result out of its bound: the metric, the first such path and its value.
 pub type Uncarried = (ResultMetric, usize, f64);
 
+/// Why [`run_summary`] stopped: a result some path does not carry, or a signal (the
+/// per-path results take seconds at millions of paths; each column looks at the flag).
+#[derive(Debug)]
+pub enum SummaryStop {
+    Uncarried(Uncarried),
+    Cancelled,
+}
+
 /// Assemble the run summary from the per-path results (`column(m)`: result m of every
 /// path, in path order), each path's cap-hit year, and the period summaries; with the
 /// risk answers (`targets`: the `--target`s) from the same columns; or the first result
@@ -294,16 +302,22 @@ pub fn run_summary(
     cap_years: &[Option<i32>],
     renegotiation_years: &[Option<i32>],
     periods: Vec<PeriodSummary>,
-) -> Result<(RunSummary, RiskSummary), Uncarried> {
+) -> Result<(RunSummary, RiskSummary), SummaryStop> {
     let n = cap_years.len();
     // One column at a time: memory stays at one f64 per path on top of the run's state.
     let mut npv_total_dist = Distribution::default();
     let mut risk = RiskBuilder::new(n, targets);
     let mut stats: Vec<Stats> = Vec::with_capacity(ResultMetric::ALL.len());
     for &m in &ResultMetric::ALL {
+        if opts
+            .cancel
+            .is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed))
+        {
+            return Err(SummaryStop::Cancelled);
+        }
         let mut v = column(m);
         if let Some(i) = first_uncarried(&v, result_limit(m)) {
-            return Err((m, i, v[i]));
+            return Err(SummaryStop::Uncarried((m, i, v[i])));
         }
         risk.in_path_order(m, &v);
         stats.push(stats_of(&mut v, m.is_binary()));

@@ -3,6 +3,8 @@
 //! inputs). A time-major run keeps every path's parameters for the whole run, so this is
 //! what keeps a million paths within a few hundred megabytes.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use rayon::prelude::*;
 
 use super::{rng, CHUNK};
@@ -35,21 +37,43 @@ fn varying_words(probes: &[PathParams]) -> Vec<usize> {
 
 impl CompactParams {
     /// Draw the parameters of paths `first..first+n` (in parallel; path i depends only on
-    /// seed and i), stored under block-local indices `0..n`.
-    pub fn build(sc: &Scenario, model: &Model, seed: u64, first: u64, n: usize) -> CompactParams {
+    /// seed and i), stored under block-local indices `0..n`. `None` when `cancel` was
+    /// raised meanwhile: drawing millions of paths takes seconds, and a signal must stop a
+    /// run within one, so every chunk looks at the flag before it starts.
+    pub fn build(
+        sc: &Scenario,
+        model: &Model,
+        seed: u64,
+        first: u64,
+        n: usize,
+        cancel: Option<&AtomicBool>,
+    ) -> Option<CompactParams> {
+        let cancelled = || cancel.is_some_and(|c| c.load(Ordering::Relaxed));
         // Words that differ between three independent probe draws are stored per path.
         let probes: Vec<PathParams> = PROBES
             .iter()
             .map(|&s| rng::path_params(sc, model, s, 0))
             .collect();
         let varying = varying_words(&probes);
-        let (c, consistent) = Self::fill(sc, model, seed, first, n, probes[0].clone(), varying);
+        let (c, consistent) = Self::fill(
+            sc,
+            model,
+            seed,
+            first,
+            n,
+            probes[0].clone(),
+            varying,
+            &cancelled,
+        );
+        if cancelled() {
+            return None;
+        }
         if consistent {
-            return c;
+            return Some(c);
         }
         // A word equal on all probes but not on some path (a clipped value, say): store
         // every word. Correct in every case, only larger.
-        Self::fill(
+        let all = Self::fill(
             sc,
             model,
             seed,
@@ -57,8 +81,9 @@ impl CompactParams {
             n,
             probes[0].clone(),
             (0..ACCESSORS.len()).collect(),
-        )
-        .0
+            &cancelled,
+        );
+        (!cancelled()).then_some(all.0)
     }
 
     /// How many words and round amounts each path stores for `sc` (before any path is
@@ -78,7 +103,9 @@ impl CompactParams {
     }
 
     /// Draw all paths, keep their varying words; also report whether every other word
-    /// equals the base's on every path.
+    /// equals the base's on every path. Chunks that start after `cancelled()` is true are
+    /// skipped (the result is then incomplete and must not be used).
+    #[allow(clippy::too_many_arguments)]
     fn fill(
         sc: &Scenario,
         model: &Model,
@@ -87,6 +114,7 @@ impl CompactParams {
         n: usize,
         base: PathParams,
         varying: Vec<usize>,
+        cancelled: &(dyn Fn() -> bool + Sync),
     ) -> (CompactParams, bool) {
         let nv = varying.len();
         let nrounds = base.round_amounts().len();
@@ -96,6 +124,9 @@ impl CompactParams {
         let chunks: Vec<(Vec<u64>, Vec<f64>, bool)> = (0..n.div_ceil(CHUNK))
             .into_par_iter()
             .map(|c| {
+                if cancelled() {
+                    return (Vec::new(), Vec::new(), true);
+                }
                 let paths = c * CHUNK..((c + 1) * CHUNK).min(n);
                 let mut w = Vec::with_capacity(paths.len() * nv);
                 let mut r = Vec::with_capacity(paths.len() * nrounds);

@@ -135,7 +135,7 @@ fn run_in_pool(
     let model = Model::new(sc);
     let n = opts.paths as usize;
     let seed = opts.seed;
-    let mut block = PathBlock::new(sc, &model, seed, 0, n);
+    let mut block = PathBlock::new(sc, &model, opts, 0, n)?;
 
     checkpoint(opts, "draw")?;
 
@@ -190,7 +190,11 @@ fn run_in_pool(
         &renegotiation_years,
         periods,
     )
-    .map_err(|(m, path, value)| {
+    .map_err(|stop| {
+        let (m, path, value) = match stop {
+            aggregate::SummaryStop::Uncarried(u) => u,
+            aggregate::SummaryStop::Cancelled => return EngineError::Cancelled.into(),
+        };
         let limit = guard::result_limit(m);
         EngineError::NotCarried(guard::not_carried(
             sc,
@@ -242,9 +246,18 @@ pub(crate) struct PathBlock {
 }
 
 impl PathBlock {
-    pub(crate) fn new(sc: &Scenario, model: &Model, seed: u64, first: u64, n: usize) -> PathBlock {
+    /// Draw the block's paths; `Err(Cancelled)` when a signal arrives meanwhile.
+    pub(crate) fn new(
+        sc: &Scenario,
+        model: &Model,
+        opts: &RunOptions,
+        first: u64,
+        n: usize,
+    ) -> Result<PathBlock, EngineError> {
+        let seed = opts.seed;
         // Draw every path's parameters and seed its streams (parallel, path-indexed).
-        let params = CompactParams::build(sc, model, seed, first, n);
+        let params = CompactParams::build(sc, model, seed, first, n, opts.cancel)
+            .ok_or(EngineError::Cancelled)?;
         let lanes: Vec<Lane> = (0..n)
             .into_par_iter()
             .with_min_len(CHUNK)
@@ -259,7 +272,7 @@ impl PathBlock {
                 },
             )
             .collect();
-        PathBlock { params, lanes }
+        Ok(PathBlock { params, lanes })
     }
 
     /// Step all paths period by period; after each period, `on_period` gets the chunk

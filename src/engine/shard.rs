@@ -69,7 +69,7 @@ pub fn run_shard(
         .build()?;
     pool.install(|| {
         let model = Model::new(sc);
-        let mut block = PathBlock::new(sc, &model, opts.seed, first, count as usize);
+        let mut block = PathBlock::new(sc, &model, opts, first, count as usize)?;
         block.advance(&model, opts, |_, partials, buffers| {
             on_period(partials, buffers)
         })?;
@@ -135,7 +135,11 @@ pub fn merge<E: From<EngineError>>(
         renegotiation_years,
         periods,
     )
-    .map_err(|(m, path, value)| {
+    .map_err(|stop| {
+        let (m, path, value) = match stop {
+            aggregate::SummaryStop::Uncarried(u) => u,
+            aggregate::SummaryStop::Cancelled => return EngineError::Cancelled.into(),
+        };
         let limit = guard::result_limit(m);
         let msg = guard::not_carried(sc, seed, m.name(), None, Some(path), value, limit);
         EngineError::NotCarried(msg).into()
