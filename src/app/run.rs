@@ -7,6 +7,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::{cancel_flag, load, manifest, out, simulate_with_targets, AppError};
 use crate::cli::RunArgs;
 use crate::engine::autostop::{self, AutoStop, SeTarget};
+use crate::engine::input_corr::achieved_ranks;
 use crate::engine::EngineError;
 use crate::interrupt::Interrupted;
 use crate::report::precision::{by_error, interval_error, money_pm, percent_by};
@@ -81,6 +82,13 @@ pub(super) fn run_one(args: &RunArgs) -> Result<(), AppError> {
         None
     };
     report::write_run_files(&staging, "", &r.summary, &r.risk, paths_csv, &m)?;
+    let ranks = achieved_ranks(&l.scenario, r.summary.seed, r.summary.paths);
+    if !ranks.is_empty() {
+        staging.write(
+            "input_correlation.csv",
+            &report::input_corr_csv::input_correlation_csv(&ranks),
+        )?;
+    }
     let mut attribution = String::new();
     if let (Some(_), Some(t)) = (args.attribute, r.paths.as_ref()) {
         let rows = super::sensitivity::attribute_channel(&l, &args.sim, t, &staging, args.charts)?;

@@ -11,6 +11,7 @@ pub mod autostop;
 mod compact;
 pub mod floor;
 pub mod guard;
+pub mod input_corr;
 pub mod intervals;
 pub mod risk;
 pub mod rng;
@@ -22,7 +23,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
-use crate::model::dist::draw_dist;
 use crate::model::{Model, PathParams, PathResults, PathState, Period};
 use crate::risk::{RiskSummary, Target};
 use crate::scenario::Scenario;
@@ -212,7 +212,7 @@ fn run_in_pool(
                 |p, i| block.result_of(&model, i, p),
             )
             .collect();
-        let mut t = path_table(sc, seed, results);
+        let mut t = path_table(sc, &model, seed, results);
         t.years = years;
         t.annual_cash_flow = annual;
         t
@@ -354,11 +354,11 @@ impl PathBlock {
 
 /// The per-path table: results, and each uncertain input's draw, redrawn from its own
 /// stream (the same value the path used: streams depend only on seed, key and path).
-fn path_table(sc: &Scenario, seed: u64, results: Vec<PathResults>) -> PathTable {
+fn path_table(sc: &Scenario, model: &Model, seed: u64, results: Vec<PathResults>) -> PathTable {
     let inputs = sc.uncertain_inputs();
-    let keys: Vec<u64> = inputs
+    let keyed: Vec<(u64, crate::scenario::Dist)> = inputs
         .iter()
-        .map(|(name, _)| crate::model::stream_key(name))
+        .map(|(name, d)| (crate::model::stream_key(name), *d))
         .collect();
     let width = inputs.len();
     let mut draws = vec![0.0; results.len() * width];
@@ -366,11 +366,7 @@ fn path_table(sc: &Scenario, seed: u64, results: Vec<PathResults>) -> PathTable 
         draws
             .par_chunks_mut(width)
             .enumerate()
-            .for_each(|(i, row)| {
-                for ((cell, (_, d)), &key) in row.iter_mut().zip(&inputs).zip(&keys) {
-                    *cell = draw_dist(d, &mut rng::stream(seed, key, i as u64));
-                }
-            });
+            .for_each(|(i, row)| rng::input_draws(model, &keyed, seed, i as u64, row));
     }
     PathTable {
         results,

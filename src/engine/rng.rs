@@ -10,9 +10,10 @@ use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
 use rand_distr::StandardNormal;
 
-use crate::model::dist::draw_dist;
+use crate::model::copula::Copula;
+use crate::model::dist::{draw_dist, open_uniform};
 use crate::model::{stream_key, Model, PathParams};
-use crate::scenario::{Input, Scenario};
+use crate::scenario::{Dist, Input, Scenario};
 
 /// Stream key of the per-step (revenue, growth, multiple) shocks.
 pub const SHOCKS: u64 = stream_key("shocks");
@@ -61,12 +62,51 @@ mod tests {
     }
 }
 
-/// Path `path`'s parameters: each uncertain input drawn from its own stream.
+/// Path `path`'s parameters: each uncertain input drawn from its own stream; the
+/// rank-correlated ones (issue 17) through the copula, from their own streams' uniforms.
 pub fn path_params(sc: &Scenario, model: &Model, seed: u64, path: u64) -> PathParams {
+    let Some(c) = &model.copula else {
+        return PathParams::new(sc, model, |input, key| match input {
+            Input::Const(v) => *v,
+            Input::Dist(d) => draw_dist(d, &mut stream(seed, key, path)),
+        });
+    };
+    let correlated = correlated_values(c, seed, path);
     PathParams::new(sc, model, |input, key| match input {
         Input::Const(v) => *v,
-        Input::Dist(d) => draw_dist(d, &mut stream(seed, key, path)),
+        Input::Dist(d) => match c.position(key) {
+            Some(j) => correlated[j],
+            None => draw_dist(d, &mut stream(seed, key, path)),
+        },
     })
+}
+
+/// Path `path`'s values of the copula's inputs (in `Copula::names` order): one open
+/// uniform from each input's own stream, then `Copula::transform`.
+pub fn correlated_values(c: &Copula, seed: u64, path: u64) -> Vec<f64> {
+    let mut u: Vec<f64> = c
+        .keys
+        .iter()
+        .map(|&k| open_uniform(&mut stream(seed, k, path)))
+        .collect();
+    let mut out = vec![0.0; c.len()];
+    c.transform(&mut u, &mut out);
+    out
+}
+
+/// Path `path`'s value of each uncertain input `(stream key, dist)` into `row`: exactly
+/// what `path_params` drew (streams depend only on seed, key and path).
+pub fn input_draws(model: &Model, inputs: &[(u64, Dist)], seed: u64, path: u64, row: &mut [f64]) {
+    let correlated = model
+        .copula
+        .as_ref()
+        .map(|c| (c, correlated_values(c, seed, path)));
+    for (cell, (key, d)) in row.iter_mut().zip(inputs) {
+        *cell = match &correlated {
+            Some((c, v)) if c.position(*key).is_some() => v[c.position(*key).unwrap_or(0)],
+            _ => draw_dist(d, &mut stream(seed, *key, path)),
+        };
+    }
 }
 
 /// Path `path`'s two per-step streams: the correlated shocks and the random rounds.

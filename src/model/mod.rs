@@ -4,6 +4,8 @@
 //! correlated shocks and the random-round count of each step; given those, a path is
 //! deterministic.
 
+pub mod beta;
+pub mod copula;
 pub mod dist;
 pub mod grid;
 mod params;
@@ -41,6 +43,8 @@ pub struct Model {
     pub product_growth: Option<Vec<f64>>,
     /// Whether any path can have random rounds (their stream is drawn only then).
     pub random_rounds: bool,
+    /// The Gaussian copula of `[[input_correlation]]`; `None` without pairs.
+    pub copula: Option<copula::Copula>,
 }
 
 impl Model {
@@ -117,6 +121,7 @@ impl Model {
             equity_discount,
             product_growth,
             random_rounds,
+            copula: copula::Copula::new(sc),
             grid,
         }
     }
