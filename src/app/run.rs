@@ -7,7 +7,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::{cancel_flag, load, manifest, out, simulate_with_targets, AppError};
 use crate::cli::RunArgs;
 use crate::engine::autostop::{self, AutoStop, SeTarget};
-use crate::engine::input_corr::achieved_ranks;
+use crate::engine::input_corr::achieved_ranks_sampled;
+use crate::engine::rng;
+use crate::model::Model;
 use crate::engine::EngineError;
 use crate::interrupt::Interrupted;
 use crate::report::precision::{by_error, interval_error, money_pm, percent_by};
@@ -27,6 +29,17 @@ pub(super) fn run_one(args: &RunArgs) -> Result<(), AppError> {
         .map(|s| parse_target_se(s, args.max_paths))
         .transpose()?;
     let mut l = load(&args.file, &args.sim)?;
+    if args.sim.sampler() != crate::model::sampler::Sampler::Mc
+        && (args.plan.is_some() || se_target.is_some())
+    {
+        return Err(AppError::Usage(
+            "--sampler antithetic|sobol applies to a single run of a fixed --paths; not with --plan or --target-se".into(),
+        ));
+    }
+    args.sim
+        .sampler()
+        .check(l.scenario.simulation.paths)
+        .map_err(AppError::Usage)?;
     if let (Some(dir), Some(n)) = (&args.plan, args.shards) {
         if se_target.is_some() || !targets.is_empty() {
             return Err(AppError::Usage(
@@ -82,7 +95,12 @@ pub(super) fn run_one(args: &RunArgs) -> Result<(), AppError> {
         None
     };
     report::write_run_files(&staging, "", &r.summary, &r.risk, paths_csv, &m)?;
-    let ranks = achieved_ranks(&l.scenario, r.summary.seed, r.summary.paths);
+    let ranks = achieved_ranks_sampled(
+        &l.scenario,
+        r.summary.seed,
+        r.summary.paths,
+        rng::configure(&l.scenario, &Model::new(&l.scenario), args.sim.sampler()),
+    );
     if !ranks.is_empty() {
         staging.write(
             "input_correlation.csv",

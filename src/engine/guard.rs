@@ -156,7 +156,7 @@ pub fn not_carried(
                         let mut v = [0.0];
                         let model = crate::model::Model::new(sc);
                         let keyed = [(stream_key(&key), d)];
-                        rng::input_draws(&model, &keyed, seed, i as u64, &mut v);
+                        rng::input_draws(sc, &model, &keyed, seed, i as u64, &mut v);
                         format!("{dist}, drawn {} on this path", show(v[0]))
                     }
                     None => dist,

@@ -5,6 +5,7 @@
 use rayon::prelude::*;
 
 use super::{rng, CHUNK};
+use crate::model::sampler::Sampler;
 use crate::model::Model;
 use crate::scenario::Scenario;
 
@@ -21,7 +22,19 @@ pub struct PairRank {
 /// `seed` (values exactly as the run drew them; identical on any thread count: the draws
 /// are path-indexed and every sum runs in path order). Empty without pairs.
 pub fn achieved_ranks(sc: &Scenario, seed: u64, paths: u64) -> Vec<PairRank> {
-    let model = Model::new(sc);
+    achieved_ranks_sampled(sc, seed, paths, Sampler::Mc)
+}
+
+/// [`achieved_ranks`] under `sampler` (the draws that sampler made).
+pub fn achieved_ranks_sampled(
+    sc: &Scenario,
+    seed: u64,
+    paths: u64,
+    sampler: Sampler,
+) -> Vec<PairRank> {
+    let mut model = Model::new(sc);
+    model.sampler = sampler;
+    let model = &model;
     let Some(c) = &model.copula else {
         return Vec::new();
     };
@@ -29,7 +42,7 @@ pub fn achieved_ranks(sc: &Scenario, seed: u64, paths: u64) -> Vec<PairRank> {
     let rows: Vec<f64> = (0..paths as usize)
         .into_par_iter()
         .with_min_len(CHUNK)
-        .flat_map_iter(|i| rng::correlated_values(c, seed, i as u64))
+        .flat_map_iter(|i| rng::correlated_of_path(model, c, seed, i as u64))
         .collect();
     let ranks: Vec<Vec<f64>> = (0..m)
         .into_par_iter()

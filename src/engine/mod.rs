@@ -13,11 +13,13 @@ pub mod floor;
 pub mod guard;
 pub mod input_corr;
 pub mod intervals;
+mod qmc;
 pub mod risk;
 pub mod rng;
 pub mod shard;
 pub mod stats;
 pub mod tail;
+pub mod vr;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -87,6 +89,9 @@ pub enum EngineError {
     Cancelled,
     #[error("paths must be at least 1")]
     NoPaths,
+    /// The path count does not suit `--sampler` (see `Sampler::check`).
+    #[error("{0}")]
+    Sampler(String),
     /// A value the model cannot carry (see `guard`): the message names the metric, the
     /// period, the path and the inputs that drive it.
     #[error("{0}")]
@@ -118,21 +123,35 @@ pub fn run_with_targets(
     opts: &RunOptions,
     targets: &[Target],
 ) -> Result<RunOutput, EngineError> {
+    run_sampled(sc, opts, targets, rng::Sampler::Mc)
+}
+
+/// [`run_with_targets`] with the paths' numbers from `sampler` (`--sampler`, issue 17);
+/// `Sampler::Mc` is exactly `run_with_targets`.
+pub fn run_sampled(
+    sc: &Scenario,
+    opts: &RunOptions,
+    targets: &[Target],
+    sampler: rng::Sampler,
+) -> Result<RunOutput, EngineError> {
     if opts.paths == 0 {
         return Err(EngineError::NoPaths);
     }
+    sampler.check(opts.paths).map_err(EngineError::Sampler)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads)
         .build()?;
-    pool.install(|| run_in_pool(sc, opts, targets))
+    pool.install(|| run_in_pool(sc, opts, targets, sampler))
 }
 
 fn run_in_pool(
     sc: &Scenario,
     opts: &RunOptions,
     targets: &[Target],
+    sampler: rng::Sampler,
 ) -> Result<RunOutput, EngineError> {
-    let model = Model::new(sc);
+    let mut model = Model::new(sc);
+    model.sampler = rng::configure(sc, &model, sampler);
     let n = opts.paths as usize;
     let seed = opts.seed;
     let mut block = PathBlock::new(sc, &model, seed, 0, n);
@@ -254,7 +273,7 @@ impl PathBlock {
                     params.load(i, p);
                     Lane {
                         state: p.initial_state(),
-                        streams: rng::StepStreams::new(seed, first + i as u64),
+                        streams: rng::StepStreams::for_path(model, seed, first + i as u64),
                     }
                 },
             )
@@ -366,7 +385,7 @@ fn path_table(sc: &Scenario, model: &Model, seed: u64, results: Vec<PathResults>
         draws
             .par_chunks_mut(width)
             .enumerate()
-            .for_each(|(i, row)| rng::input_draws(model, &keyed, seed, i as u64, row));
+            .for_each(|(i, row)| rng::input_draws(sc, model, &keyed, seed, i as u64, row));
     }
     PathTable {
         results,

@@ -8,6 +8,7 @@ pub mod beta;
 pub mod copula;
 pub mod dist;
 pub mod grid;
+pub mod sampler;
 mod params;
 pub mod tail;
 
@@ -45,6 +46,8 @@ pub struct Model {
     pub random_rounds: bool,
     /// The Gaussian copula of `[[input_correlation]]`; `None` without pairs.
     pub copula: Option<copula::Copula>,
+    /// Where each path's random numbers come from (`--sampler`; set by the engine).
+    pub sampler: sampler::Sampler,
 }
 
 impl Model {
@@ -122,6 +125,7 @@ impl Model {
             product_growth,
             random_rounds,
             copula: copula::Copula::new(sc),
+            sampler: sampler::Sampler::Mc,
             grid,
         }
     }
