@@ -9,7 +9,7 @@ use common::{parse, run, DET};
 use dealsim::engine::input_corr::achieved_ranks;
 use dealsim::engine::PathTable;
 use dealsim::model::dist::cdf;
-use dealsim::scenario::{self, Dist};
+use dealsim::scenario;
 
 /// DET with six uncertain inputs, one of each distribution, and `pairs` appended.
 fn scenario_text(pairs: &str) -> String {

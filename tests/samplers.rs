@@ -140,7 +140,10 @@ fn samplers_keep_every_marginal() {
             progress: None,
             cancel: None,
         };
-        let t = engine::run_sampled(&sc, &opts, &[], s).unwrap().paths.unwrap();
+        let t = engine::run_sampled(&sc, &opts, &[], s)
+            .unwrap()
+            .paths
+            .unwrap();
         let crit = 1.949 / (eff as f64).sqrt();
         for (j, (name, d)) in sc.uncertain_inputs().iter().enumerate() {
             let mut x: Vec<f64> = (0..n as usize).map(|i| t.draws_of(i)[j]).collect();

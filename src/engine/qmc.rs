@@ -121,7 +121,10 @@ mod tests {
         let nf = paths as f64;
         for k in [0, 1, model.grid.len() / 2, model.grid.len() - 1] {
             let var = z.iter().map(|p| p[k][1] * p[k][1]).sum::<f64>() / nf;
-            assert!((var - 1.0).abs() < 4.0 * (2.0 / nf).sqrt(), "k={k} var={var}");
+            assert!(
+                (var - 1.0).abs() < 4.0 * (2.0 / nf).sqrt(),
+                "k={k} var={var}"
+            );
         }
         let c = z.iter().map(|p| p[0][0] * p[1][0]).sum::<f64>() / nf;
         assert!(c.abs() < 4.0 / nf.sqrt(), "{c}");

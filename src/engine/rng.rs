@@ -124,7 +124,10 @@ pub fn input_draws(
         let mut drawn: Vec<(u64, f64)> = Vec::new();
         let _ = sampled_params(sc, model, seed, path, |k, v| drawn.push((k, v)));
         for (cell, (key, _)) in row.iter_mut().zip(inputs) {
-            *cell = drawn.iter().find(|(k, _)| k == key).map_or(f64::NAN, |d| d.1);
+            *cell = drawn
+                .iter()
+                .find(|(k, _)| k == key)
+                .map_or(f64::NAN, |d| d.1);
         }
         return;
     }

@@ -8,8 +8,8 @@ pub mod beta;
 pub mod copula;
 pub mod dist;
 pub mod grid;
-pub mod sampler;
 mod params;
+pub mod sampler;
 pub mod tail;
 
 pub use grid::{Grid, Period};

@@ -29,7 +29,7 @@ impl Sampler {
     pub fn check(self, paths: u64) -> Result<(), String> {
         match self {
             Sampler::Mc => Ok(()),
-            Sampler::Antithetic if paths < 2 || paths % 2 == 1 => Err(format!(
+            Sampler::Antithetic if paths < 2 || !paths.is_multiple_of(2) => Err(format!(
                 "--sampler antithetic runs paths in pairs: --paths must be even and at least 2 (got {paths})"
             )),
             Sampler::Antithetic => Ok(()),
@@ -37,7 +37,7 @@ impl Sampler {
                 let r = u64::from(replicates);
                 if r < 2 {
                     Err(format!("--replicates must be at least 2 (got {r}): the standard error comes from the spread of the replicates"))
-                } else if paths % r != 0 || paths < r {
+                } else if !paths.is_multiple_of(r) || paths < r {
                     Err(format!("--sampler sobol: --paths ({paths}) must be a multiple of --replicates ({r})"))
                 } else if paths / r > SOBOL_MAX_POINTS {
                     Err(format!("--sampler sobol: at most {SOBOL_MAX_POINTS} points per replicate; --paths {paths} / --replicates {r} is {}; raise --replicates", paths / r))
