@@ -88,6 +88,39 @@ pub struct SimArgs {
     /// No progress bar (it is also hidden when stderr is not a terminal).
     #[arg(long, short)]
     pub quiet: bool,
+    /// Where the paths' random numbers come from: mc (independent paths), antithetic
+    /// (pairs of mirrored paths; even --paths) or sobol (randomised quasi-Monte Carlo,
+    /// --replicates independent scramblings). Standard errors come from the pairs or the
+    /// replicates; percentiles from all paths. See docs/model.md §7.
+    #[arg(long, value_enum, default_value_t = SamplerArg::Mc)]
+    pub sampler: SamplerArg,
+    /// Independent Owen scramblings for --sampler sobol (--paths a multiple of it, at most
+    /// 65536 paths each).
+    #[arg(long, value_name = "R", default_value_t = 16)]
+    pub replicates: u32,
+}
+
+/// `--sampler`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SamplerArg {
+    Mc,
+    Antithetic,
+    Sobol,
+}
+
+impl SimArgs {
+    /// The engine's sampler for `--sampler` and `--replicates`.
+    pub fn sampler(&self) -> crate::model::sampler::Sampler {
+        use crate::model::sampler::Sampler;
+        match self.sampler {
+            SamplerArg::Mc => Sampler::Mc,
+            SamplerArg::Antithetic => Sampler::Antithetic,
+            SamplerArg::Sobol => Sampler::Sobol {
+                replicates: self.replicates,
+                offset: 0,
+            },
+        }
+    }
 }
 
 #[derive(Debug, Args)]

@@ -48,6 +48,29 @@ pub struct Comparison {
     pub npv_delta_quantiles: Vec<Vec<(f64, f64)>>,
 }
 
+/// Under `--sampler antithetic|sobol`, the paired deltas' standard errors from pair or
+/// replicate means of the path-by-path differences (`engine::vr`), in place of
+/// `sd/sqrt(n)`, which assumes independent paths. Plain MC leaves `c` as it is.
+pub fn sampler_std_errors(c: &mut Comparison, sampler: crate::model::sampler::Sampler) {
+    let Some(a) = c.members.first() else {
+        return;
+    };
+    for (b, deltas) in c.members.iter().skip(1).zip(c.deltas.iter_mut()) {
+        let n = a.paths.results.len().min(b.paths.results.len());
+        for d in deltas.iter_mut() {
+            let i = d.metric.index();
+            let diff: Vec<f64> = a.paths.results[..n]
+                .iter()
+                .zip(&b.paths.results[..n])
+                .map(|(x, y)| y.as_array()[i] - x.as_array()[i])
+                .collect();
+            if let Some(se) = crate::engine::vr::std_error(sampler, &diff) {
+                d.std_error = se;
+            }
+        }
+    }
+}
+
 /// Paired deltas of `b` against baseline `a` (same paths, same seed).
 pub fn deltas(a: &Member, b: &Member) -> (Vec<Delta>, Vec<(f64, f64)>) {
     let n = a.paths.results.len().min(b.paths.results.len());

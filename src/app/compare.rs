@@ -90,7 +90,8 @@ pub(super) fn compare(args: &CompareArgs) -> Result<(), AppError> {
             changed,
         });
     }
-    let c = cmp::compare(members);
+    let mut c = cmp::compare(members);
+    cmp::sampler_std_errors(&mut c, args.sim.sampler());
     use report::compare_csv as cc;
     staging.write("compare_summary.csv", &cc::compare_summary_csv(&c))?;
     staging.write("compare_deltas.csv", &cc::compare_deltas_csv(&c))?;

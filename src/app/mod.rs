@@ -240,8 +240,12 @@ pub fn simulate_with_targets(
         progress: Some(&progress),
         cancel: Some(cancel),
     };
+    let sampler = sim.sampler();
+    sampler
+        .check(opts.paths)
+        .map_err(|e| AppError::Usage(e.to_string()))?;
     let t0 = Instant::now();
-    let r = engine::run_with_targets(sc, &opts, targets).map_err(|e| match e {
+    let r = engine::run_sampled(sc, &opts, targets, sampler).map_err(|e| match e {
         EngineError::Cancelled => AppError::Interrupted(Interrupted::now()),
         e => AppError::Runtime(e.into()),
     });

@@ -7,8 +7,11 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::{cancel_flag, load, manifest, out, simulate_with_targets, AppError};
 use crate::cli::RunArgs;
 use crate::engine::autostop::{self, AutoStop, SeTarget};
+use crate::engine::input_corr::achieved_ranks_sampled;
+use crate::engine::rng;
 use crate::engine::EngineError;
 use crate::interrupt::Interrupted;
+use crate::model::Model;
 use crate::report::precision::{by_error, interval_error, money_pm, percent_by};
 use crate::report::{self, Staging, Stopping, TargetSe};
 use crate::risk::{RiskSummary, Statistic, Target};
@@ -26,6 +29,17 @@ pub(super) fn run_one(args: &RunArgs) -> Result<(), AppError> {
         .map(|s| parse_target_se(s, args.max_paths))
         .transpose()?;
     let mut l = load(&args.file, &args.sim)?;
+    if args.sim.sampler() != crate::model::sampler::Sampler::Mc
+        && (args.plan.is_some() || se_target.is_some())
+    {
+        return Err(AppError::Usage(
+            "--sampler antithetic|sobol applies to a single run of a fixed --paths; not with --plan or --target-se".into(),
+        ));
+    }
+    args.sim
+        .sampler()
+        .check(l.scenario.simulation.paths)
+        .map_err(AppError::Usage)?;
     if let (Some(dir), Some(n)) = (&args.plan, args.shards) {
         if se_target.is_some() || !targets.is_empty() {
             return Err(AppError::Usage(
@@ -81,6 +95,18 @@ pub(super) fn run_one(args: &RunArgs) -> Result<(), AppError> {
         None
     };
     report::write_run_files(&staging, "", &r.summary, &r.risk, paths_csv, &m)?;
+    let ranks = achieved_ranks_sampled(
+        &l.scenario,
+        r.summary.seed,
+        r.summary.paths,
+        rng::configure(&l.scenario, &Model::new(&l.scenario), args.sim.sampler()),
+    );
+    if !ranks.is_empty() {
+        staging.write(
+            "input_correlation.csv",
+            &report::input_corr_csv::input_correlation_csv(&ranks),
+        )?;
+    }
     let mut attribution = String::new();
     if let (Some(_), Some(t)) = (args.attribute, r.paths.as_ref()) {
         let rows = super::sensitivity::attribute_channel(&l, &args.sim, t, &staging, args.charts)?;

@@ -14,10 +14,18 @@ use crate::sensitivity::{self as sens, Swing, TARGETS};
 use crate::summary::ResultMetric;
 
 /// Re-validate `l` with one more `--set` override; `None` if the value is out of range.
+/// An input of an `[[input_correlation]]` pair held at a constant keeps the pairs: the
+/// copula still draws its normal score from its stream, so every other input (its
+/// partners too) is drawn exactly as in the base run (docs/model.md §7).
 fn with_set(l: &Loaded, set: &str) -> Option<Loaded> {
     let mut raw = l.raw.clone();
     scenario::apply_set(&mut raw, set).ok()?;
-    let mut s = scenario::validate(&raw, "sensitivity").ok()?;
+    let mut checked = raw.clone();
+    if let scenario::RawValue::Table(t) = &mut checked.value {
+        t.retain(|(k, _)| k != "input_correlation");
+    }
+    let mut s = scenario::validate(&checked, "sensitivity").ok()?;
+    s.input_correlation = l.scenario.input_correlation.clone();
     s.simulation = l.scenario.simulation;
     Some(Loaded {
         scenario: s,

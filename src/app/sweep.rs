@@ -95,6 +95,11 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
         }
     }
     let metric = metric_by_name(&args.metric).map_err(usage)?;
+    if args.sim.sampler() != crate::model::sampler::Sampler::Mc {
+        return Err(AppError::Usage(
+            "--sampler antithetic|sobol applies to run, compare and sensitivity; sweep runs plain Monte Carlo".into(),
+        ));
+    }
     let l = load(&args.file, &args.sim)?;
     let mut plan = new_plan(Kind::Sweep, &l, &args.file, &args.sim)?;
     plan.keys = axes.iter().map(|a| a.key.clone()).collect();

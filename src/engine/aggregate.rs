@@ -307,6 +307,7 @@ pub fn run_summary(
     // One column at a time: memory stays at one f64 per path on top of the run's state.
     let mut npv_total_dist = Distribution::default();
     let mut risk = RiskBuilder::new(n, targets);
+    risk.sampler = model.sampler;
     let mut stats: Vec<Stats> = Vec::with_capacity(ResultMetric::ALL.len());
     for &m in &ResultMetric::ALL {
         if opts
@@ -320,7 +321,13 @@ pub fn run_summary(
             return Err(SummaryStop::Uncarried((m, i, v[i])));
         }
         risk.in_path_order(m, &v);
-        stats.push(stats_of(&mut v, m.is_binary()));
+        // Under antithetic or Sobol sampling, from pair or replicate means (`vr`).
+        let se = super::vr::std_error(model.sampler, &v);
+        let mut st = stats_of(&mut v, m.is_binary());
+        if let Some(se) = se {
+            st.std_error = se;
+        }
+        stats.push(st);
         if m == ResultMetric::NpvTotal {
             npv_total_dist = distribution(&mut v);
         }

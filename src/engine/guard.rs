@@ -7,7 +7,6 @@
 //! meaning. Nothing here runs inside the per-step loop: periods are checked from the
 //! chunk accumulators' minima and maxima, and buffers are scanned only to name the path.
 
-use crate::model::dist::draw_dist;
 use crate::model::{stream_key, Period};
 use crate::scenario::{Input, Scenario};
 use crate::summary::{PeriodSummary, ResultMetric, SeriesMetric};
@@ -154,8 +153,11 @@ pub fn not_carried(
                 let dist = crate::report::html::dist_text(&d);
                 match path {
                     Some(i) => {
-                        let mut s = rng::stream(seed, stream_key(&key), i as u64);
-                        format!("{dist}, drawn {} on this path", show(draw_dist(&d, &mut s)))
+                        let mut v = [0.0];
+                        let model = crate::model::Model::new(sc);
+                        let keyed = [(stream_key(&key), d)];
+                        rng::input_draws(sc, &model, &keyed, seed, i as u64, &mut v);
+                        format!("{dist}, drawn {} on this path", show(v[0]))
                     }
                     None => dist,
                 }

@@ -11,18 +11,20 @@ pub mod autostop;
 mod compact;
 pub mod floor;
 pub mod guard;
+pub mod input_corr;
 pub mod intervals;
+mod qmc;
 pub mod risk;
 pub mod rng;
 pub mod shard;
 pub mod stats;
 pub mod tail;
+pub mod vr;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
-use crate::model::dist::draw_dist;
 use crate::model::{Model, PathParams, PathResults, PathState, Period};
 use crate::risk::{RiskSummary, Target};
 use crate::scenario::Scenario;
@@ -87,6 +89,9 @@ pub enum EngineError {
     Cancelled,
     #[error("paths must be at least 1")]
     NoPaths,
+    /// The path count does not suit `--sampler` (see `Sampler::check`).
+    #[error("{0}")]
+    Sampler(String),
     /// A value the model cannot carry (see `guard`): the message names the metric, the
     /// period, the path and the inputs that drive it.
     #[error("{0}")]
@@ -118,21 +123,35 @@ pub fn run_with_targets(
     opts: &RunOptions,
     targets: &[Target],
 ) -> Result<RunOutput, EngineError> {
+    run_sampled(sc, opts, targets, rng::Sampler::Mc)
+}
+
+/// [`run_with_targets`] with the paths' numbers from `sampler` (`--sampler`, issue 17);
+/// `Sampler::Mc` is exactly `run_with_targets`.
+pub fn run_sampled(
+    sc: &Scenario,
+    opts: &RunOptions,
+    targets: &[Target],
+    sampler: rng::Sampler,
+) -> Result<RunOutput, EngineError> {
     if opts.paths == 0 {
         return Err(EngineError::NoPaths);
     }
+    sampler.check(opts.paths).map_err(EngineError::Sampler)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads)
         .build()?;
-    pool.install(|| run_in_pool(sc, opts, targets))
+    pool.install(|| run_in_pool(sc, opts, targets, sampler))
 }
 
 fn run_in_pool(
     sc: &Scenario,
     opts: &RunOptions,
     targets: &[Target],
+    sampler: rng::Sampler,
 ) -> Result<RunOutput, EngineError> {
-    let model = Model::new(sc);
+    let mut model = Model::new(sc);
+    model.sampler = rng::configure(sc, &model, sampler);
     let n = opts.paths as usize;
     let seed = opts.seed;
     let mut block = PathBlock::new(sc, &model, opts, 0, n)?;
@@ -216,7 +235,7 @@ fn run_in_pool(
                 |p, i| block.result_of(&model, i, p),
             )
             .collect();
-        let mut t = path_table(sc, seed, results);
+        let mut t = path_table(sc, &model, seed, results);
         t.years = years;
         t.annual_cash_flow = annual;
         t
@@ -267,7 +286,7 @@ impl PathBlock {
                     params.load(i, p);
                     Lane {
                         state: p.initial_state(),
-                        streams: rng::StepStreams::new(seed, first + i as u64),
+                        streams: rng::StepStreams::for_path(model, seed, first + i as u64),
                     }
                 },
             )
@@ -367,11 +386,11 @@ impl PathBlock {
 
 /// The per-path table: results, and each uncertain input's draw, redrawn from its own
 /// stream (the same value the path used: streams depend only on seed, key and path).
-fn path_table(sc: &Scenario, seed: u64, results: Vec<PathResults>) -> PathTable {
+fn path_table(sc: &Scenario, model: &Model, seed: u64, results: Vec<PathResults>) -> PathTable {
     let inputs = sc.uncertain_inputs();
-    let keys: Vec<u64> = inputs
+    let keyed: Vec<(u64, crate::scenario::Dist)> = inputs
         .iter()
-        .map(|(name, _)| crate::model::stream_key(name))
+        .map(|(name, d)| (crate::model::stream_key(name), *d))
         .collect();
     let width = inputs.len();
     let mut draws = vec![0.0; results.len() * width];
@@ -379,11 +398,7 @@ fn path_table(sc: &Scenario, seed: u64, results: Vec<PathResults>) -> PathTable 
         draws
             .par_chunks_mut(width)
             .enumerate()
-            .for_each(|(i, row)| {
-                for ((cell, (_, d)), &key) in row.iter_mut().zip(&inputs).zip(&keys) {
-                    *cell = draw_dist(d, &mut rng::stream(seed, key, i as u64));
-                }
-            });
+            .for_each(|(i, row)| rng::input_draws(sc, model, &keyed, seed, i as u64, row));
     }
     PathTable {
         results,

@@ -43,6 +43,8 @@ pub struct RiskBuilder {
     /// Per NPV result, the ES half-widths (None: too few paths) awaiting the sorted pass.
     es_half: Option<[f64; 3]>,
     convergence: Vec<ConvergencePoint>,
+    /// `--sampler`: convergence.csv's standard errors come from pairs or replicates.
+    pub sampler: crate::model::sampler::Sampler,
 }
 
 impl RiskBuilder {
@@ -60,6 +62,7 @@ impl RiskBuilder {
             tails: Vec::new(),
             es_half: None,
             convergence: Vec::new(),
+            sampler: crate::model::sampler::Sampler::Mc,
         }
     }
 
@@ -74,11 +77,12 @@ impl RiskBuilder {
             for k in convergence_counts(values.len() as u64) {
                 // The same two-pass formula as summary.csv, so the last row equals it.
                 let (mean, sd) = mean_std(&values[..k as usize]);
+                let vr_se = super::vr::std_error(self.sampler, &values[..k as usize]);
                 self.convergence.push(ConvergencePoint {
                     paths: k,
                     metric: m,
                     mean,
-                    std_error: sd / (k as f64).sqrt(),
+                    std_error: vr_se.unwrap_or(sd / (k as f64).sqrt()),
                 });
             }
             self.es_half = es_half_widths(values);

@@ -59,9 +59,7 @@ pub fn draw_dist<R: Rng + ?Sized>(d: &Dist, rng: &mut R) -> f64 {
             if hi <= lo {
                 return lo;
             }
-            // Open interval (0, 1): u = 0 would map an untruncated normal to -inf.
-            let u = ((rng.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
-            truncated_normal_inverse(mean, sd, lo, hi, u)
+            truncated_normal_inverse(mean, sd, lo, hi, open_uniform(rng))
         }
         Dist::Lognormal { median, sigma } => {
             if sigma <= 0.0 {
@@ -69,6 +67,111 @@ pub fn draw_dist<R: Rng + ?Sized>(d: &Dist, rng: &mut R) -> f64 {
             }
             let z: f64 = rng.sample(StandardNormal);
             median * (sigma * z).exp()
+        }
+    }
+}
+
+/// A uniform on the open interval (0, 1): `(k + 1/2) / 2^53` for the stream's next 53
+/// bits `k` (u = 0 would map an untruncated normal to -inf). Symmetric: `1 - u` is again
+/// such a value, exactly.
+#[inline]
+pub fn open_uniform<R: Rng + ?Sized>(rng: &mut R) -> f64 {
+    ((rng.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+}
+
+/// The inverse CDF of a checked distribution at `u` in (0, 1): the one-uniform draw used
+/// where uniforms are transformed first (rank-correlated inputs, issue 17). Uniform,
+/// triangular and normal are the same maps `draw_dist` applies to its uniform; lognormal
+/// is `median exp(sigma Phi^-1(u))`; PERT the scaled Beta quantile (`beta::beta_inv`).
+/// Degenerate distributions return their constant.
+pub fn inverse_cdf(d: &Dist, u: f64) -> f64 {
+    match *d {
+        Dist::Uniform { low, high } => {
+            if high <= low {
+                return low;
+            }
+            (low + (high - low) * u).min(high)
+        }
+        Dist::Triangular { low, mode, high } => {
+            if high <= low {
+                return low;
+            }
+            triangular_inverse(low, mode, high, u)
+        }
+        Dist::Pert { low, mode, high } => {
+            if high <= low {
+                return low;
+            }
+            let (alpha, beta) = pert_shape(low, mode, high);
+            (low + (high - low) * super::beta::beta_inv(alpha, beta, u)).clamp(low, high)
+        }
+        Dist::Normal { mean, sd, min, max } => {
+            let lo = min.unwrap_or(f64::NEG_INFINITY);
+            let hi = max.unwrap_or(f64::INFINITY);
+            if sd <= 0.0 {
+                return mean.clamp(lo, hi);
+            }
+            if hi <= lo {
+                return lo;
+            }
+            truncated_normal_inverse(mean, sd, lo, hi, u)
+        }
+        Dist::Lognormal { median, sigma } => {
+            if sigma <= 0.0 {
+                return median;
+            }
+            median * (sigma * norm_inv(u)).exp()
+        }
+    }
+}
+
+/// PERT with shape 4: Beta(alpha, beta) on [low, high],
+/// `alpha = 1 + 4 (mode - low)/(high - low)`, `beta = 1 + 4 (high - mode)/(high - low)`.
+pub fn pert_shape(low: f64, mode: f64, high: f64) -> (f64, f64) {
+    (
+        1.0 + 4.0 * (mode - low) / (high - low),
+        1.0 + 4.0 * (high - mode) / (high - low),
+    )
+}
+
+/// The CDF of a checked distribution of non-zero width at `x` (for tests of the
+/// marginals; KS statistics).
+pub fn cdf(d: &Dist, x: f64) -> f64 {
+    match *d {
+        Dist::Uniform { low, high } => ((x - low) / (high - low)).clamp(0.0, 1.0),
+        Dist::Triangular { low, mode, high } => {
+            if x <= low {
+                0.0
+            } else if x >= high {
+                1.0
+            } else if x <= mode {
+                (x - low).powi(2) / ((high - low) * (mode - low))
+            } else {
+                1.0 - (high - x).powi(2) / ((high - low) * (high - mode))
+            }
+        }
+        Dist::Pert { low, mode, high } => {
+            let (a, b) = pert_shape(low, mode, high);
+            super::beta::beta_cdf(a, b, ((x - low) / (high - low)).clamp(0.0, 1.0))
+        }
+        Dist::Normal { mean, sd, min, max } => {
+            let lo = min.unwrap_or(f64::NEG_INFINITY);
+            let hi = max.unwrap_or(f64::INFINITY);
+            if x <= lo {
+                return 0.0;
+            }
+            if x >= hi {
+                return 1.0;
+            }
+            let f = |v: f64| norm_cdf((v - mean) / sd);
+            (f(x) - f(lo)) / (f(hi) - f(lo))
+        }
+        Dist::Lognormal { median, sigma } => {
+            if x <= 0.0 {
+                0.0
+            } else {
+                norm_cdf((x / median).ln() / sigma)
+            }
         }
     }
 }

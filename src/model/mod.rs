@@ -4,9 +4,12 @@
 //! correlated shocks and the random-round count of each step; given those, a path is
 //! deterministic.
 
+pub mod beta;
+pub mod copula;
 pub mod dist;
 pub mod grid;
 mod params;
+pub mod sampler;
 pub mod tail;
 
 pub use grid::{Grid, Period};
@@ -41,6 +44,10 @@ pub struct Model {
     pub product_growth: Option<Vec<f64>>,
     /// Whether any path can have random rounds (their stream is drawn only then).
     pub random_rounds: bool,
+    /// The Gaussian copula of `[[input_correlation]]`; `None` without pairs.
+    pub copula: Option<copula::Copula>,
+    /// Where each path's random numbers come from (`--sampler`; set by the engine).
+    pub sampler: sampler::Sampler,
 }
 
 impl Model {
@@ -117,6 +124,8 @@ impl Model {
             equity_discount,
             product_growth,
             random_rounds,
+            copula: copula::Copula::new(sc),
+            sampler: sampler::Sampler::Mc,
             grid,
         }
     }

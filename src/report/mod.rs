@@ -6,6 +6,7 @@ pub mod charts;
 pub mod compare_csv;
 pub mod csv;
 pub mod html;
+pub mod input_corr_csv;
 pub mod manifest;
 pub mod output;
 pub mod precision;

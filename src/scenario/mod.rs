@@ -17,6 +17,7 @@ mod edit;
 mod emit;
 mod error;
 mod example;
+pub mod input_correlation;
 mod inputs;
 mod load;
 mod raw;

@@ -17,7 +17,7 @@ use crate::date::Date;
 use Range::{AboveMinusOne as GtM1, Any, NonNegative as NonNeg, Positive as Pos, Unit};
 
 /// Top-level sections. `extends` is resolved (and removed) before validation.
-pub const SECTIONS: [&str; 11] = [
+pub const SECTIONS: [&str; 12] = [
     "meta",
     "simulation",
     "company",
@@ -29,6 +29,7 @@ pub const SECTIONS: [&str; 11] = [
     "correlation",
     "licence",
     "renegotiation",
+    "input_correlation",
 ];
 pub const META: [&str; 6] = [
     "name",

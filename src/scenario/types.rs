@@ -228,6 +228,16 @@ pub struct Correlation {
     pub growth_multiple: f64,
 }
 
+/// One `[[input_correlation]]` pair: the target Spearman rank correlation of two
+/// uncertain inputs (checked: both are distributions of non-zero width, distinct, the
+/// pair not repeated, `rank` in [-1, 1], the whole matrix positive semi-definite).
+#[derive(Debug, Clone, PartialEq)]
+pub struct InputCorrelation {
+    /// Key paths, as written (`company.revenue0`, `channel.ceiling`).
+    pub inputs: [String; 2],
+    pub rank: f64,
+}
+
 /// A whole checked scenario.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scenario {
@@ -244,6 +254,8 @@ pub struct Scenario {
     pub licence: Option<Licence>,
     /// `None` without the section: no renegotiation.
     pub renegotiation: Option<Renegotiation>,
+    /// `[[input_correlation]]` pairs in file order; empty: every input is independent.
+    pub input_correlation: Vec<InputCorrelation>,
 }
 
 impl Scenario {

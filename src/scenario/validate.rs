@@ -6,8 +6,11 @@
 //! stops at the first problem. Placeholder values stand in for bad ones so the walk can
 //! go on; they never escape, because any problem makes the result an error.
 
+use std::collections::HashSet;
+
 use super::check::{Checker, Section};
 use super::error::{unknown_key_message, Problem, ScenarioError};
+use super::input_correlation::input_correlation;
 use super::raw::{Origin, RawNode};
 use super::sections::*;
 use super::types::*;
@@ -85,21 +88,17 @@ pub fn validate(raw: &RawNode, label: &str) -> Result<Scenario, ScenarioError> {
     let correlation = correlation(&mut ck, &corr_s);
     let licence = licence(&mut ck, &licence_s, horizon);
     let renegotiation = renegotiation(&mut ck, &reneg_s, horizon);
-    if !ck.problems.is_empty() {
-        return Err(ScenarioError::new(ck.problems));
-    }
-    let simulation = sim.ok_or_else(|| {
-        // Unreachable: a missing simulation always records a problem. Still no panic.
-        ScenarioError::single(Problem::new(
-            label,
-            "simulation",
-            None,
-            "invalid [simulation]",
-        ))
-    })?;
-    Ok(Scenario {
+    // Checked against the inputs read above (placeholders where a key was bad: those
+    // keys are skipped, their own problems are reported).
+    let mut sc = Scenario {
         meta,
-        simulation,
+        simulation: sim.unwrap_or(Simulation {
+            start_year: 0,
+            end_year: 0,
+            steps_per_year: 1,
+            paths: 1,
+            seed: 0,
+        }),
         company,
         stake,
         revenue_share,
@@ -109,7 +108,24 @@ pub fn validate(raw: &RawNode, label: &str) -> Result<Scenario, ScenarioError> {
         correlation,
         licence,
         renegotiation,
-    })
+        input_correlation: Vec::new(),
+    };
+    let bad: HashSet<String> = ck.problems.iter().map(|p| p.key_path.clone()).collect();
+    sc.input_correlation =
+        input_correlation(&mut ck, raw.get("input_correlation"), &sc.inputs(), &bad);
+    if !ck.problems.is_empty() {
+        return Err(ScenarioError::new(ck.problems));
+    }
+    if sim.is_none() {
+        // Unreachable: a missing simulation always records a problem. Still no panic.
+        return Err(ScenarioError::single(Problem::new(
+            label,
+            "simulation",
+            None,
+            "invalid [simulation]",
+        )));
+    }
+    Ok(sc)
 }
 
 /// Looks up a section, checks it is a table and has only known keys; a missing section
