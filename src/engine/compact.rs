@@ -136,7 +136,7 @@ impl CompactParams {
     pub fn load(&self, i: usize, p: &mut PathParams) {
         let nv = self.varying.len();
         for (&k, &w) in self.varying.iter().zip(&self.words[i * nv..(i + 1) * nv]) {
-            (ACCESSORS[k].1)(p, w);
+            p.set_word(k, w);
         }
         if self.nrounds > 0 {
             p.set_round_amounts(&self.rounds[i * self.nrounds..(i + 1) * self.nrounds]);

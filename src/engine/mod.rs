@@ -96,10 +96,10 @@ pub enum EngineError {
     Output(String),
 }
 
-/// One path's moving parts: its state and its two step streams.
+/// One path's moving parts: only its state. Its step streams are counter-based (a pure
+/// function of seed, path and step; see `rng::StepStreams`), so they are not stored.
 struct Lane {
     state: PathState,
-    streams: rng::StepStreams,
 }
 
 /// Words and round amounts stored per path for `sc` (see `CompactParams`).
@@ -156,7 +156,7 @@ fn run_in_pool(
             }
         }
         // Checked before the percentiles reorder the buffers, so the path can be named.
-        let total = aggregate::merge(&partials);
+        let total = aggregate::merge(partials);
         if let Some((m, value)) = total.uncarried() {
             let metric = SeriesMetric::ALL[m];
             let limit = guard::series_limit(metric);
@@ -239,6 +239,9 @@ fn checkpoint(opts: &RunOptions, phase: &str) -> Result<(), EngineError> {
 pub(crate) struct PathBlock {
     params: CompactParams,
     lanes: Vec<Lane>,
+    /// First path's index in the run, and the run's step-stream keys.
+    first: u64,
+    keys: rng::StepKeys,
 }
 
 impl PathBlock {
@@ -254,12 +257,16 @@ impl PathBlock {
                     params.load(i, p);
                     Lane {
                         state: p.initial_state(),
-                        streams: rng::StepStreams::new(seed, first + i as u64),
                     }
                 },
             )
             .collect();
-        PathBlock { params, lanes }
+        PathBlock {
+            params,
+            lanes,
+            first,
+            keys: rng::StepKeys::new(seed),
+        }
     }
 
     /// Step all paths period by period; after each period, `on_period` gets the chunk
@@ -276,6 +283,7 @@ impl PathBlock {
     ) -> Result<(), EngineError> {
         let n = self.lanes.len();
         let params = &self.params;
+        let (first_path, keys) = (self.first, self.keys);
         let nmetrics = SeriesMetric::ALL.len();
         let mut buffers: Vec<Vec<f64>> = vec![vec![0.0; n]; nmetrics];
         for per in &model.grid.periods {
@@ -296,9 +304,11 @@ impl PathBlock {
                 .map(|(first, lanes, mut out)| {
                     let mut acc = PeriodAccumulator::default();
                     let mut p = params.scratch();
+                    let k = per.k as u64 - 1;
                     for (j, lane) in lanes.iter_mut().enumerate() {
                         params.load(first + j, &mut p);
-                        let (eps, nr) = lane.streams.next(model, &p);
+                        let streams = keys.path(first_path + (first + j) as u64);
+                        let (eps, nr) = streams.step(model, &p, k);
                         let f = p.step(model, per, &mut lane.state, eps, nr);
                         let values = aggregate::series_values(&f, model.dt);
                         for (buf, v) in out.iter_mut().zip(values) {

@@ -138,6 +138,26 @@ macro_rules! accessors {
         pub const ACCESSORS: &[Accessor] = &[
             $( (|p| Word::to_word(p.$f), |p, w| p.$f = <$t as Word>::from_word(w)) ),*
         ];
+
+        impl PathParams {
+            /// Set scalar field `k` (its index in `ACCESSORS`) from a word. The engine
+            /// loads each path's varying words once per period: a `match` the compiler
+            /// turns into a jump to an inlined store, where calling through the
+            /// `ACCESSORS` function pointers cost a call per word (the largest item of
+            /// the stress scenario's profile, issue 15).
+            #[inline]
+            pub fn set_word(&mut self, k: usize, w: u64) {
+                let mut i = 0usize;
+                $(
+                    if k == i {
+                        self.$f = <$t as Word>::from_word(w);
+                        return;
+                    }
+                    i += 1;
+                )*
+                debug_assert!(k < i, "no scalar field {k}");
+            }
+        }
     };
 }
 
@@ -645,9 +665,13 @@ mod tests {
             Input::Dist(_) => 0.25,
         });
         let mut c = b.clone();
-        for (get, set) in ACCESSORS {
+        let mut d = b.clone();
+        for (k, (get, set)) in ACCESSORS.iter().enumerate() {
             set(&mut c, get(&a));
+            d.set_word(k, get(&a));
         }
+        d.set_round_amounts(a.round_amounts());
+        assert_eq!(format!("{d:?}"), format!("{a:?}"));
         // The example's round is conditional, so its amount is per path (not a word).
         c.set_round_amounts(a.round_amounts());
         // Debug text, because a schedule's per-path placeholder is NaN (NaN != NaN).
