@@ -6,10 +6,10 @@
 //! it, phase by phase, and takes the largest (each phase frees what the next does not
 //! need):
 //!
-//! - drawing inputs: every path's stored words and round amounts, twice (per-chunk
-//!   vectors, then the flat copy `CompactParams` keeps);
-//! - stepping: those, a `Lane` (state + two random streams) and one f64 per time-series
-//!   metric, plus annual cash flows when paths are kept;
+//! - drawing inputs: every path's stored words and round amounts, once (each chunk
+//!   writes into the arrays `CompactParams` keeps);
+//! - stepping: those, a `Lane` (the state: step streams are counter-based, not stored)
+//!   and one f64 per time-series metric, plus annual cash flows when paths are kept;
 //! - results: kept paths collect their results and draws beside the lanes;
 //! - writing: kept paths with paths.csv's text (built in memory, then written), or with
 //!   the charts being drawn.
@@ -22,8 +22,6 @@
 //! tests/memory_estimate.rs keeps the estimate within ±25 % of the measured peak RSS.
 
 use std::mem::size_of;
-
-use rand::rngs::Xoshiro256PlusPlus;
 
 use crate::model::{PathResults, PathState};
 use crate::scenario::Scenario;
@@ -91,8 +89,8 @@ impl RunShape {
     /// adds annual cash flows while stepping and the collected results and draws.
     pub fn engine_bytes_per_path(&self, keep: bool) -> u64 {
         let params = self.params_bytes_per_path();
-        let lane = (size_of::<PathState>() + 2 * size_of::<Xoshiro256PlusPlus>()) as u64;
-        let drawing = 2 * params;
+        let lane = size_of::<PathState>() as u64;
+        let drawing = params;
         let annual = if keep { 8 * self.years } else { 0 };
         let stepping = params + lane + 8 * SeriesMetric::ALL.len() as u64 + annual;
         // Summary: one result column and the cap-hit years at a time; kept paths also
@@ -371,7 +369,7 @@ mod tests {
     fn per_path_sizes_follow_the_types_and_stay_plausible() {
         let s = shape(1);
         let e = s.engine_bytes_per_path(false);
-        let lane = (size_of::<PathState>() + 2 * size_of::<Xoshiro256PlusPlus>()) as u64;
+        let lane = size_of::<PathState>() as u64;
         // At least a lane and the stored words; well under a kilobyte (measured on
         // base.toml, 200k paths: about 250 bytes per path of peak RSS).
         assert!(e >= lane + 8 * 6, "{e}");
@@ -386,13 +384,16 @@ mod tests {
     }
 
     #[test]
-    fn stored_round_amounts_count_twice_while_drawing() {
-        // Thousands of uncertain rounds: the per-chunk vectors and the flat copy.
+    fn stored_round_amounts_count_once() {
+        // Thousands of uncertain rounds: stored once (drawn straight into the arrays the
+        // run keeps), beside the state and the period's values while stepping.
         let s = RunShape {
             round_amounts: 2000,
             ..shape(1)
         };
-        assert_eq!(s.engine_bytes_per_path(false), 2 * 8 * 2005);
+        let stepping =
+            8 * 2005 + size_of::<PathState>() as u64 + 8 * SeriesMetric::ALL.len() as u64;
+        assert_eq!(s.engine_bytes_per_path(false), stepping);
     }
 
     #[test]

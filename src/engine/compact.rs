@@ -121,30 +121,48 @@ impl CompactParams {
         let fixed: Vec<usize> = (0..ACCESSORS.len())
             .filter(|k| !varying.contains(k))
             .collect();
-        let chunks: Vec<(Vec<u64>, Vec<f64>, bool)> = (0..n.div_ceil(CHUNK))
+        // Each chunk writes its paths straight into the final arrays (no per-chunk vectors
+        // and flat copy: that doubled the drawing phase's peak, which is the run's peak
+        // when most inputs are uncertain).
+        let nchunks = n.div_ceil(CHUNK);
+        let mut words = vec![0u64; n * nv];
+        let mut rounds = vec![0.0f64; n * nrounds];
+        let wchunks: Vec<&mut [u64]> = if nv == 0 {
+            (0..nchunks).map(|_| &mut [][..]).collect()
+        } else {
+            words.chunks_mut(CHUNK * nv).collect()
+        };
+        let rchunks: Vec<&mut [f64]> = if nrounds == 0 {
+            (0..nchunks).map(|_| &mut [][..]).collect()
+        } else {
+            rounds.chunks_mut(CHUNK * nrounds).collect()
+        };
+        let consistent = wchunks
             .into_par_iter()
-            .map(|c| {
+            .zip(rchunks)
+            .enumerate()
+            .map(|(c, (w, r))| {
                 if cancelled() {
-                    return (Vec::new(), Vec::new(), true);
+                    return true;
                 }
                 let paths = c * CHUNK..((c + 1) * CHUNK).min(n);
-                let mut w = Vec::with_capacity(paths.len() * nv);
-                let mut r = Vec::with_capacity(paths.len() * nrounds);
                 let mut ok = true;
-                for i in paths {
+                for (j, i) in paths.enumerate() {
                     let p = rng::path_params(sc, model, seed, first + i as u64);
-                    w.extend(varying.iter().map(|&k| (ACCESSORS[k].0)(&p)));
-                    r.extend_from_slice(p.round_amounts());
+                    for (cell, &k) in w[j * nv..(j + 1) * nv].iter_mut().zip(&varying) {
+                        *cell = (ACCESSORS[k].0)(&p);
+                    }
+                    r[j * nrounds..(j + 1) * nrounds].copy_from_slice(p.round_amounts());
                     ok &= fixed
                         .iter()
                         .all(|&k| (ACCESSORS[k].0)(&p) == (ACCESSORS[k].0)(&base));
                 }
-                (w, r, ok)
+                ok
             })
-            .collect();
-        let consistent = chunks.iter().all(|c| c.2);
-        let words = chunks.iter().flat_map(|c| c.0.iter().copied()).collect();
-        let rounds = chunks.iter().flat_map(|c| c.1.iter().copied()).collect();
+            // Collected, not short-circuited: every chunk must fill its paths.
+            .collect::<Vec<bool>>()
+            .into_iter()
+            .all(|ok| ok);
         (
             CompactParams {
                 base,
@@ -167,7 +185,7 @@ impl CompactParams {
     pub fn load(&self, i: usize, p: &mut PathParams) {
         let nv = self.varying.len();
         for (&k, &w) in self.varying.iter().zip(&self.words[i * nv..(i + 1) * nv]) {
-            (ACCESSORS[k].1)(p, w);
+            p.set_word(k, w);
         }
         if self.nrounds > 0 {
             p.set_round_amounts(&self.rounds[i * self.nrounds..(i + 1) * self.nrounds]);

@@ -3,8 +3,6 @@
 //! multiple updates — no ledger, no aggregation, no output. What is left of a run's time
 //! above this is the cost of everything the analyst actually gets.
 
-use rand::RngExt;
-use rand_distr::StandardNormal;
 use rayon::prelude::*;
 
 use super::{rng, CHUNK};
@@ -31,20 +29,17 @@ pub fn floor(
     let (drift, scale, mu_inf, phi_g, sd_g, lml, phi_m, sd_m) = p.floor_constants();
     let dt = model.dt;
     let steps = model.grid.len();
+    let keys = rng::StepKeys::new(seed);
     Ok(pool.install(|| {
         (0..paths as usize)
             .into_par_iter()
             .with_min_len(CHUNK)
             .map(|i| {
                 let path = i as u64;
-                let mut z = rng::stream(seed, rng::SHOCKS, path);
+                let z = keys.path(path);
                 let (mut ln_r, mut mu, mut ln_m) = (p.revenue0.ln(), p.mu0, p.multiple0.ln());
-                for _ in 0..steps {
-                    let e = model.correlate([
-                        z.sample(StandardNormal),
-                        z.sample(StandardNormal),
-                        z.sample(StandardNormal),
-                    ]);
+                for k in 0..steps as u64 {
+                    let e = model.correlate(z.normals(k));
                     ln_r += (mu - drift) * dt + scale * e[0];
                     mu = mu_inf + (mu - mu_inf) * phi_g + sd_g * e[1];
                     ln_m = lml + (ln_m - lml) * phi_m + sd_m * e[2];

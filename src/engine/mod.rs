@@ -101,10 +101,10 @@ pub enum EngineError {
     Output(String),
 }
 
-/// One path's moving parts: its state and its two step streams.
+/// One path's moving parts: only its state. Its step streams are counter-based (a pure
+/// function of seed, path and step; see `rng::StepStreams`), so they are not stored.
 struct Lane {
     state: PathState,
-    streams: rng::StepStreams,
 }
 
 /// Words and round amounts stored per path for `sc` (see `CompactParams`).
@@ -262,6 +262,13 @@ fn checkpoint(opts: &RunOptions, phase: &str) -> Result<(), EngineError> {
 pub(crate) struct PathBlock {
     params: CompactParams,
     lanes: Vec<Lane>,
+    /// First path's index in the run, and the run's step-stream keys.
+    first: u64,
+    keys: rng::StepKeys,
+    /// Under `--sampler sobol` only: each path's independent normals of every step, from
+    /// its QMC point through the Brownian bridge (`qmc::path_shocks`). Empty otherwise,
+    /// so plain runs carry nothing per path for it.
+    given: Vec<Box<[[f64; 3]]>>,
 }
 
 impl PathBlock {
@@ -286,12 +293,25 @@ impl PathBlock {
                     params.load(i, p);
                     Lane {
                         state: p.initial_state(),
-                        streams: rng::StepStreams::for_path(model, seed, first + i as u64),
                     }
                 },
             )
             .collect();
-        Ok(PathBlock { params, lanes })
+        let given = match model.sampler {
+            crate::model::sampler::Sampler::Sobol { .. } => (0..n)
+                .into_par_iter()
+                .with_min_len(CHUNK)
+                .map(|i| qmc::path_shocks(model, seed, first + i as u64))
+                .collect(),
+            _ => Vec::new(),
+        };
+        Ok(PathBlock {
+            params,
+            lanes,
+            first,
+            keys: rng::StepKeys::new(seed),
+            given,
+        })
     }
 
     /// Step all paths period by period; after each period, `on_period` gets the chunk
@@ -308,6 +328,7 @@ impl PathBlock {
     ) -> Result<(), EngineError> {
         let n = self.lanes.len();
         let params = &self.params;
+        let (first_path, keys, given) = (self.first, self.keys, &self.given);
         let nmetrics = SeriesMetric::ALL.len();
         let mut buffers: Vec<Vec<f64>> = vec![vec![0.0; n]; nmetrics];
         for per in &model.grid.periods {
@@ -328,9 +349,14 @@ impl PathBlock {
                 .map(|(first, lanes, mut out)| {
                     let mut acc = PeriodAccumulator::default();
                     let mut p = params.scratch();
+                    let k = per.k as u64 - 1;
                     for (j, lane) in lanes.iter_mut().enumerate() {
                         params.load(first + j, &mut p);
-                        let (eps, nr) = lane.streams.next(model, &p);
+                        let streams = keys.for_path(model, first_path + (first + j) as u64);
+                        let (eps, nr) = match given.get(first + j) {
+                            Some(z) => streams.step_given(model, &p, k, z[k as usize]),
+                            None => streams.step(model, &p, k),
+                        };
                         let f = p.step(model, per, &mut lane.state, eps, nr);
                         let values = aggregate::series_values(&f, model.dt);
                         for (buf, v) in out.iter_mut().zip(values) {

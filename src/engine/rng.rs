@@ -2,9 +2,10 @@
 //! identical on any number of threads, and each uncertain input, the step shocks and the
 //! random rounds draw from separate streams (MODEL.md §5).
 //!
-//! The generator is Xoshiro256++ (a fixed, published algorithm), seeded here through our
-//! own SplitMix64 expansion rather than a library's `seed_from_u64`, so that streams stay
-//! value-stable across crate versions.
+//! The inputs' generator is Xoshiro256++ (a fixed, published algorithm), seeded here
+//! through our own SplitMix64 expansion rather than a library's `seed_from_u64`, so that
+//! streams stay value-stable across crate versions. The per-step streams are
+//! counter-based (SplitMix64 jumped to a position: see [`StepStreams`]), since 0.2.0.
 
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
@@ -40,6 +41,7 @@ pub fn stream(seed: u64, key: u64, path: u64) -> Xoshiro256PlusPlus {
     let mut x = mix(seed.wrapping_add(GOLDEN));
     x = mix(x ^ key.wrapping_mul(GOLDEN));
     x = mix(x ^ path.wrapping_add(GOLDEN.rotate_left(17)));
+    debug_assert_eq!(x, path_key(stream_prefix(seed, key), path));
     let mut bytes = [0u8; 32];
     for chunk in bytes.chunks_exact_mut(8) {
         x = x.wrapping_add(GOLDEN);
@@ -62,6 +64,31 @@ mod tests {
         assert_ne!(first, stream(1, SHOCKS, 1).next_u64());
         assert_ne!(first, stream(2, SHOCKS, 0).next_u64());
         assert_ne!(first, stream(1, RANDOM_ROUNDS, 0).next_u64());
+    }
+
+    /// Step k's draws are a pure function of (seed, path, k): stepping in order and
+    /// jumping to a step agree, and paths and steps differ.
+    #[test]
+    fn step_draws_are_counter_based() {
+        let mut s = StepStreams::new(3, 7);
+        let z: Vec<[f64; 3]> = (0..5)
+            .map(|_| {
+                let z = s.normals(s.k);
+                s.k += 1;
+                z
+            })
+            .collect();
+        assert_eq!(z[4], StepStreams::new(3, 7).normals(4));
+        assert_ne!(z[4], z[3]);
+        assert_ne!(z[0], StepStreams::new(3, 8).normals(0));
+        assert_ne!(z[0], StepStreams::new(4, 7).normals(0));
+        // Roughly standard: the mean and variance of 30,000 draws.
+        let x: Vec<f64> = (0..10_000u64)
+            .flat_map(|p| StepStreams::new(1, p).normals(p % 40))
+            .collect();
+        let m = x.iter().sum::<f64>() / x.len() as f64;
+        let v = x.iter().map(|a| (a - m) * (a - m)).sum::<f64>() / x.len() as f64;
+        assert!(m.abs() < 0.03 && (v - 1.0).abs() < 0.05, "{m} {v}");
     }
 }
 
@@ -143,90 +170,177 @@ pub fn input_draws(
     }
 }
 
-/// Path `path`'s two per-step streams: the correlated shocks and the random rounds.
-#[derive(Debug, Clone)]
+/// The source of a path's step randomness (MODEL.md §5): counter-based, so step k's
+/// shocks and random-round uniform are a pure function of (seed, stream, path, k).
+///
+/// Why counter-based (issue 15): a path carries no generator state from one period to the
+/// next (two Xoshiro256++ states were 64 bytes per path streamed through memory every
+/// period of a time-major run), seeding a path costs two mixes instead of two 256-bit
+/// expansions, and any step can be drawn on its own (shards, re-simulation, other
+/// samplers). Each step draws from its own SplitMix64 sub-sequence: the generator's
+/// state at draw j of step k is `key + (k 2^20 + j) GOLDEN` with a per-(seed, stream,
+/// path) key, so distinct (k, j) never share a state on one path (GOLDEN is odd).
+///
+/// This is the seam for other samplers (antithetic, quasi-random): they replace how
+/// [`StepStreams::normals`] turns (path, k) into three independent standard normals;
+/// correlation and everything downstream stay as they are.
+#[derive(Debug, Clone, Copy)]
 pub struct StepStreams {
-    shocks: Xoshiro256PlusPlus,
-    /// Drawn from only when the path has random rounds.
-    rounds: Xoshiro256PlusPlus,
-    /// Plain Monte Carlo, or how another sampler changes the numbers (`--sampler`).
-    mode: StepMode,
+    shocks: u64,
+    rounds: u64,
+    /// The next step's index (0-based) for [`StepStreams::next`].
+    k: u64,
+    /// The second path of an antithetic pair (`--sampler antithetic`): `-z` for every
+    /// normal, the mirror `1 - 2^-53 - u` of every 53-bit uniform `u` (exact on the
+    /// lattice `k 2^-53`).
+    mirror: bool,
 }
 
-/// How a non-MC sampler changes a path's step numbers.
-#[derive(Debug, Clone)]
-enum StepMode {
-    /// The streams' numbers as they are (`mc`, and the first path of an antithetic pair).
-    Plain,
-    /// The second path of an antithetic pair: `-z` for every normal, the mirror
-    /// `1 - 2^-53 - u` of every 53-bit uniform `u` (exact on the lattice `k 2^-53`).
-    Mirror,
-    /// Sobol: the path's standard normals of every step, built up front by the Brownian
-    /// bridge (`qmc::path_shocks`), and the next step's index.
-    Given(Box<[[f64; 3]]>, usize),
+/// A key per (seed, stream): the first two links of `stream`'s chain, hoisted so that a
+/// path's key is one more mix.
+#[inline]
+fn stream_prefix(seed: u64, key: u64) -> u64 {
+    mix(mix(seed.wrapping_add(GOLDEN)) ^ key.wrapping_mul(GOLDEN))
+}
+
+#[inline]
+fn path_key(prefix: u64, path: u64) -> u64 {
+    mix(prefix ^ path.wrapping_add(GOLDEN.rotate_left(17)))
+}
+
+/// SplitMix64 from a given state: a counter-based generator (its n-th output is
+/// `mix(state + n GOLDEN)`), used for one step's draws.
+#[derive(Debug, Clone, Copy)]
+pub struct Counter(u64);
+
+impl rand::TryRng for Counter {
+    type Error = std::convert::Infallible;
+    #[inline]
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        Ok((self.try_next_u64()? >> 32) as u32)
+    }
+    #[inline]
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        self.0 = self.0.wrapping_add(GOLDEN);
+        Ok(mix(self.0))
+    }
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        for chunk in dst.chunks_mut(8) {
+            let b = self.try_next_u64()?.to_le_bytes();
+            chunk.copy_from_slice(&b[..chunk.len()]);
+        }
+        Ok(())
+    }
+}
+
+/// Step `k`'s generator under a path key: its own sub-sequence of 2^20 draws (a step uses
+/// 3 normals, a few more draws on the ziggurat's rare rejections).
+#[inline]
+fn at_step(key: u64, k: u64) -> Counter {
+    Counter(key.wrapping_add((k << 20).wrapping_mul(GOLDEN)))
+}
+
+/// The per-(seed) half of [`StepStreams`], computed once per run: a path's streams are
+/// then two mixes away.
+#[derive(Debug, Clone, Copy)]
+pub struct StepKeys {
+    shocks: u64,
+    rounds: u64,
+}
+
+impl StepKeys {
+    pub fn new(seed: u64) -> StepKeys {
+        StepKeys {
+            shocks: stream_prefix(seed, SHOCKS),
+            rounds: stream_prefix(seed, RANDOM_ROUNDS),
+        }
+    }
+
+    /// Path `path`'s streams, at step 0.
+    #[inline]
+    pub fn path(&self, path: u64) -> StepStreams {
+        StepStreams {
+            shocks: path_key(self.shocks, path),
+            rounds: path_key(self.rounds, path),
+            k: 0,
+            mirror: false,
+        }
+    }
+
+    /// Path `path`'s streams under `model.sampler`, the seam of `--sampler`: `mc` is
+    /// exactly [`StepKeys::path`]; antithetic pairs share the even path's streams, the odd
+    /// one mirrored. (Sobol's normals come from its QMC points, `qmc::path_shocks`, which
+    /// the caller passes to [`StepStreams::step_given`]; its round uniforms stay MC.)
+    #[inline]
+    pub fn for_path(&self, model: &Model, path: u64) -> StepStreams {
+        match model.sampler {
+            Sampler::Antithetic => StepStreams {
+                mirror: path & 1 == 1,
+                ..self.path(path & !1)
+            },
+            Sampler::Mc | Sampler::Sobol { .. } => self.path(path),
+        }
+    }
 }
 
 impl StepStreams {
     pub fn new(seed: u64, path: u64) -> StepStreams {
-        StepStreams {
-            shocks: stream(seed, SHOCKS, path),
-            rounds: stream(seed, RANDOM_ROUNDS, path),
-            mode: StepMode::Plain,
-        }
+        StepKeys::new(seed).path(path)
     }
 
-    /// The step streams of path `path` under `model.sampler`: the seam of `--sampler`
-    /// (`mc` is exactly [`StepStreams::new`]).
+    /// The step streams of path `path` under `model.sampler` (see [`StepKeys::for_path`]).
     pub fn for_path(model: &Model, seed: u64, path: u64) -> StepStreams {
-        match model.sampler {
-            Sampler::Mc => StepStreams::new(seed, path),
-            Sampler::Antithetic => {
-                let mut s = StepStreams::new(seed, path & !1);
-                if path & 1 == 1 {
-                    s.mode = StepMode::Mirror;
-                }
-                s
-            }
-            Sampler::Sobol { .. } => {
-                let mut s = StepStreams::new(seed, path);
-                s.mode = StepMode::Given(qmc::path_shocks(model, seed, path), 0);
-                s
-            }
+        StepKeys::new(seed).for_path(model, path)
+    }
+
+    /// Step `k`'s (0-based) three independent standard normals (revenue, growth,
+    /// multiple), before correlation.
+    #[inline]
+    pub fn normals(&self, k: u64) -> [f64; 3] {
+        let mut g = at_step(self.shocks, k);
+        let z: [f64; 3] = [
+            g.sample(StandardNormal),
+            g.sample(StandardNormal),
+            g.sample(StandardNormal),
+        ];
+        if self.mirror {
+            z.map(|x| -x)
+        } else {
+            z
         }
     }
 
-    /// The next step's inputs for `step`: correlated shocks (revenue, growth, multiple)
-    /// and the number of random rounds.
+    /// Step `k`'s inputs: correlated shocks (revenue, growth, multiple) and the number
+    /// of random rounds (their uniform is drawn only when the path can have any).
     #[inline]
-    pub fn next(&mut self, model: &Model, p: &PathParams) -> ([f64; 3], u32) {
-        let z = match &mut self.mode {
-            StepMode::Plain => [
-                self.shocks.sample(StandardNormal),
-                self.shocks.sample(StandardNormal),
-                self.shocks.sample(StandardNormal),
-            ],
-            StepMode::Mirror => [
-                -self.shocks.sample::<f64, _>(StandardNormal),
-                -self.shocks.sample::<f64, _>(StandardNormal),
-                -self.shocks.sample::<f64, _>(StandardNormal),
-            ],
-            StepMode::Given(z, k) => {
-                let v = z.get(*k).copied().unwrap_or([0.0; 3]);
-                *k += 1;
-                v
-            }
-        };
+    pub fn step(&self, model: &Model, p: &PathParams, k: u64) -> ([f64; 3], u32) {
+        self.step_given(model, p, k, self.normals(k))
+    }
+
+    /// [`StepStreams::step`] with the step's independent normals `z` given (Sobol).
+    #[inline]
+    pub fn step_given(
+        &self,
+        model: &Model,
+        p: &PathParams,
+        k: u64,
+        z: [f64; 3],
+    ) -> ([f64; 3], u32) {
         let rounds = if model.random_rounds && p.has_random_rounds() {
-            let u = self.rounds.random::<f64>();
-            let u = match self.mode {
-                StepMode::Mirror => MIRROR_53 - u,
-                _ => u,
-            };
-            p.random_round_count(u)
+            let u = at_step(self.rounds, k).random::<f64>();
+            p.random_round_count(if self.mirror { MIRROR_53 - u } else { u })
         } else {
             0
         };
         (model.correlate(z), rounds)
+    }
+
+    /// The next step's inputs (steps in order from 0; see [`StepStreams::step`]).
+    #[inline]
+    pub fn next(&mut self, model: &Model, p: &PathParams) -> ([f64; 3], u32) {
+        let out = self.step(model, p, self.k);
+        self.k += 1;
+        out
     }
 }
 

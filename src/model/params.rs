@@ -133,24 +133,72 @@ impl Word for i64 {
 pub type Accessor = (fn(&PathParams) -> u64, fn(&mut PathParams, u64));
 
 macro_rules! accessors {
-    ($($f:ident: $t:ty),* $(,)?) => {
+    ($($i:literal $f:ident: $t:ty),* $(,)?) => {
         /// Every scalar field of `PathParams`, as (get, set) word accessors.
         pub const ACCESSORS: &[Accessor] = &[
             $( (|p| Word::to_word(p.$f), |p, w| p.$f = <$t as Word>::from_word(w)) ),*
         ];
+
+        impl PathParams {
+            /// Set scalar field `k` (its index in `ACCESSORS`) from a word. The engine
+            /// loads each path's varying words once per period: a `match` on literal
+            /// indices compiles to a jump table into inlined stores, where calling through
+            /// the `ACCESSORS` function pointers cost a call per word (the largest item of
+            /// the stress scenario's profile, issue 15).
+            #[inline]
+            pub fn set_word(&mut self, k: usize, w: u64) {
+                match k {
+                    $( $i => self.$f = <$t as Word>::from_word(w), )*
+                    _ => debug_assert!(false, "no scalar field {k}"),
+                }
+            }
+        }
     };
 }
 
 accessors!(
-    revenue0: f64, mu0: f64, valuation0: f64, multiple0: f64, stake0: f64, rv_drift: f64,
-    rv_scale: f64, mu_inf: f64, phi_g: f64, sd_g: f64, ln_m_long: f64, phi_m: f64, sd_m: f64,
-    ceiling_addressable: f64, ramp: f64, midpoint: f64, incremental: f64, rate: f64,
-    cap_cents: i64, model_ratio: f64, cannibalization: f64, model_margin: f64,
-    share_to_company: f64, spend_ratio: f64, z0: f64, z_long: f64, kappa_z: f64,
-    compute_margin: f64, dilution_factor: f64, lambda_dt: f64, p_no_round: f64,
-    round_fraction: f64, liquidity_discount: f64, discount_rate: f64, equity_rate: f64,
-    renewal_u: f64, renewal_p: f64, retention: f64, product_value0: f64, product_growth: f64,
-    renegotiation_t: f64, renegotiation_keep: f64,
+    0 revenue0: f64,
+    1 mu0: f64,
+    2 valuation0: f64,
+    3 multiple0: f64,
+    4 stake0: f64,
+    5 rv_drift: f64,
+    6 rv_scale: f64,
+    7 mu_inf: f64,
+    8 phi_g: f64,
+    9 sd_g: f64,
+    10 ln_m_long: f64,
+    11 phi_m: f64,
+    12 sd_m: f64,
+    13 ceiling_addressable: f64,
+    14 ramp: f64,
+    15 midpoint: f64,
+    16 incremental: f64,
+    17 rate: f64,
+    18 cap_cents: i64,
+    19 model_ratio: f64,
+    20 cannibalization: f64,
+    21 model_margin: f64,
+    22 share_to_company: f64,
+    23 spend_ratio: f64,
+    24 z0: f64,
+    25 z_long: f64,
+    26 kappa_z: f64,
+    27 compute_margin: f64,
+    28 dilution_factor: f64,
+    29 lambda_dt: f64,
+    30 p_no_round: f64,
+    31 round_fraction: f64,
+    32 liquidity_discount: f64,
+    33 discount_rate: f64,
+    34 equity_rate: f64,
+    35 renewal_u: f64,
+    36 renewal_p: f64,
+    37 retention: f64,
+    38 product_value0: f64,
+    39 product_growth: f64,
+    40 renegotiation_t: f64,
+    41 renegotiation_keep: f64,
 );
 
 impl PathParams {
@@ -645,9 +693,13 @@ mod tests {
             Input::Dist(_) => 0.25,
         });
         let mut c = b.clone();
-        for (get, set) in ACCESSORS {
+        let mut d = b.clone();
+        for (k, (get, set)) in ACCESSORS.iter().enumerate() {
             set(&mut c, get(&a));
+            d.set_word(k, get(&a));
         }
+        d.set_round_amounts(a.round_amounts());
+        assert_eq!(format!("{d:?}"), format!("{a:?}"));
         // The example's round is conditional, so its amount is per path (not a word).
         c.set_round_amounts(a.round_amounts());
         // Debug text, because a schedule's per-path placeholder is NaN (NaN != NaN).
