@@ -212,7 +212,7 @@ fn run_in_pool(
     .map_err(|stop| {
         let (m, path, value) = match stop {
             aggregate::SummaryStop::Uncarried(u) => u,
-            aggregate::SummaryStop::Cancelled => return EngineError::Cancelled.into(),
+            aggregate::SummaryStop::Cancelled => return EngineError::Cancelled,
         };
         let limit = guard::result_limit(m);
         EngineError::NotCarried(guard::not_carried(
