@@ -127,6 +127,7 @@ impl Case {
                 channel: "Channel".into(),
                 cloud: "Cloud".into(),
                 description: String::new(),
+                overrides: Vec::new(),
             },
             paths: self.paths,
             seed: 1,

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::{cancel_flag, load, manifest, out, simulate, AppError};
+use super::{cancel_flag, load, manifest, out, simulate, variant, AppError};
 use crate::cli::CompareArgs;
 use crate::compare::{self as cmp, Member};
 use crate::report::output::names;
@@ -25,16 +25,66 @@ fn unique_id(file: &Path, taken: &[String]) -> String {
     names::unique_name(&report::scenario_stem(file), taken, &RESERVED)
 }
 
+/// One member to load: a file, or an edited copy of the first file.
+struct Source<'a> {
+    file: &'a Path,
+    variant: Option<variant::Variant>,
+}
+
 pub(super) fn compare(args: &CompareArgs) -> Result<(), AppError> {
-    // Validate every file before simulating any: all problems at once.
+    let variants = args
+        .variants
+        .iter()
+        .map(|v| variant::parse(v).map_err(AppError::Usage))
+        .collect::<Result<Vec<_>, _>>()?;
+    if args.files.len() + variants.len() < 2 {
+        return Err(AppError::Usage(
+            "compare needs at least two scenarios: two files, or a file and a \
+             --variant 'NAME: KEY=VALUE'"
+                .into(),
+        ));
+    }
+    if !variants.is_empty() && args.files[0] == Path::new("-") {
+        return Err(AppError::Usage(
+            "--variant edits the first scenario file, which is read twice: give it as a \
+             file, not standard input"
+                .into(),
+        ));
+    }
+    let sources: Vec<Source> = args
+        .files
+        .iter()
+        .map(|f| Source {
+            file: f,
+            variant: None,
+        })
+        .chain(variants.into_iter().map(|v| Source {
+            file: &args.files[0],
+            variant: Some(v),
+        }))
+        .collect();
+    // Validate every member before simulating any: all problems at once.
     let mut loaded = Vec::new();
+    let mut sims = Vec::new();
     let mut errors = Vec::new();
-    for f in &args.files {
-        match load(f, &args.sim) {
-            Ok(l) => loaded.push(l),
-            Err(AppError::Scenario(e)) => errors.extend(e),
+    for src in &sources {
+        // A variant is the first file with the shared --set edits, then its own.
+        let mut sim = args.sim.clone();
+        if let Some(v) = &src.variant {
+            sim.sets.extend(v.edits.iter().cloned());
+        }
+        match load(src.file, &sim) {
+            Ok(mut l) => {
+                l.scenario.meta.overrides = sim.sets.clone();
+                loaded.push(l);
+            }
+            Err(AppError::Scenario(e)) => match &src.variant {
+                Some(v) => errors.extend(e.into_iter().map(|e| variant::relabel(e, v))),
+                None => errors.extend(e),
+            },
             Err(e) => return Err(e),
         }
+        sims.push(sim);
     }
     if !errors.is_empty() {
         return Err(AppError::Scenario(errors));
@@ -52,8 +102,11 @@ pub(super) fn compare(args: &CompareArgs) -> Result<(), AppError> {
     crate::resources::check_compare(&scenarios).map_err(AppError::Usage)?;
     let _ = cancel_flag();
     let mut ids: Vec<String> = Vec::new();
-    for f in &args.files {
-        let id = unique_id(f, &ids);
+    for src in &sources {
+        let id = match &src.variant {
+            Some(v) => names::unique_name(&v.name, &ids, &RESERVED),
+            None => unique_id(src.file, &ids),
+        };
         ids.push(id);
     }
     let target = args.out.clone().unwrap_or_else(|| {
@@ -63,9 +116,9 @@ pub(super) fn compare(args: &CompareArgs) -> Result<(), AppError> {
     let base_flat = loaded[0].raw.flatten_values();
     let mut members = Vec::new();
     let mut manifests = Vec::new();
-    for ((l, f), id) in loaded.iter().zip(&args.files).zip(&ids) {
-        let (r, wall) = simulate(l, &args.sim, true, id)?;
-        let m = manifest(l, f, &args.sim, wall);
+    for (((l, src), sim), id) in loaded.iter().zip(&sources).zip(&sims).zip(&ids) {
+        let (r, wall) = simulate(l, sim, true, id)?;
+        let m = manifest(l, src.file, sim, wall);
         report::write_run_files(&staging, id, &r.summary, &r.risk, None, &m)?;
         report::charts::render_run_charts(
             &r.summary,
@@ -106,6 +159,13 @@ pub(super) fn compare(args: &CompareArgs) -> Result<(), AppError> {
         report::html::write_compare_report(&staging, &c, &manifests)?;
     }
     let dir = staging.commit()?;
+    if !args.sim.sets.is_empty() {
+        out(&format!(
+            "note: --set applies to every member ({}); to compare against an edited copy, \
+             use --variant 'NAME: KEY=VALUE'\n",
+            args.sim.sets.join("; ")
+        ))?;
+    }
     out(&compare_table(&c))?;
     out(&format!("wrote {}\n", dir.display()))
 }

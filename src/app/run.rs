@@ -26,6 +26,7 @@ pub(super) fn run_one(args: &RunArgs) -> Result<(), AppError> {
         .map(|s| parse_target_se(s, args.max_paths))
         .transpose()?;
     let mut l = load(&args.file, &args.sim)?;
+    l.scenario.meta.overrides = args.sim.sets.clone();
     if let (Some(dir), Some(n)) = (&args.plan, args.shards) {
         if se_target.is_some() || !targets.is_empty() {
             return Err(AppError::Usage(
@@ -47,7 +48,7 @@ pub(super) fn run_one(args: &RunArgs) -> Result<(), AppError> {
     let target = args
         .out
         .clone()
-        .unwrap_or_else(|| report::default_out_dir(&args.file));
+        .unwrap_or_else(|| report::default_out_dir_with(&args.file, &args.sim.sets));
     // Stage first: an unwritable location fails before minutes of simulation.
     let staging = Staging::new(&target)?;
     let t0 = Instant::now();
@@ -192,8 +193,11 @@ fn find_paths(
 /// The short table printed after a run: each number rounded to what its error supports
 /// (means by their standard error, percentiles by their 95 % interval).
 pub fn summary_table(s: &RunSummary, risk: &RiskSummary) -> String {
+    let with = crate::report::charts::style::overrides_note(&s.meta)
+        .map(|o| format!(" ({o})"))
+        .unwrap_or_default();
     let mut t = format!(
-        "{} — {} paths, seed {}, {}-{}\n{:<22}{:>18}{:>12}{:>12}{:>12}\n",
+        "{}{with} — {} paths, seed {}, {}-{}\n{:<22}{:>18}{:>12}{:>12}{:>12}\n",
         s.meta.name,
         s.paths,
         s.seed,

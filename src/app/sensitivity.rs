@@ -35,14 +35,19 @@ fn quiet_run(l: &Loaded, args: &crate::cli::SimArgs, keep: bool) -> Result<RunOu
 }
 
 pub fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
-    let l = load(&args.file, &args.sim)?;
+    let mut l = load(&args.file, &args.sim)?;
+    l.scenario.meta.overrides = args.sim.sets.clone();
     // The base run keeps every path (results, draws, annual cash flows).
     crate::resources::check_run(&l.scenario, true).map_err(AppError::Usage)?;
     let target = args.out.clone().unwrap_or_else(|| {
-        std::path::Path::new("output").join(report::output::names::safe_name(&format!(
+        // `output/base-sensitivity/`, or with --set `output/base-<edits>-sensitivity/`.
+        let mut dir = report::default_out_dir_with(&args.file, &args.sim.sets);
+        let name = format!(
             "{}-sensitivity",
-            report::scenario_stem(&args.file)
-        )))
+            dir.file_name().unwrap_or_default().to_string_lossy()
+        );
+        dir.set_file_name(report::output::names::safe_name(&name));
+        dir
     });
     let staging = Staging::new(&target)?;
     let (base, wall) = simulate(&l, &args.sim, true, "base run")?;

@@ -200,7 +200,7 @@ where
     );
     let subtitle = format!(
         "means across paths, undiscounted; stake value not included · {}",
-        style::run_note(s.paths, s.seed)
+        style::summary_note(s)
     );
     annual_chart(root, &title, &subtitle, &years, &components, None)
 }

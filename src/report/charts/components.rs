@@ -205,7 +205,7 @@ where
     let title = format!("{}: NPV to {} by component", s.meta.name, s.meta.investor);
     let subtitle = format!(
         "bar = mean, whisker = p5–p95 across paths · {}",
-        style::run_note(s.paths, s.seed)
+        style::summary_note(s)
     );
     let x_desc = "NPV (USD bn, discounted to the start)";
     components_chart(root, &title, &subtitle, x_desc, &component_bars(s), None)

@@ -342,7 +342,7 @@ fn dist_spec(s: &RunSummary, what: &str, axis_note: &str) -> DistSpec {
             "{}: {what} of total NPV to {}",
             s.meta.name, s.meta.investor
         ),
-        subtitle: format!("{}{p_loss} · {axis_note}", style::run_note(s.paths, s.seed)),
+        subtitle: format!("{}{p_loss} · {axis_note}", style::summary_note(s)),
         x_desc: "Total NPV (USD bn, discounted to the start)".to_string(),
     }
 }

@@ -383,7 +383,7 @@ impl FanKind {
         }
         FanSpec {
             title: format!("{}: {what}", m.name),
-            subtitle: format!("{note} · {}", style::run_note(s.paths, s.seed)),
+            subtitle: format!("{note} · {}", style::summary_note(s)),
             y_desc,
             markers,
         }

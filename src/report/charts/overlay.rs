@@ -112,11 +112,7 @@ fn baseline(c: &Comparison) -> &RunSummary {
 
 /// The scenarios for a title: `Base case vs Bull`, or `4 scenarios vs Base case`.
 fn scenarios_phrase(c: &Comparison) -> String {
-    let names: Vec<&str> = c
-        .members
-        .iter()
-        .map(|m| m.summary.meta.name.as_str())
-        .collect();
+    let names = crate::compare::display_names(c);
     if names.len() <= 3 {
         names.join(" vs ")
     } else {

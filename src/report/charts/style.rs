@@ -11,6 +11,8 @@ use anyhow::anyhow;
 use plotters::style::{register_font, FontStyle, IntoFont, RGBColor, TextStyle};
 
 use super::palette;
+use crate::scenario::Meta;
+use crate::summary::RunSummary;
 
 /// The family name the embedded font is registered under and every text style uses.
 pub const FONT_FAMILY: &str = "sans-serif";
@@ -168,6 +170,22 @@ fn group_digits(digits: &str) -> String {
 /// "10,000 paths, seed 42": how a chart's numbers were made, for subtitles.
 pub fn run_note(paths: u64, seed: u64) -> String {
     format!("{} paths, seed {seed}", thousands(paths))
+}
+
+/// `with revenue_share.cap=50; channel.ceiling=0.3`: the command-line edits behind a
+/// run, or `None` for the file as written. Shown wherever a result is titled, so a chart
+/// pasted into a deck cannot pass for the plain scenario's.
+pub fn overrides_note(meta: &Meta) -> Option<String> {
+    (!meta.overrides.is_empty()).then(|| format!("with {}", meta.overrides.join("; ")))
+}
+
+/// The subtitle note of a run's own charts: its edits (if any), paths and seed.
+pub fn summary_note(s: &RunSummary) -> String {
+    let run = run_note(s.paths, s.seed);
+    match overrides_note(&s.meta) {
+        Some(o) => format!("{o} · {run}"),
+        None => run,
+    }
 }
 
 /// A money amount for annotations: at most 3 significant digits, `$38bn`, `$2.4bn`.
