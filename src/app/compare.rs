@@ -10,13 +10,14 @@ use crate::report::output::names;
 use crate::report::{self, Staging};
 
 /// What the comparison itself writes at the top of its folder: no member may be named so.
-const RESERVED: [&str; 6] = [
+const RESERVED: [&str; 7] = [
     "charts",
     "compare_summary.csv",
     "compare_deltas.csv",
     "compare_timeseries.csv",
     "what_changed.csv",
     report::html::REPORT_FILE,
+    report::xlsx::WORKBOOK_FILE,
 ];
 
 /// A member's id and subfolder: its file stem made safe for the file system, and unique
@@ -131,6 +132,9 @@ pub(super) fn compare(args: &CompareArgs) -> Result<(), AppError> {
             &staging.path().join(id).join("charts"),
             args.charts,
         )?;
+        if !args.no_xlsx {
+            report::xlsx::write_run_workbook(&staging, id)?;
+        }
         if !args.no_report {
             report::html::write_run_report(&staging, id, &r.summary, &r.risk, &l.scenario, &m)?;
         }
@@ -154,6 +158,9 @@ pub(super) fn compare(args: &CompareArgs) -> Result<(), AppError> {
         &staging.path().join("charts"),
         args.charts,
     )?;
+    if !args.no_xlsx {
+        report::xlsx::write_compare_workbook(&staging, &ids)?;
+    }
     // After every CSV and chart: the report inlines the charts in <out>/charts/.
     if !args.no_report {
         report::html::write_compare_report(&staging, &c, &manifests)?;

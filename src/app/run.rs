@@ -98,6 +98,10 @@ pub(super) fn run_one(args: &RunArgs) -> Result<(), AppError> {
         &staging.path().join("charts"),
         args.charts,
     )?;
+    // After every CSV (attribution.csv included): the workbook reads them back.
+    if !args.no_xlsx {
+        report::xlsx::write_run_workbook(&staging, "")?;
+    }
     // Last before commit: the report inlines every chart written above.
     if !args.no_report {
         report::html::write_run_report(&staging, "", &r.summary, &r.risk, &l.scenario, &m)?;

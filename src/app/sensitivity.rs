@@ -135,6 +135,9 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
         &base_means,
     )
     .render(&staging.path().join("charts"), args.charts)?;
+    if !args.no_xlsx {
+        report::xlsx::write_plain_workbook(&staging, "")?;
+    }
     let dir = staging.commit()?;
     out(&notes)?;
     out(&sensitivity_table(&l, &ranks, &swings, &base_means))?;

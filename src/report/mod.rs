@@ -11,6 +11,7 @@ pub mod output;
 pub mod precision;
 pub mod risk_csv;
 pub mod sensitivity_csv;
+pub mod xlsx;
 
 use std::path::{Path, PathBuf};
 
