@@ -117,28 +117,13 @@ pub(super) fn compare(args: &CompareArgs) -> Result<(), AppError> {
     let base_flat = loaded[0].raw.flatten_values();
     let mut members = Vec::new();
     let mut manifests = Vec::new();
+    let mut risks = Vec::new();
     for (((l, src), sim), id) in loaded.iter().zip(&sources).zip(&sims).zip(&ids) {
         let (r, wall) = simulate(l, sim, true, id)?;
         let m = manifest(l, src.file, sim, wall);
         report::write_run_files(&staging, id, &r.summary, &r.risk, None, &m)?;
-        report::charts::render_run_charts(
-            &r.summary,
-            &staging.path().join(id).join("charts"),
-            args.charts,
-        )?;
-        report::charts::convergence::render_convergence_chart(
-            &r.summary,
-            &r.risk,
-            &staging.path().join(id).join("charts"),
-            args.charts,
-        )?;
-        if !args.no_xlsx {
-            report::xlsx::write_run_workbook(&staging, id)?;
-        }
-        if !args.no_report {
-            report::html::write_run_report(&staging, id, &r.summary, &r.risk, &l.scenario, &m)?;
-        }
         manifests.push(m);
+        risks.push(r.risk);
         let changed = cmp::what_changed(&base_flat, &l.raw.flatten_values());
         members.push(Member {
             id: id.clone(),
@@ -148,6 +133,21 @@ pub(super) fn compare(args: &CompareArgs) -> Result<(), AppError> {
         });
     }
     let c = cmp::compare(members);
+    // Each member's own charts on axes shared by all members: only now are all known.
+    let summaries: Vec<&crate::summary::RunSummary> =
+        c.members.iter().map(|m| &m.summary).collect();
+    let axes = report::charts::SharedAxes::across(&summaries);
+    for (((m, risk), l), man) in c.members.iter().zip(&risks).zip(&loaded).zip(&manifests) {
+        let dir = staging.path().join(&m.id).join("charts");
+        report::charts::render_run_charts_on(&m.summary, &axes, &dir, args.charts)?;
+        report::charts::convergence::render_convergence_chart(&m.summary, risk, &dir, args.charts)?;
+        if !args.no_xlsx {
+            report::xlsx::write_run_workbook(&staging, &m.id)?;
+        }
+        if !args.no_report {
+            report::html::write_run_report(&staging, &m.id, &m.summary, risk, &l.scenario, man)?;
+        }
+    }
     use report::compare_csv as cc;
     staging.write("compare_summary.csv", &cc::compare_summary_csv(&c))?;
     staging.write("compare_deltas.csv", &cc::compare_deltas_csv(&c))?;

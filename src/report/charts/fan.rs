@@ -311,6 +311,14 @@ pub enum FanKind {
 }
 
 impl FanKind {
+    pub const ALL: [FanKind; 5] = [
+        FanKind::CompanyRevenue,
+        FanKind::CompanyValuation,
+        FanKind::StakeValue,
+        FanKind::RevenueShareCumulative,
+        FanKind::InvestorCashFlow,
+    ];
+
     pub fn file_stem(self) -> &'static str {
         match self {
             FanKind::CompanyRevenue => "fan_company_revenue",
@@ -390,19 +398,34 @@ impl FanKind {
     }
 }
 
-/// Draws fan chart `kind` of run `s` into `root`.
-pub fn draw_fan<DB>(root: &DrawingArea<DB, Shift>, s: &RunSummary, kind: FanKind) -> Result<()>
+/// The one band of run `s`'s fan chart `kind`.
+fn run_series(s: &RunSummary, kind: FanKind) -> [SeriesBand; 1] {
+    [SeriesBand::from_summary(
+        s,
+        kind.metric(),
+        &s.meta.name,
+        palette::SERIES[0],
+    )]
+}
+
+/// The y range fan chart `kind` of run `s` draws on its own.
+pub fn run_y_range(s: &RunSummary, kind: FanKind) -> Range<f64> {
+    fan_y_range(&run_series(s, kind), &kind.spec(s).markers)
+}
+
+/// Draws fan chart `kind` of run `s` into `root`, on `y_range` if given (a comparison's
+/// members share it), else on the run's own.
+pub fn draw_fan<DB>(
+    root: &DrawingArea<DB, Shift>,
+    s: &RunSummary,
+    kind: FanKind,
+    y_range: Option<Range<f64>>,
+) -> Result<()>
 where
     DB: DrawingBackend,
     DB::ErrorType: 'static,
 {
     let spec = kind.spec(s);
-    let series = [SeriesBand::from_summary(
-        s,
-        kind.metric(),
-        &s.meta.name,
-        palette::SERIES[0],
-    )];
     let x_range = f64::from(s.start_year)..f64::from(s.end_year) + 1.0;
-    fan_chart(root, &spec, &series, Some(x_range), None)
+    fan_chart(root, &spec, &run_series(s, kind), Some(x_range), y_range)
 }

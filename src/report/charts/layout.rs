@@ -98,7 +98,14 @@ impl Axis {
 
     /// A money axis, widened to whole ticks at both ends so every edge is labelled.
     pub fn money(range: Range<f64>, desc: impl Into<String>) -> Axis {
-        Axis::nice(range, 8, TickFormat::Money, desc.into())
+        // `$30tn`, not `$30,000bn`, once the axis reaches past $10,000bn.
+        let tn = range.start.abs().max(range.end.abs()) > style::TN_FROM;
+        let format = if tn {
+            TickFormat::MoneyTn
+        } else {
+            TickFormat::Money
+        };
+        Axis::nice(range, 8, format, desc.into())
     }
 
     /// A probability axis labelled in percent, widened to whole ticks like `money`.

@@ -19,6 +19,7 @@ pub mod layout;
 pub mod legend;
 pub mod overlay;
 pub mod palette;
+pub mod shared;
 pub mod style;
 pub mod sweep;
 
@@ -31,6 +32,7 @@ use plotters::prelude::*;
 
 use crate::summary::RunSummary;
 use fan::FanKind;
+pub use shared::SharedAxes;
 
 /// Which image formats to write (`--charts png|svg|both|none`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -88,19 +90,37 @@ impl RunChart {
         }
     }
 
-    /// Draws this chart of run `s` onto `root` (any backend).
+    /// Draws this chart of run `s` onto `root` (any backend), on its own axes.
     pub fn draw<DB>(self, root: &DrawingArea<DB, Shift>, s: &RunSummary) -> Result<()>
     where
         DB: DrawingBackend,
         DB::ErrorType: 'static,
     {
+        self.draw_on_axes(root, s, &SharedAxes::default())
+    }
+
+    /// Draws this chart of run `s` on the axes `axes` sets (the others its own).
+    pub fn draw_on_axes<DB>(
+        self,
+        root: &DrawingArea<DB, Shift>,
+        s: &RunSummary,
+        axes: &SharedAxes,
+    ) -> Result<()>
+    where
+        DB: DrawingBackend,
+        DB::ErrorType: 'static,
+    {
         match self {
-            RunChart::Fan(kind) => fan::draw_fan(root, s, kind),
-            RunChart::NpvHistogram => distribution::draw_npv_histogram(root, s),
-            RunChart::NpvCdf => distribution::draw_npv_cdf(root, s),
-            RunChart::NpvComponents => components::draw_components(root, s),
+            RunChart::Fan(kind) => fan::draw_fan(root, s, kind, axes.fan(kind)),
+            RunChart::NpvHistogram => {
+                distribution::draw_npv_histogram(root, s, axes.hist_x.clone(), axes.hist_y.clone())
+            }
+            RunChart::NpvCdf => distribution::draw_npv_cdf(root, s, axes.cdf_x.clone()),
+            RunChart::NpvComponents => {
+                components::draw_components(root, s, axes.components_x.clone())
+            }
             RunChart::CapTiming => cap::draw_cap_timing(root, s),
-            RunChart::AnnualCashFlows => annual::draw_annual(root, s),
+            RunChart::AnnualCashFlows => annual::draw_annual(root, s, axes.annual_y.clone()),
         }
     }
 }
@@ -164,6 +184,36 @@ pub fn render_charts<K: ChartKind>(
         }
     }
     Ok(written)
+}
+
+/// A run chart drawn on shared axes (a comparison's members).
+#[derive(Debug, Clone, Copy)]
+struct OnAxes(RunChart);
+
+impl ChartKind for OnAxes {
+    type Input = (RunSummary, SharedAxes);
+    fn file_stem(self) -> String {
+        self.0.file_stem().to_string()
+    }
+    fn draw_on<DB>(self, root: &DrawingArea<DB, Shift>, input: &Self::Input) -> Result<()>
+    where
+        DB: DrawingBackend,
+        DB::ErrorType: 'static,
+    {
+        self.0.draw_on_axes(root, &input.0, &input.1)
+    }
+}
+
+/// Writes every chart of run `summary` into `dir` on the axes `axes` sets: the members of
+/// a comparison share them, so equal heights mean equal values across folders.
+pub fn render_run_charts_on(
+    summary: &RunSummary,
+    axes: &SharedAxes,
+    dir: &Path,
+    format: ChartFormat,
+) -> Result<Vec<PathBuf>> {
+    let charts = RunChart::ALL.map(OnAxes);
+    render_charts(&charts, &(summary.clone(), axes.clone()), dir, format)
 }
 
 /// Writes every chart of run `summary` into `dir` (see [`render_charts`]).

@@ -193,13 +193,8 @@ where
             quantiles: m.summary.npv_total_dist.quantiles.clone(),
         })
         .collect();
-    // p0.5–p97.5: the far right tail of NPV is long, and with it on the axis the
-    // curves' bodies, where scenarios differ, would be squeezed into a corner.
-    let x_range = style::union_range(series.iter().filter_map(|s| {
-        let lo = distribution::quantile_at(&s.quantiles, 0.005)?;
-        let hi = distribution::quantile_at(&s.quantiles, 0.975)?;
-        Some(style::padded_range([lo, hi], 0.03, false))
-    }));
+    // The single-run CDF's rule (p0.5–p97.5), over every scenario.
+    let x_range = distribution::cdf_x_range(series.iter().map(|s| s.quantiles.as_slice()));
     let spec = DistSpec {
         title: format!(
             "Total NPV to {}: {}",
@@ -211,7 +206,10 @@ where
             &[
                 ("cumulative distribution".to_string(), false),
                 (run_note(c), false),
-                ("axis shows p0.5–p97.5 of all scenarios".to_string(), true),
+                (
+                    format!("{} of all scenarios", distribution::CDF_AXIS_NOTE),
+                    true,
+                ),
             ],
         )?,
         x_desc: "Total NPV (USD bn, discounted to the start)".to_string(),

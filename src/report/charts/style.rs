@@ -76,6 +76,9 @@ pub enum TickFormat {
     Year,
     /// USD billions: `$120bn`, `-$3.5bn`, `$1,200bn`.
     Money,
+    /// USD billions written in trillions, for axes that reach past $10,000bn:
+    /// `$30tn`, `$2.5tn` (five-digit billions are hard to read at a glance).
+    MoneyTn,
     /// A probability written as a percentage: `40%`.
     Percent,
     /// Category names at the integer positions 0, 1, 2, ...
@@ -88,6 +91,8 @@ impl TickFormat {
         match self {
             TickFormat::Year => format!("{}", v.round() as i64),
             TickFormat::Money => trim_zeros(&money(v, decimals_for(step))),
+            TickFormat::MoneyTn => trim_zeros(&money(v / 1000.0, decimals_for(step / 1000.0)))
+                .replace("bn", "tn"),
             TickFormat::Percent => {
                 trim_zeros(&format!("{:.*}%", decimals_for(step * 100.0), v * 100.0))
             }
@@ -124,6 +129,9 @@ fn trim_zeros(s: &str) -> String {
     let kept = s[..digits_end].trim_end_matches('0').trim_end_matches('.');
     format!("{kept}{}", &s[digits_end..])
 }
+
+/// Past this many USD bn, money axes switch to trillions.
+pub const TN_FROM: f64 = 10_000.0;
 
 /// USD billions with a thousands separator: `$1,234.5bn`; `decimals` after the point.
 pub fn money(v: f64, decimals: usize) -> String {
@@ -362,6 +370,15 @@ pub fn period_word(steps_per_year: u32) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trillion_ticks() {
+        let f = TickFormat::MoneyTn;
+        assert_eq!(f.label(30_000.0, 5_000.0), "$30tn");
+        assert_eq!(f.label(2_500.0, 2_500.0), "$2.5tn");
+        assert_eq!(f.label(0.0, 5_000.0), "$0");
+        assert_eq!(f.label(-10_000.0, 5_000.0), "-$10tn");
+    }
 
     #[test]
     fn money_formats() {
