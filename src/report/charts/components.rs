@@ -74,9 +74,16 @@ where
     for (i, b) in bars.iter().enumerate() {
         draw_bar(&mut chart, b, (n - 1 - i) as f64, 0.32, true)?;
     }
-    // The top whisker says what whiskers are: p5 and p95 under its caps.
-    if let Some(b) = bars.first() {
-        let yc = (n - 1) as f64 - 0.32 * 0.5;
+    // The widest whisker says what whiskers are: p5 and p95 under its caps.
+    let widest = bars
+        .iter()
+        .enumerate()
+        .max_by(|a, b| {
+            let w = |b: &ComponentBar| b.stats.p95() - b.stats.p5();
+            w(a.1).total_cmp(&w(b.1))
+        });
+    if let Some((i, b)) = widest {
+        let yc = (n - 1 - i) as f64 - 0.32;
         let st = style::text(13.0, palette::MUTED_TEXT).pos(Pos::new(HPos::Center, VPos::Top));
         for (v, t) in [(b.stats.p5(), "p5"), (b.stats.p95(), "p95")] {
             chart.draw_series(std::iter::once(
@@ -128,14 +135,15 @@ where
     let text = style::money_short(mean);
     let bar_px = (chart.backend_coord(&(mean, yc)).0 - chart.backend_coord(&(0.0, yc)).0).abs();
     let text_px = (text.chars().count() as f64 * style::NOTE_SIZE * 0.62) as i32 + 8;
-    let outward = if mean >= 0.0 { 1 } else { -1 };
-    let (dx, hpos) = match (bar_px >= text_px, mean >= 0.0) {
-        (true, true) => (-4, HPos::Right),
-        (true, false) => (4, HPos::Left),
-        (false, _) => (6 * outward, if mean >= 0.0 { HPos::Left } else { HPos::Right }),
+    // A short negative bar's label goes right of zero: left of it are the row names.
+    let (at, dx, hpos) = match (bar_px >= text_px, mean >= 0.0) {
+        (true, true) => (mean, -4, HPos::Right),
+        (true, false) => (mean, 4, HPos::Left),
+        (false, true) => (mean, 6, HPos::Left),
+        (false, false) => (0.0, 6, HPos::Left),
     };
     chart.draw_series(std::iter::once(
-        EmptyElement::at((mean, yc + half))
+        EmptyElement::at((at, yc + half))
             + Text::new(text, (dx, -3), value_style.pos(Pos::new(hpos, VPos::Bottom))),
     ))?;
     Ok(())

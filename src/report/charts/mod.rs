@@ -19,6 +19,7 @@ pub mod layout;
 pub mod legend;
 pub mod overlay;
 pub mod palette;
+mod raster;
 pub mod shared;
 pub mod style;
 pub mod sweep;
@@ -26,7 +27,7 @@ pub mod sweep;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{Context, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -243,16 +244,15 @@ where
     Ok(crate::escape::xml_document(&svg).into_owned())
 }
 
-/// Draws with `draw` and encodes the bitmap as a PNG file at `path`.
+/// Draws with `draw` as SVG and writes it rasterised as a PNG file at `path` (see
+/// `raster`: real text shaping, and the PNG lays out exactly like the SVG).
 pub fn write_png<F>(path: &Path, draw: F) -> Result<()>
 where
-    F: FnOnce(&DrawingArea<BitMapBackend<'_>, Shift>) -> Result<()>,
+    F: FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<()>,
 {
-    style::ensure_fonts()?;
-    let root = BitMapBackend::new(path, (layout::WIDTH, layout::HEIGHT)).into_drawing_area();
-    draw(&root).with_context(|| format!("cannot draw chart {}", path.display()))?;
-    // `present` encodes and writes the file; its error does not name the path.
-    root.present()
-        .map_err(|e| anyhow!("cannot write chart {}: {e}", path.display()))
+    let svg = render_svg(draw).with_context(|| format!("cannot draw chart {}", path.display()))?;
+    let png = raster::svg_to_png(&svg)
+        .with_context(|| format!("cannot rasterise chart {}", path.display()))?;
+    fs::write(path, png).with_context(|| format!("cannot write chart {}", path.display()))
 }
 pub mod sensitivity;

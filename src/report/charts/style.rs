@@ -17,11 +17,11 @@ use crate::summary::RunSummary;
 /// The family name the embedded font is registered under and every text style uses.
 pub const FONT_FAMILY: &str = "sans-serif";
 
-static REGULAR: &[u8] = include_bytes!(concat!(
+pub(super) static REGULAR: &[u8] = include_bytes!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/assets/fonts/DejaVuSans.ttf"
 ));
-static BOLD: &[u8] = include_bytes!(concat!(
+pub(super) static BOLD: &[u8] = include_bytes!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/assets/fonts/DejaVuSans-Bold.ttf"
 ));
