@@ -75,13 +75,10 @@ where
         draw_bar(&mut chart, b, (n - 1 - i) as f64, 0.32, true)?;
     }
     // The widest whisker says what whiskers are: p5 and p95 under its caps.
-    let widest = bars
-        .iter()
-        .enumerate()
-        .max_by(|a, b| {
-            let w = |b: &ComponentBar| b.stats.p95() - b.stats.p5();
-            w(a.1).total_cmp(&w(b.1))
-        });
+    let widest = bars.iter().enumerate().max_by(|a, b| {
+        let w = |b: &ComponentBar| b.stats.p95() - b.stats.p5();
+        w(a.1).total_cmp(&w(b.1))
+    });
     if let Some((i, b)) = widest {
         let yc = (n - 1 - i) as f64 - 0.32;
         let st = style::text(13.0, palette::MUTED_TEXT).pos(Pos::new(HPos::Center, VPos::Top));
@@ -144,7 +141,11 @@ where
     };
     chart.draw_series(std::iter::once(
         EmptyElement::at((at, yc + half))
-            + Text::new(text, (dx, -3), value_style.pos(Pos::new(hpos, VPos::Bottom))),
+            + Text::new(
+                text,
+                (dx, -3),
+                value_style.pos(Pos::new(hpos, VPos::Bottom)),
+            ),
     ))?;
     Ok(())
 }

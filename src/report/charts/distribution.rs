@@ -193,6 +193,8 @@ pub struct CdfSeries {
     pub label: String,
     pub color: RGBColor,
     pub quantiles: Vec<(f64, f64)>,
+    /// The line's dash pattern (`palette::dash`); `None` = solid.
+    pub dash: Option<(u32, u32)>,
 }
 
 /// The value at probability `p`, linear between the stored quantiles.
@@ -241,7 +243,7 @@ where
                 Swatch::Line {
                     color: s.color,
                     width: 3,
-                    dashed: false,
+                    dashed: s.dash.is_some(),
                 },
             )
         })
@@ -266,10 +268,12 @@ where
     }
     for s in series {
         let line: Vec<(f64, f64)> = s.quantiles.iter().map(|&(p, v)| (v, p)).collect();
-        chart.draw_series(LineSeries::new(
+        layout::polyline(
+            &mut chart,
             clip_x(&line, &x.range),
             s.color.stroke_width(3),
-        ))?;
+            s.dash,
+        )?;
     }
     if let [s] = series {
         // Labels below and right of the point: a CDF rises to the right, so the curve
@@ -439,6 +443,7 @@ where
         label: format!("{}: P(total NPV ≤ x)", s.meta.name),
         color: palette::SERIES[0],
         quantiles: s.npv_total_dist.quantiles.clone(),
+        dash: None,
     }];
     let x_range = x_range.or_else(|| cdf_x_range([s.npv_total_dist.quantiles.as_slice()]));
     cdf_chart(

@@ -45,6 +45,8 @@ pub struct SeriesBand {
     pub color: RGBColor,
     pub points: Vec<(f64, Band)>,
     pub layers: FanLayers,
+    /// The median line's dash pattern (`palette::dash`); `None` = solid.
+    pub dash: Option<(u32, u32)>,
 }
 
 impl SeriesBand {
@@ -61,6 +63,7 @@ impl SeriesBand {
             color,
             points,
             layers: FanLayers::ALL,
+            dash: None,
         }
     }
 
@@ -176,8 +179,8 @@ where
     draw_markers(&mut chart, &spec.markers, false)?;
     // Lines over all bands, so no band of a later series hides an earlier median.
     for s in series {
-        let median = s.points.iter().map(|(t, b)| (*t, b.pct[2]));
-        chart.draw_series(LineSeries::new(median, s.color.stroke_width(3)))?;
+        let median: Vec<(f64, f64)> = s.points.iter().map(|(t, b)| (*t, b.pct[2])).collect();
+        super::layout::polyline(&mut chart, median, s.color.stroke_width(3), s.dash)?;
         if !s.layers.mean {
             continue;
         }
@@ -233,7 +236,7 @@ fn fan_legend(series: &[SeriesBand]) -> Vec<LegendItem> {
             Swatch::Line {
                 color: s.color,
                 width: 3,
-                dashed: false,
+                dashed: s.dash.is_some(),
             },
         ));
         if !s.layers.mean {

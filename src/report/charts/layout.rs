@@ -187,7 +187,14 @@ where
     let max_w = w - 2 * SIDE;
     let top = 14;
     let title_style = |size: f64| style::bold(size, palette::BLACK);
-    let (lines, size) = fit_lines(root, title, style::TITLE_SIZE, WRAP_BELOW, max_w, &title_style)?;
+    let (lines, size) = fit_lines(
+        root,
+        title,
+        style::TITLE_SIZE,
+        WRAP_BELOW,
+        max_w,
+        &title_style,
+    )?;
     let mut y = top;
     for l in &lines {
         root.draw(&Text::new(
@@ -199,8 +206,14 @@ where
     }
     let sub_style = |size: f64| style::text(size, palette::MUTED_TEXT);
     let sub_min = style::SUBTITLE_SIZE - 3.0;
-    let (sub_lines, sub_size) =
-        fit_lines(root, subtitle, style::SUBTITLE_SIZE, sub_min, max_w, &sub_style)?;
+    let (sub_lines, sub_size) = fit_lines(
+        root,
+        subtitle,
+        style::SUBTITLE_SIZE,
+        sub_min,
+        max_w,
+        &sub_style,
+    )?;
     let sub_y = y + 2;
     let mut y = sub_y;
     for l in &sub_lines {
@@ -215,6 +228,24 @@ where
 
     let legend_h = legend::draw_legend(root, legend, w - 2 * SIDE)?;
     Ok(root.margin(header, legend_h, SIDE, SIDE + 10))
+}
+
+/// A line through `points`, solid or with dash pattern `dash` (dash, gap in pixels).
+pub fn polyline<DB>(
+    chart: &mut ChartContext<'_, DB, Axes>,
+    points: Vec<(f64, f64)>,
+    style: ShapeStyle,
+    dash: Option<(u32, u32)>,
+) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    match dash {
+        None => chart.draw_series(LineSeries::new(points, style))?,
+        Some((d, g)) => chart.draw_series(DashedLineSeries::new(points, d, g, style))?,
+    };
+    Ok(())
 }
 
 /// Titles shrink to this size before they wrap.
@@ -397,7 +428,10 @@ mod tests {
     fn long_titles_break_after_the_colon_or_near_the_middle() {
         assert_eq!(
             wrap_in_two("A very long scenario name: expected annual cash flows to Microsoft"),
-            ["A very long scenario name:", "expected annual cash flows to Microsoft"]
+            [
+                "A very long scenario name:",
+                "expected annual cash flows to Microsoft"
+            ]
         );
         assert_eq!(wrap_in_two("one two three four"), ["one two", "three four"]);
         assert_eq!(wrap_in_two("unbreakable"), ["unbreakable"]);

@@ -36,7 +36,11 @@ pub fn svg_to_png(svg: &str) -> Result<Vec<u8>> {
     let mut pixmap =
         tiny_skia::Pixmap::new(w, h).ok_or_else(|| anyhow!("chart size {w}x{h} is empty"))?;
     pixmap.fill(tiny_skia::Color::WHITE);
-    resvg::render(&tree, tiny_skia::Transform::identity(), &mut pixmap.as_mut());
+    resvg::render(
+        &tree,
+        tiny_skia::Transform::identity(),
+        &mut pixmap.as_mut(),
+    );
     // Opaque on white: premultiplied RGBA is plain RGB; drop alpha.
     let rgb: Vec<u8> = pixmap
         .data()

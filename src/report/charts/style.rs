@@ -91,8 +91,9 @@ impl TickFormat {
         match self {
             TickFormat::Year => format!("{}", v.round() as i64),
             TickFormat::Money => trim_zeros(&money(v, decimals_for(step))),
-            TickFormat::MoneyTn => trim_zeros(&money(v / 1000.0, decimals_for(step / 1000.0)))
-                .replace("bn", "tn"),
+            TickFormat::MoneyTn => {
+                trim_zeros(&money(v / 1000.0, decimals_for(step / 1000.0))).replace("bn", "tn")
+            }
             TickFormat::Percent => {
                 trim_zeros(&format!("{:.*}%", decimals_for(step * 100.0), v * 100.0))
             }
