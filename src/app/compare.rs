@@ -132,7 +132,12 @@ pub(super) fn compare(args: &CompareArgs) -> Result<(), AppError> {
             changed,
         });
     }
-    let c = cmp::compare(members);
+    let mut c = cmp::compare(members);
+    // The paired deltas are in: the members' paths are not needed any more, and the
+    // charts and workbooks below need the memory they hold.
+    for m in &mut c.members {
+        m.paths = Default::default();
+    }
     // Each member's own charts on axes shared by all members: only now are all known.
     let summaries: Vec<&crate::summary::RunSummary> =
         c.members.iter().map(|m| &m.summary).collect();
