@@ -13,6 +13,8 @@ Examples:
   dealsim run scenarios/base.toml                CSVs, charts, report.html in output/base/
   dealsim run base.toml --attribute channel      what the channel adds and takes, per path
   dealsim compare base.toml pre_amendment.toml   paired differences on the same random numbers
+  dealsim compare base.toml --variant 'cap50: revenue_share.cap=50'
+                                                 the file against an edited copy of itself
   dealsim sensitivity base.toml                  which inputs drive the payoff
   dealsim run base.toml --paths 1000000 --seed 7 --set channel.ceiling=0.3
   dealsim sweep base.toml --grid revenue_share.cap=25,38,50 --grid channel.ceiling=0.05..0.4:8
@@ -82,7 +84,9 @@ pub struct SimArgs {
     pub threads: usize,
     /// Override one scenario key for this run, e.g. `--set revenue_share.cap=50` or
     /// `--set 'channel.ceiling={dist="uniform",low=0.1,high=0.3}'` (value in TOML syntax).
-    /// Repeatable.
+    /// Repeatable. The edits are named in titles and, without --out, in the output folder
+    /// (`output/base-revenue_share.cap=50/`). On `compare` it applies to every member; to
+    /// compare a file with an edited copy of itself use `--variant`.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub sets: Vec<String>,
     /// No progress bar (it is also hidden when stderr is not a terminal).
@@ -141,6 +145,9 @@ pub struct RunArgs {
     /// Do not write report.html (the one-page HTML report with the charts inlined).
     #[arg(long)]
     pub no_report: bool,
+    /// Do not write results.xlsx (the Excel workbook of the CSVs and charts).
+    #[arg(long)]
+    pub no_xlsx: bool,
     /// Chart files to draw into <out>/charts/.
     #[arg(long, value_enum, default_value = "both", value_name = "FORMAT")]
     pub charts: ChartFormat,
@@ -187,9 +194,16 @@ pub enum Attribute {
 #[derive(Debug, Args)]
 pub struct CompareArgs {
     /// Scenario files; the first is the baseline. Paths and seed come from the baseline
-    /// unless given here, and are the same for all (common random numbers).
-    #[arg(value_name = "FILE", num_args = 2.., required = true)]
+    /// unless given here, and are the same for all (common random numbers). One file is
+    /// enough with `--variant`.
+    #[arg(value_name = "FILE", num_args = 1.., required = true)]
     pub files: Vec<PathBuf>,
+    /// Also compare an edited copy of the first file: `NAME: KEY=VALUE; KEY=VALUE`, the
+    /// edits written as for `--set` and separated by `;`, e.g.
+    /// `--variant 'cap50: revenue_share.cap=50'`. The variant runs as a member named NAME
+    /// after the files. Repeatable.
+    #[arg(long = "variant", value_name = "'NAME: EDITS'")]
+    pub variants: Vec<String>,
     #[command(flatten)]
     pub sim: SimArgs,
     /// Output folder (default: output/compare-<baseline>-<other>...).
@@ -198,6 +212,9 @@ pub struct CompareArgs {
     /// Do not write report.html (the comparison's and each scenario's).
     #[arg(long)]
     pub no_report: bool,
+    /// Do not write results.xlsx (the Excel workbook of the CSVs and charts).
+    #[arg(long)]
+    pub no_xlsx: bool,
     /// Chart files to draw (each scenario's own and the overlays).
     #[arg(long, value_enum, default_value = "both", value_name = "FORMAT")]
     pub charts: ChartFormat,
@@ -213,6 +230,12 @@ pub struct SensitivityArgs {
     /// Output folder (default: output/<stem>-sensitivity/).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Do not write report.html.
+    #[arg(long)]
+    pub no_report: bool,
+    /// Do not write results.xlsx.
+    #[arg(long)]
+    pub no_xlsx: bool,
     /// Chart files to draw.
     #[arg(long, value_enum, default_value = "both", value_name = "FORMAT")]
     pub charts: ChartFormat,

@@ -35,9 +35,15 @@ pub const PROCESS_BYTES: u64 = 5 << 20;
 /// entry, its rows in report.html and run.json (measured: 3000 rounds add about 4 MiB).
 pub const ROUND_BYTES: u64 = 1536;
 
-/// Drawing the charts (a bitmap, fonts, the SVG text), after the engine has freed its
-/// working set: measured about 6 MiB over [`PROCESS_BYTES`].
-pub const CHARTS_BYTES: u64 = 6 << 20;
+/// Drawing the charts (the SVG text, resvg's RGBA pixmap and its fonts, the PNG) and the
+/// fixed part of results.xlsx, after the engine has freed its working set: measured
+/// 12.8 MiB over a run without charts or workbook (base.toml, one path, 40 periods).
+pub const CHARTS_BYTES: u64 = 12 << 20;
+
+/// results.xlsx per period of the horizon: the timeseries and cashflows sheets read back,
+/// held as cells and zipped in memory (measured: 20.3 MiB for 900 monthly periods,
+/// 2.2 MiB for 40 quarters, so about 21.5 KiB a period).
+pub const XLSX_BYTES_PER_PERIOD: u64 = 22 << 10;
 
 /// Bytes of one number in paths.csv (a full-precision fraction and its comma,
 /// `0.5488135039273248,`): measured 15-19 on the shipped scenarios.
@@ -58,6 +64,8 @@ pub struct RunShape {
     pub round_amounts: u64,
     /// Scheduled rounds (each costs [`ROUND_BYTES`] once, whatever the paths).
     pub rounds: u64,
+    /// Periods of the horizon (rows of the workbook's per-period sheets).
+    pub periods: u64,
 }
 
 impl RunShape {
@@ -72,7 +80,15 @@ impl RunShape {
             words: words as u64,
             round_amounts: rounds as u64,
             rounds: sc.stake.rounds.len() as u64,
+            periods: u64::try_from(i64::from(sim.end_year) - i64::from(sim.start_year) + 1)
+                .unwrap_or(1)
+                .saturating_mul(u64::from(sim.steps_per_year)),
         }
+    }
+
+    /// Writing the outputs after the engine: charts and the workbook.
+    pub fn writing_bytes(&self) -> u64 {
+        CHARTS_BYTES.saturating_add(XLSX_BYTES_PER_PERIOD.saturating_mul(self.periods))
     }
 
     /// What does not grow with paths: the process and the scenario's rounds.
@@ -131,7 +147,7 @@ pub fn estimate_run(shape: &RunShape, paths_csv: bool) -> u128 {
     } else {
         0
     };
-    let writing = kept + csv.max(u128::from(CHARTS_BYTES));
+    let writing = kept + csv.max(u128::from(shape.writing_bytes()));
     shape.fixed_bytes() + engine.max(writing)
 }
 
@@ -147,7 +163,7 @@ pub fn estimate_compare(shapes: &[RunShape]) -> u128 {
     let mut peak = 0u128;
     for (s, k) in shapes.iter().zip(&kept) {
         let engine = u128::from(s.engine_bytes_per_path(true)) * u128::from(s.paths);
-        peak = peak.max(before + engine.max(u128::from(CHARTS_BYTES)));
+        peak = peak.max(before + engine.max(u128::from(s.writing_bytes())));
         before += k;
     }
     let deltas = shapes
@@ -155,7 +171,12 @@ pub fn estimate_compare(shapes: &[RunShape]) -> u128 {
         .map(|s| 8 * u128::from(s.paths))
         .max()
         .unwrap_or(0);
-    let after = before + deltas.max(u128::from(CHARTS_BYTES));
+    let writing = shapes
+        .iter()
+        .map(|s| u128::from(s.writing_bytes()))
+        .max()
+        .unwrap_or(0);
+    let after = before + deltas.max(writing);
     let fixed = shapes
         .iter()
         .map(RunShape::fixed_bytes)
@@ -362,6 +383,7 @@ mod tests {
             words: 5,
             round_amounts: 1,
             rounds: 1,
+            periods: 40,
         }
     }
 
@@ -426,7 +448,7 @@ mod tests {
         // A tiny run still pays for the process and the charts.
         assert_eq!(
             estimate_run(&shape(1), false),
-            u128::from(PROCESS_BYTES + ROUND_BYTES + CHARTS_BYTES)
+            u128::from(PROCESS_BYTES + ROUND_BYTES + CHARTS_BYTES + 40 * XLSX_BYTES_PER_PERIOD)
         );
         // A billion paths with paths.csv: far beyond any workstation (hundreds of GB).
         assert!(estimate_run(&shape(1_000_000_000), true) > 300 << 30);

@@ -153,7 +153,8 @@ pub fn by_year(t: &PathTable) -> Vec<YearRow> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Swing {
     pub input: String,
-    /// `p10/p90` for an uncertain input, `-20%/+20%` for a constant.
+    /// `p10/p90` for an uncertain input, `-20%/+20%` for a constant, `-1y/+1y` for a
+    /// year-valued constant.
     pub kind: &'static str,
     pub low_value: f64,
     pub high_value: f64,
@@ -179,6 +180,62 @@ pub fn p10_p90(t: &PathTable, input: usize) -> (f64, f64) {
     let mut x = column(t, input);
     let q = quantiles(&mut x, &[0.1, 0.9]);
     (q[0], q[1])
+}
+
+/// Whether `key` holds a calendar year (`channel.midpoint_year`): such a key swings by
+/// ±[`YEAR_SWING`] years, not ±20 % (20 % of 2027 is four centuries). Dates are not
+/// numbers and never swing.
+pub fn is_year_key(key: &str) -> bool {
+    // `random_rounds_per_year` is a rate, not a year.
+    key.rsplit('.')
+        .next()
+        .is_some_and(|k| (k == "year" || k.ends_with("_year")) && !k.ends_with("per_year"))
+}
+
+/// The one-at-a-time swing of a year-valued constant, in years either side.
+pub const YEAR_SWING: f64 = 1.0;
+
+/// The per-path market noise, in named groups, each by the volatility that switches it
+/// off: the variance ranking lists them next to the drawn inputs.
+pub const SHOCK_GROUPS: [(&str, &str); 3] = [
+    ("company.revenue_vol", "revenue shocks"),
+    ("company.growth_vol", "growth-rate shocks"),
+    ("company.multiple_vol", "valuation-multiple shocks"),
+];
+
+/// One source of the spread of npv_total and its share of the variance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VarianceRow {
+    /// The input's key, a shock group's name, or the remainder.
+    pub source: String,
+    /// `input` (a drawn input), `shocks` (a group of per-path shocks) or `rest`.
+    pub kind: &'static str,
+    /// What the source was frozen at (`median 0.25`, `company.revenue_vol=0`).
+    pub frozen_at: String,
+    /// Standard deviation of npv_total with the source frozen (the base's for `rest`).
+    pub std_dev: f64,
+    /// 1 - Var(frozen) / Var(base): the share of the variance the source accounts for.
+    /// For `rest`, 1 minus the sum of the others: negative when the shares overlap
+    /// (sources that multiply, as revenue, multiple and stake do, share their
+    /// interactions, and freezing either removes them).
+    pub share: f64,
+}
+
+/// The share of the base variance removed by freezing a source: `1 - (sd_f / sd_b)^2`.
+/// The "freeze" estimate of a first-order effect, `(Var Y - Var(Y | X = x*)) / Var Y`;
+/// with additive effects it equals the first-order Sobol index. 0 without spread.
+pub fn variance_share(base_sd: f64, frozen_sd: f64) -> f64 {
+    if base_sd > 0.0 {
+        1.0 - (frozen_sd / base_sd).powi(2)
+    } else {
+        0.0
+    }
+}
+
+/// The median of a drawn input, from its draws (type 7).
+pub fn median(t: &PathTable, input: usize) -> f64 {
+    let mut x = column(t, input);
+    quantiles(&mut x, &[0.5])[0]
 }
 
 /// Paired difference of one component, channel on minus channel off.
@@ -237,6 +294,18 @@ pub fn attribution(with: &PathTable, without: &PathTable) -> Vec<AttributionRow>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn year_keys_and_variance_shares() {
+        assert!(is_year_key("channel.midpoint_year"));
+        assert!(is_year_key("revenue_share.end_year"));
+        assert!(!is_year_key("channel.ramp_speed"));
+        assert!(!is_year_key("year.rate"));
+        assert!(!is_year_key("stake.random_rounds_per_year"));
+        assert_eq!(variance_share(2.0, 1.0), 0.75);
+        assert_eq!(variance_share(0.0, 0.0), 0.0);
+        assert!(variance_share(1.0, 1.2) < 0.0);
+    }
 
     #[test]
     fn ranks_average_ties() {

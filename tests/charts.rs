@@ -74,6 +74,7 @@ fn summary(cap: Option<f64>) -> RunSummary {
         company: "Acme AI".into(),
         channel: "Rivalnet".into(),
         cloud: "Skyward".into(),
+        overrides: Vec::new(),
     };
     let mut periods = Vec::new();
     let mut cum = [0.0; 5];

@@ -127,6 +127,7 @@ impl Case {
                 channel: "Channel".into(),
                 cloud: "Cloud".into(),
                 description: String::new(),
+                overrides: Vec::new(),
             },
             paths: self.paths,
             seed: 1,
@@ -200,11 +201,20 @@ impl Case {
     }
 
     fn sensitivity(&self) -> SensitivityCharts {
-        let bar = |i: usize| Bar {
-            label: format!("input {i}"),
-            lo: self.v(i),
-            hi: self.v(i + 1),
-            color: dealsim::report::charts::palette::BLUE,
+        let bar = |i: usize| {
+            let mut b = Bar::new(
+                format!("input {i}"),
+                self.v(i),
+                self.v(i + 1),
+                dealsim::report::charts::palette::BLUE,
+            );
+            // Extreme whiskers and end labels too.
+            b.ci = Some((self.v(i + 2), self.v(i + 3)));
+            b.ends = (
+                format!("low {}", self.v(i)),
+                format!("high {}", self.v(i + 1)),
+            );
+            b
         };
         let years: Vec<i32> = (2026..2026 + self.years).collect();
         let inputs: Vec<String> = (0..3).map(|i| format!("input {i}")).collect();
@@ -213,6 +223,8 @@ impl Case {
             .collect();
         SensitivityCharts {
             name: self.name.into(),
+            note: format!("{} paths", self.paths),
+            variance_bars: (0..3).map(bar).collect(),
             rank_bars: (0..3).map(bar).collect(),
             swing_bars: (0..3).map(bar).collect(),
             inputs,
@@ -312,7 +324,11 @@ fn sensitivity_charts_draw_in_bounded_time_on_extreme_data() {
         let path = dir.path().to_path_buf();
         bounded(&format!("sensitivity charts, {}", case.name), move || {
             let files = case.sensitivity().render(&path, ChartFormat::Both)?;
-            assert_eq!(files.len(), 6, "tornados and heat map x PNG + SVG");
+            assert_eq!(
+                files.len(),
+                8,
+                "variance, tornados and heat map x PNG + SVG"
+            );
             let steps = [("a".to_string(), case.v(1)), ("b".to_string(), case.v(2))];
             render_waterfall(
                 &path,

@@ -3,20 +3,21 @@
 
 use std::path::Path;
 
-use super::{cancel_flag, load, manifest, out, simulate, AppError};
+use super::{cancel_flag, load, manifest, out, simulate, variant, AppError};
 use crate::cli::CompareArgs;
 use crate::compare::{self as cmp, Member};
 use crate::report::output::names;
 use crate::report::{self, Staging};
 
 /// What the comparison itself writes at the top of its folder: no member may be named so.
-const RESERVED: [&str; 6] = [
+const RESERVED: [&str; 7] = [
     "charts",
     "compare_summary.csv",
     "compare_deltas.csv",
     "compare_timeseries.csv",
     "what_changed.csv",
     report::html::REPORT_FILE,
+    report::xlsx::WORKBOOK_FILE,
 ];
 
 /// A member's id and subfolder: its file stem made safe for the file system, and unique
@@ -25,16 +26,66 @@ fn unique_id(file: &Path, taken: &[String]) -> String {
     names::unique_name(&report::scenario_stem(file), taken, &RESERVED)
 }
 
+/// One member to load: a file, or an edited copy of the first file.
+struct Source<'a> {
+    file: &'a Path,
+    variant: Option<variant::Variant>,
+}
+
 pub(super) fn compare(args: &CompareArgs) -> Result<(), AppError> {
-    // Validate every file before simulating any: all problems at once.
+    let variants = args
+        .variants
+        .iter()
+        .map(|v| variant::parse(v).map_err(AppError::Usage))
+        .collect::<Result<Vec<_>, _>>()?;
+    if args.files.len() + variants.len() < 2 {
+        return Err(AppError::Usage(
+            "compare needs at least two scenarios: two files, or a file and a \
+             --variant 'NAME: KEY=VALUE'"
+                .into(),
+        ));
+    }
+    if !variants.is_empty() && args.files[0] == Path::new("-") {
+        return Err(AppError::Usage(
+            "--variant edits the first scenario file, which is read twice: give it as a \
+             file, not standard input"
+                .into(),
+        ));
+    }
+    let sources: Vec<Source> = args
+        .files
+        .iter()
+        .map(|f| Source {
+            file: f,
+            variant: None,
+        })
+        .chain(variants.into_iter().map(|v| Source {
+            file: &args.files[0],
+            variant: Some(v),
+        }))
+        .collect();
+    // Validate every member before simulating any: all problems at once.
     let mut loaded = Vec::new();
+    let mut sims = Vec::new();
     let mut errors = Vec::new();
-    for f in &args.files {
-        match load(f, &args.sim) {
-            Ok(l) => loaded.push(l),
-            Err(AppError::Scenario(e)) => errors.extend(e),
+    for src in &sources {
+        // A variant is the first file with the shared --set edits, then its own.
+        let mut sim = args.sim.clone();
+        if let Some(v) = &src.variant {
+            sim.sets.extend(v.edits.iter().cloned());
+        }
+        match load(src.file, &sim) {
+            Ok(mut l) => {
+                l.scenario.meta.overrides = sim.sets.clone();
+                loaded.push(l);
+            }
+            Err(AppError::Scenario(e)) => match &src.variant {
+                Some(v) => errors.extend(e.into_iter().map(|e| variant::relabel(e, v))),
+                None => errors.extend(e),
+            },
             Err(e) => return Err(e),
         }
+        sims.push(sim);
     }
     if !errors.is_empty() {
         return Err(AppError::Scenario(errors));
@@ -52,8 +103,11 @@ pub(super) fn compare(args: &CompareArgs) -> Result<(), AppError> {
     crate::resources::check_compare(&scenarios).map_err(AppError::Usage)?;
     let _ = cancel_flag();
     let mut ids: Vec<String> = Vec::new();
-    for f in &args.files {
-        let id = unique_id(f, &ids);
+    for src in &sources {
+        let id = match &src.variant {
+            Some(v) => names::unique_name(&v.name, &ids, &RESERVED),
+            None => unique_id(src.file, &ids),
+        };
         ids.push(id);
     }
     let target = args.out.clone().unwrap_or_else(|| {
@@ -63,25 +117,13 @@ pub(super) fn compare(args: &CompareArgs) -> Result<(), AppError> {
     let base_flat = loaded[0].raw.flatten_values();
     let mut members = Vec::new();
     let mut manifests = Vec::new();
-    for ((l, f), id) in loaded.iter().zip(&args.files).zip(&ids) {
-        let (r, wall) = simulate(l, &args.sim, true, id)?;
-        let m = manifest(l, f, &args.sim, wall);
+    let mut risks = Vec::new();
+    for (((l, src), sim), id) in loaded.iter().zip(&sources).zip(&sims).zip(&ids) {
+        let (r, wall) = simulate(l, sim, true, id)?;
+        let m = manifest(l, src.file, sim, wall);
         report::write_run_files(&staging, id, &r.summary, &r.risk, None, &m)?;
-        report::charts::render_run_charts(
-            &r.summary,
-            &staging.path().join(id).join("charts"),
-            args.charts,
-        )?;
-        report::charts::convergence::render_convergence_chart(
-            &r.summary,
-            &r.risk,
-            &staging.path().join(id).join("charts"),
-            args.charts,
-        )?;
-        if !args.no_report {
-            report::html::write_run_report(&staging, id, &r.summary, &r.risk, &l.scenario, &m)?;
-        }
         manifests.push(m);
+        risks.push(r.risk);
         let changed = cmp::what_changed(&base_flat, &l.raw.flatten_values());
         members.push(Member {
             id: id.clone(),
@@ -92,6 +134,26 @@ pub(super) fn compare(args: &CompareArgs) -> Result<(), AppError> {
     }
     let mut c = cmp::compare(members);
     cmp::sampler_std_errors(&mut c, args.sim.sampler());
+    // The paired deltas are in: the members' paths are not needed any more, and the
+    // charts and workbooks below need the memory they hold.
+    for m in &mut c.members {
+        m.paths = Default::default();
+    }
+    // Each member's own charts on axes shared by all members: only now are all known.
+    let summaries: Vec<&crate::summary::RunSummary> =
+        c.members.iter().map(|m| &m.summary).collect();
+    let axes = report::charts::SharedAxes::across(&summaries);
+    for (((m, risk), l), man) in c.members.iter().zip(&risks).zip(&loaded).zip(&manifests) {
+        let dir = staging.path().join(&m.id).join("charts");
+        report::charts::render_run_charts_on(&m.summary, &axes, &dir, args.charts)?;
+        report::charts::convergence::render_convergence_chart(&m.summary, risk, &dir, args.charts)?;
+        if !args.no_xlsx {
+            report::xlsx::write_run_workbook(&staging, &m.id)?;
+        }
+        if !args.no_report {
+            report::html::write_run_report(&staging, &m.id, &m.summary, risk, &l.scenario, man)?;
+        }
+    }
     use report::compare_csv as cc;
     staging.write("compare_summary.csv", &cc::compare_summary_csv(&c))?;
     staging.write("compare_deltas.csv", &cc::compare_deltas_csv(&c))?;
@@ -102,11 +164,21 @@ pub(super) fn compare(args: &CompareArgs) -> Result<(), AppError> {
         &staging.path().join("charts"),
         args.charts,
     )?;
+    if !args.no_xlsx {
+        report::xlsx::write_compare_workbook(&staging, &ids)?;
+    }
     // After every CSV and chart: the report inlines the charts in <out>/charts/.
     if !args.no_report {
         report::html::write_compare_report(&staging, &c, &manifests)?;
     }
     let dir = staging.commit()?;
+    if !args.sim.sets.is_empty() {
+        out(&format!(
+            "note: --set applies to every member ({}); to compare against an edited copy, \
+             use --variant 'NAME: KEY=VALUE'\n",
+            args.sim.sets.join("; ")
+        ))?;
+    }
     out(&compare_table(&c))?;
     out(&format!("wrote {}\n", dir.display()))
 }

@@ -6,6 +6,7 @@ mod compare;
 mod run;
 pub mod sensitivity;
 mod sweep;
+mod variant;
 
 use std::io::{self, Write};
 use std::path::Path;

@@ -40,6 +40,7 @@ pub(super) fn run_one(args: &RunArgs) -> Result<(), AppError> {
         .sampler()
         .check(l.scenario.simulation.paths)
         .map_err(AppError::Usage)?;
+    l.scenario.meta.overrides = args.sim.sets.clone();
     if let (Some(dir), Some(n)) = (&args.plan, args.shards) {
         if se_target.is_some() || !targets.is_empty() {
             return Err(AppError::Usage(
@@ -61,7 +62,7 @@ pub(super) fn run_one(args: &RunArgs) -> Result<(), AppError> {
     let target = args
         .out
         .clone()
-        .unwrap_or_else(|| report::default_out_dir(&args.file));
+        .unwrap_or_else(|| report::default_out_dir_with(&args.file, &args.sim.sets));
     // Stage first: an unwritable location fails before minutes of simulation.
     let staging = Staging::new(&target)?;
     let t0 = Instant::now();
@@ -123,6 +124,10 @@ pub(super) fn run_one(args: &RunArgs) -> Result<(), AppError> {
         &staging.path().join("charts"),
         args.charts,
     )?;
+    // After every CSV (attribution.csv included): the workbook reads them back.
+    if !args.no_xlsx {
+        report::xlsx::write_run_workbook(&staging, "")?;
+    }
     // Last before commit: the report inlines every chart written above.
     if !args.no_report {
         report::html::write_run_report(&staging, "", &r.summary, &r.risk, &l.scenario, &m)?;
@@ -218,8 +223,11 @@ fn find_paths(
 /// The short table printed after a run: each number rounded to what its error supports
 /// (means by their standard error, percentiles by their 95 % interval).
 pub fn summary_table(s: &RunSummary, risk: &RiskSummary) -> String {
+    let with = crate::report::charts::style::overrides_note(&s.meta)
+        .map(|o| format!(" ({o})"))
+        .unwrap_or_default();
     let mut t = format!(
-        "{} — {} paths, seed {}, {}-{}\n{:<22}{:>18}{:>12}{:>12}{:>12}\n",
+        "{}{with} — {} paths, seed {}, {}-{}\n{:<22}{:>18}{:>12}{:>12}{:>12}\n",
         s.meta.name,
         s.paths,
         s.seed,

@@ -43,14 +43,19 @@ fn quiet_run(l: &Loaded, args: &crate::cli::SimArgs, keep: bool) -> Result<RunOu
 }
 
 pub fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
-    let l = load(&args.file, &args.sim)?;
+    let mut l = load(&args.file, &args.sim)?;
+    l.scenario.meta.overrides = args.sim.sets.clone();
     // The base run keeps every path (results, draws, annual cash flows).
     crate::resources::check_run(&l.scenario, true).map_err(AppError::Usage)?;
     let target = args.out.clone().unwrap_or_else(|| {
-        std::path::Path::new("output").join(report::output::names::safe_name(&format!(
+        // `output/base-sensitivity/`, or with --set `output/base-<edits>-sensitivity/`.
+        let mut dir = report::default_out_dir_with(&args.file, &args.sim.sets);
+        let name = format!(
             "{}-sensitivity",
-            report::scenario_stem(&args.file)
-        )))
+            dir.file_name().unwrap_or_default().to_string_lossy()
+        );
+        dir.set_file_name(report::output::names::safe_name(&name));
+        dir
     });
     let staging = Staging::new(&target)?;
     let (base, wall) = simulate(&l, &args.sim, true, "base run")?;
@@ -84,7 +89,7 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
         ProgressBar::hidden()
     } else {
         ProgressBar::with_draw_target(
-            Some((table.draw_names.len() + constants.len()) as u64),
+            Some((2 * table.draw_names.len() + constants.len() + sens::SHOCK_GROUPS.len()) as u64),
             ProgressDrawTarget::stderr(),
         )
     };
@@ -104,14 +109,25 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
         bar.inc(1);
     }
     for (name, v) in constants {
-        match swing(&l, args, &name, "-20%/+20%", 0.8 * v, 1.2 * v)? {
+        // A calendar year swings by a year either side, never by 20 % of itself.
+        let (kind, lo, hi, what) = if sens::is_year_key(&name) {
+            let y = sens::YEAR_SWING;
+            ("-1y/+1y", v - y, v + y, "+-1 year")
+        } else {
+            ("-20%/+20%", 0.8 * v, 1.2 * v, "+-20 %")
+        };
+        match swing(&l, args, &name, kind, lo, hi)? {
             Some(s) => swings.push(s),
             None => notes.push_str(&format!(
-                "{name}: +-20 % leaves its valid range; not swung\n"
+                "{name}: {what} leaves its valid range; not swung\n"
             )),
         }
         bar.inc(1);
     }
+    // 3. The headline: each source's share of the variance of npv_total, drawn inputs and
+    // per-path shock groups alike, by freezing it (an input at its median, a group's
+    // volatility at 0) on the same paths.
+    let variance = variance_rows(&l, args, table, &base, &bar)?;
     bar.finish_and_clear();
     swings.sort_by(|a, b| {
         let w = |s: &Swing| (s.mean_high[0] - s.mean_low[0]).abs();
@@ -121,6 +137,7 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
     staging.write("sensitivity.csv", &scsv::rank_csv(&ranks))?;
     staging.write("sensitivity_by_year.csv", &scsv::by_year_csv(&years))?;
     staging.write("sensitivity_oat.csv", &scsv::oat_csv(&swings, &base_means))?;
+    staging.write("sensitivity_variance.csv", &scsv::variance_csv(&variance))?;
     report::write_run_files(
         &staging,
         "base",
@@ -130,18 +147,186 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
         &manifest(&l, &args.file, &args.sim, wall),
     )?;
     sensitivity_charts(
-        &l.scenario.meta.name,
+        &l,
+        &base.summary,
         &ranks,
         &years,
         table,
         &swings,
         &base_means,
+        &variance,
     )
     .render(&staging.path().join("charts"), args.charts)?;
+    let overlap = overlap_note(&variance);
+    let why = why_rankings_differ(&ranks, &swings);
+    let sentences: Vec<String> = overlap.iter().chain(&why).cloned().collect();
+    if !args.no_xlsx {
+        report::xlsx::write_plain_workbook(&staging, "")?;
+    }
+    if !args.no_report {
+        let input = report::html::sensitivity::SensitivityInput {
+            name: &l.scenario.meta.name,
+            overrides: report::charts::style::overrides_note(&l.scenario.meta),
+            paths: base.summary.paths,
+            seed: base.summary.seed,
+            base_mean: base_means[0],
+            variance: &variance,
+            ranks: &ranks,
+            swings: &swings,
+            notes: &sentences,
+            command_line: &std::env::args().collect::<Vec<_>>(),
+        };
+        report::html::sensitivity::write_sensitivity_report(&staging, &input)?;
+    }
     let dir = staging.commit()?;
     out(&notes)?;
+    out(&variance_table(
+        &l,
+        &variance,
+        base.summary.result(ResultMetric::NpvTotal),
+    ))?;
     out(&sensitivity_table(&l, &ranks, &swings, &base_means))?;
+    if let Some(why) = &why {
+        out(&format!("{why}\n"))?;
+    }
     out(&format!("wrote {}\n", dir.display()))
+}
+
+/// The variance ranking: one quiet run per drawn input (frozen at its median) and per
+/// shock group (its volatility at 0), then the remainder; largest share first.
+fn variance_rows(
+    l: &Loaded,
+    args: &SensitivityArgs,
+    table: &PathTable,
+    base: &RunOutput,
+    bar: &ProgressBar,
+) -> Result<Vec<sens::VarianceRow>, AppError> {
+    let npv = |r: &RunOutput| r.summary.result(ResultMetric::NpvTotal).std_dev;
+    let base_sd = npv(base);
+    let mut rows = Vec::new();
+    let mut frozen = |source: String, kind, set: String, at: String| -> Result<(), AppError> {
+        if let Some(f) = with_set(l, &set) {
+            let sd = npv(&quiet_run(&f, &args.sim, false)?);
+            rows.push(sens::VarianceRow {
+                source,
+                kind,
+                frozen_at: at,
+                std_dev: sd,
+                share: sens::variance_share(base_sd, sd),
+            });
+        }
+        bar.inc(1);
+        Ok(())
+    };
+    for (i, name) in table.draw_names.iter().enumerate() {
+        let m = sens::median(table, i);
+        frozen(
+            name.clone(),
+            "input",
+            format!("{name}={m}"),
+            format!("median {m}"),
+        )?;
+    }
+    let inputs = l.scenario.inputs();
+    for (key, group) in sens::SHOCK_GROUPS {
+        // A group already switched off (volatility 0) moves nothing.
+        let off = inputs
+            .iter()
+            .any(|(k, i)| k == key && i.as_const() == Some(0.0));
+        if off {
+            bar.inc(1);
+            continue;
+        }
+        frozen(
+            format!("{group} ({key})"),
+            "shocks",
+            format!("{key}=0.0"),
+            format!("{key}=0"),
+        )?;
+    }
+    rows.sort_by(|a, b| b.share.total_cmp(&a.share).then(a.source.cmp(&b.source)));
+    let explained: f64 = rows.iter().map(|r| r.share).sum();
+    rows.push(sens::VarianceRow {
+        source: "everything else: interactions, funding rounds, renewals, renegotiation".into(),
+        kind: "rest",
+        frozen_at: String::new(),
+        std_dev: base_sd,
+        share: 1.0 - explained,
+    });
+    Ok(rows)
+}
+
+/// The headline ranking on the terminal, shares in whole percent (the frozen runs share
+/// the base run's paths, so their differences are paired, but a share is still an
+/// estimate), the standard deviation rounded by its standard error (about sd/sqrt(2n)).
+fn variance_table(l: &Loaded, rows: &[sens::VarianceRow], npv: &crate::summary::Stats) -> String {
+    let mut t = format!(
+        "{}: what moves npv_total (sd {} USD bn): share of its variance removed by \
+         freezing each source on the same paths\n",
+        l.scenario.meta.name,
+        crate::report::precision::by_error(
+            npv.std_dev,
+            npv.std_error / std::f64::consts::SQRT_2,
+            2
+        )
+    );
+    let pct = |v: f64| format!("{:.0}", if v.abs() < 0.005 { 0.0 } else { 100.0 * v });
+    for r in rows.iter().filter(|r| r.kind != "rest") {
+        t.push_str(&format!("  {:>5} %  {}\n", pct(r.share), r.source));
+    }
+    match (rows.iter().find(|r| r.kind == "rest"), overlap_note(rows)) {
+        (_, Some(note)) => t.push_str(&format!("  {note}\n")),
+        (Some(rest), None) => {
+            t.push_str(&format!("  {:>5} %  {}\n", pct(rest.share), rest.source));
+        }
+        _ => {}
+    }
+    t
+}
+
+/// When the variance shares add up to more than 100 %, one sentence on why.
+fn overlap_note(rows: &[sens::VarianceRow]) -> Option<String> {
+    let rest = rows.iter().find(|r| r.kind == "rest")?;
+    (rest.share < -0.005).then(|| {
+        format!(
+            "The shares add up to {:.0} %, more than 100 %: the sources multiply (revenue, \
+             multiple and stake), so freezing one also removes its interactions with the \
+             others, and each interaction is counted in both shares.",
+            100.0 * (1.0 - rest.share)
+        )
+    })
+}
+
+/// One sentence on why the rank-correlation and one-at-a-time rankings put different
+/// inputs first, or `None` when they agree (or either is empty).
+fn why_rankings_differ(ranks: &[sens::RankRow], swings: &[Swing]) -> Option<String> {
+    let rank_top = ranks
+        .iter()
+        .find(|r| r.target == ResultMetric::NpvTotal)?
+        .input
+        .as_str();
+    let oat = swings.first()?;
+    if oat.input == rank_top {
+        return None;
+    }
+    Some(if oat.kind == "p10/p90" {
+        format!(
+            "The rankings differ ({rank_top} first by rank correlation, {} first one at a \
+             time) because rank correlation measures how consistently an input orders the \
+             paths' results against all the other noise, while the one-at-a-time swing \
+             measures the change in the mean between its p10 and p90 with everything else \
+             held; the variance ranking above weighs both against the shocks.",
+            oat.input
+        )
+    } else {
+        format!(
+            "The rankings differ ({rank_top} first by rank correlation, {} first one at a \
+             time) because {} is a constant here: it has no spread to correlate with, so \
+             only the one-at-a-time swing (an assumed {}) shows it, while rank correlation \
+             and the variance ranking cover only what actually varies.",
+            oat.input, oat.input, oat.kind
+        )
+    })
 }
 
 fn swing(
@@ -173,13 +358,16 @@ fn swing(
 }
 
 /// The sensitivity charts' data: tornadoes of rank correlations and swings, heat map.
+#[allow(clippy::too_many_arguments)]
 fn sensitivity_charts(
-    name: &str,
+    l: &Loaded,
+    base_summary: &crate::summary::RunSummary,
     ranks: &[sens::RankRow],
     years: &[sens::YearRow],
     table: &PathTable,
     swings: &[Swing],
     base: &[f64; 6],
+    variance: &[sens::VarianceRow],
 ) -> SensitivityCharts {
     let color = |up: bool| {
         if up {
@@ -188,26 +376,49 @@ fn sensitivity_charts(
             palette::VERMILLION
         }
     };
+    let short = sc_chart::short_value;
     SensitivityCharts {
-        name: name.to_string(),
+        name: l.scenario.meta.name.clone(),
+        note: report::charts::style::summary_note(base_summary),
+        variance_bars: variance
+            .iter()
+            .filter(|v| v.kind != "rest" || v.share > 0.0)
+            .map(|v| {
+                let c = match v.kind {
+                    "shocks" => palette::VERMILLION,
+                    "input" => palette::BLUE,
+                    _ => palette::AXIS,
+                };
+                let mut b = Bar::new(v.source.clone(), 0.0, v.share, c);
+                b.ends.1 = format!("{:.0} %", (100.0 * v.share).max(0.0));
+                b
+            })
+            .collect(),
         rank_bars: ranks
             .iter()
             .filter(|r| r.target == ResultMetric::NpvTotal)
-            .map(|r| Bar {
-                label: r.input.clone(),
-                lo: 0.0,
-                hi: r.corr.rho,
-                color: color(r.corr.rho >= 0.0),
+            .map(|r| {
+                let mut b = Bar::new(r.input.clone(), 0.0, r.corr.rho, color(r.corr.rho >= 0.0));
+                b.ci = Some((r.corr.lo, r.corr.hi));
+                b.ends.1 = format!("{:+.2}", r.corr.rho);
+                b
             })
             .collect(),
         swing_bars: swings
             .iter()
             .take(15)
-            .map(|s| Bar {
-                label: format!("{} ({})", s.input, s.kind),
-                lo: s.mean_low[0] - base[0],
-                hi: s.mean_high[0] - base[0],
-                color: color(s.mean_high[0] >= s.mean_low[0]),
+            .map(|s| {
+                let mut b = Bar::new(
+                    format!("{} ({})", s.input, s.kind),
+                    s.mean_low[0] - base[0],
+                    s.mean_high[0] - base[0],
+                    color(s.mean_high[0] >= s.mean_low[0]),
+                );
+                b.ends = (
+                    format!("low {}", short(s.low_value)),
+                    format!("high {}", short(s.high_value)),
+                );
+                b
             })
             .collect(),
         inputs: table.draw_names.clone(),

@@ -12,6 +12,7 @@ pub mod output;
 pub mod precision;
 pub mod risk_csv;
 pub mod sensitivity_csv;
+pub mod xlsx;
 
 use std::path::{Path, PathBuf};
 
@@ -75,6 +76,17 @@ pub fn scenario_stem(scenario_file: &Path) -> String {
 /// The default output folder of a scenario file: `output/<stem>/`, the stem made safe
 /// for the file system (a file named `...toml` must not name `output/..`).
 pub fn default_out_dir(scenario_file: &Path) -> PathBuf {
+    default_out_dir_with(scenario_file, &[])
+}
+
+/// The default output folder of a scenario file run with `--set` edits: the plain run's
+/// folder name plus a suffix naming the edits (see [`output::names::overrides_suffix`]),
+/// so an edited run never replaces the plain run's results.
+pub fn default_out_dir_with(scenario_file: &Path, sets: &[String]) -> PathBuf {
     let stem = scenario_stem(scenario_file);
-    PathBuf::from("output").join(output::names::safe_name(&stem))
+    let name = match output::names::overrides_suffix(sets) {
+        Some(suffix) => format!("{stem}-{suffix}"),
+        None => stem,
+    };
+    PathBuf::from("output").join(output::names::safe_name(&name))
 }

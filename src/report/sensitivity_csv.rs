@@ -4,7 +4,7 @@ use csv::Writer;
 
 use super::csv::{finish, num, row};
 use crate::escape::csv_text;
-use crate::sensitivity::{AttributionRow, RankRow, Swing, YearRow, TARGETS};
+use crate::sensitivity::{AttributionRow, RankRow, Swing, VarianceRow, YearRow, TARGETS};
 
 /// sensitivity.csv: `input,target,spearman,ci95_low,ci95_high,rank` (rank 1 = largest |rho|
 /// for that target).
@@ -135,6 +135,37 @@ pub fn attribution_csv(rows: &[AttributionRow]) -> Vec<u8> {
             .map(num),
         );
         row(&mut w, rec);
+    }
+    finish(w)
+}
+
+/// sensitivity_variance.csv: `source,kind,frozen_at,std_dev_npv_total,variance_share,rank`,
+/// largest share first, the remainder (`kind` = rest) last.
+pub fn variance_csv(rows: &[VarianceRow]) -> Vec<u8> {
+    let mut w = Writer::from_writer(Vec::new());
+    row(
+        &mut w,
+        [
+            "source",
+            "kind",
+            "frozen_at",
+            "std_dev_npv_total",
+            "variance_share",
+            "rank",
+        ],
+    );
+    for (i, r) in rows.iter().enumerate() {
+        row(
+            &mut w,
+            [
+                csv_text(&r.source).into_owned(),
+                r.kind.into(),
+                csv_text(&r.frozen_at).into_owned(),
+                num(r.std_dev),
+                num(r.share),
+                (i + 1).to_string(),
+            ],
+        );
     }
     finish(w)
 }

@@ -15,6 +15,9 @@ pub struct Meta {
     pub company: String,
     pub channel: String,
     pub cloud: String,
+    /// Edits made on the command line (`--set`, a `--variant`'s edits), in order: named
+    /// in chart subtitles and report titles so a result never passes for the plain file's.
+    pub overrides: Vec<String>,
 }
 
 impl Default for Meta {
@@ -26,6 +29,7 @@ impl Default for Meta {
             company: String::from("Company"),
             channel: String::from("Channel"),
             cloud: String::from("Cloud"),
+            overrides: Vec::new(),
         }
     }
 }

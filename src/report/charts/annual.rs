@@ -150,12 +150,38 @@ where
     Ok(())
 }
 
-/// The annual-cash-flow chart of run `s`.
-pub fn draw_annual<DB>(root: &DrawingArea<DB, Shift>, s: &RunSummary) -> Result<()>
+/// The y range run `s`'s annual chart draws on its own.
+pub fn run_y_range(s: &RunSummary) -> Range<f64> {
+    let (years, components) = run_components(s);
+    annual_y_range(&components, years.len())
+}
+
+/// The annual-cash-flow chart of run `s`, on `y_range` if given (a comparison's members
+/// share it).
+pub fn draw_annual<DB>(
+    root: &DrawingArea<DB, Shift>,
+    s: &RunSummary,
+    y_range: Option<Range<f64>>,
+) -> Result<()>
 where
     DB: DrawingBackend,
     DB::ErrorType: 'static,
 {
+    let m = &s.meta;
+    let (years, components) = run_components(s);
+    let title = format!(
+        "{}: expected annual cash flows to {} by component",
+        m.name, m.investor
+    );
+    let subtitle = format!(
+        "means across paths, undiscounted; stake value not included · {}",
+        style::summary_note(s)
+    );
+    annual_chart(root, &title, &subtitle, &years, &components, y_range)
+}
+
+/// The years and the components of run `s`'s annual chart, named after its parties.
+fn run_components(s: &RunSummary) -> (Vec<i32>, Vec<AnnualComponent>) {
     let m = &s.meta;
     let (years, [rev, model, compute, licence, reverse]) = annual_sums(s);
     let c = |label: String, color, values| AnnualComponent {
@@ -194,13 +220,5 @@ where
         palette::REVERSE_SHARE,
         reverse,
     ));
-    let title = format!(
-        "{}: expected annual cash flows to {} by component",
-        m.name, m.investor
-    );
-    let subtitle = format!(
-        "means across paths, undiscounted; stake value not included · {}",
-        style::run_note(s.paths, s.seed)
-    );
-    annual_chart(root, &title, &subtitle, &years, &components, None)
+    (years, components)
 }

@@ -116,7 +116,7 @@ where
     let p_renegotiated: f64 = s.renegotiation_by_year.iter().sum();
     if s.cap.is_none() && !any_hit && p_renegotiated == 0.0 {
         let title = format!("{}: revenue-share cap timing", m.name);
-        let subtitle = style::run_note(s.paths, s.seed);
+        let subtitle = style::summary_note(s);
         let msg = format!(
             "No cap in this scenario (or no path reaches it)\nthe revenue share from {} runs to the end of {}",
             m.company, s.revenue_share_end_year
@@ -150,7 +150,7 @@ where
     let subtitle = format!(
         "{by_end}{renegotiated}revenue share ends after {} · {}",
         s.revenue_share_end_year,
-        style::run_note(s.paths, s.seed)
+        style::summary_note(s)
     );
     cap_timing_chart(
         root,

@@ -30,7 +30,7 @@ pub fn components_x_range(bars: &[ComponentBar]) -> Range<f64> {
     let values = bars
         .iter()
         .flat_map(|b| [b.stats.mean, b.stats.p5(), b.stats.p95()]);
-    style::padded_range(values, 0.14, true)
+    style::padded_range(values, 0.08, true)
 }
 
 /// Horizontal bars (mean) with p5–p95 whiskers, first bar on top.
@@ -74,6 +74,20 @@ where
     for (i, b) in bars.iter().enumerate() {
         draw_bar(&mut chart, b, (n - 1 - i) as f64, 0.32, true)?;
     }
+    // The widest whisker says what whiskers are: p5 and p95 under its caps.
+    let widest = bars.iter().enumerate().max_by(|a, b| {
+        let w = |b: &ComponentBar| b.stats.p95() - b.stats.p5();
+        w(a.1).total_cmp(&w(b.1))
+    });
+    if let Some((i, b)) = widest {
+        let yc = (n - 1 - i) as f64 - 0.32;
+        let st = style::text(13.0, palette::MUTED_TEXT).pos(Pos::new(HPos::Center, VPos::Top));
+        for (v, t) in [(b.stats.p5(), "p5"), (b.stats.p95(), "p95")] {
+            chart.draw_series(std::iter::once(
+                EmptyElement::at((v, yc)) + Text::new(t, (0, 3), st.clone()),
+            ))?;
+        }
+    }
     draw_zero_line(&mut chart)
 }
 
@@ -111,19 +125,26 @@ where
     if !value_label {
         return Ok(());
     }
-    // The mean's value beyond the far end of bar and whisker, on the bar's side of zero.
-    let (at, dx, hpos) = if mean >= 0.0 {
-        (mean.max(p95).max(0.0), 8, HPos::Left)
-    } else {
-        (mean.min(p5).min(0.0), -8, HPos::Right)
-    };
+    // The mean's value at the bar it belongs to, just above it (the whisker runs through
+    // the bar's middle): inside the bar's length when it fits, else beyond its end. At
+    // the whisker's end it would sit next to p95 and read as p95.
     let value_style = style::bold(style::NOTE_SIZE, palette::BLACK);
+    let text = style::money_short(mean);
+    let bar_px = (chart.backend_coord(&(mean, yc)).0 - chart.backend_coord(&(0.0, yc)).0).abs();
+    let text_px = (text.chars().count() as f64 * style::NOTE_SIZE * 0.62) as i32 + 8;
+    // A short negative bar's label goes right of zero: left of it are the row names.
+    let (at, dx, hpos) = match (bar_px >= text_px, mean >= 0.0) {
+        (true, true) => (mean, -4, HPos::Right),
+        (true, false) => (mean, 4, HPos::Left),
+        (false, true) => (mean, 6, HPos::Left),
+        (false, false) => (0.0, 6, HPos::Left),
+    };
     chart.draw_series(std::iter::once(
-        EmptyElement::at((at, yc))
+        EmptyElement::at((at, yc + half))
             + Text::new(
-                style::money_short(mean),
-                (dx, 0),
-                value_style.pos(Pos::new(hpos, VPos::Center)),
+                text,
+                (dx, -3),
+                value_style.pos(Pos::new(hpos, VPos::Bottom)),
             ),
     ))?;
     Ok(())
@@ -197,7 +218,11 @@ pub fn component_bars(s: &RunSummary) -> Vec<ComponentBar> {
 }
 
 /// The NPV-components chart of run `s`.
-pub fn draw_components<DB>(root: &DrawingArea<DB, Shift>, s: &RunSummary) -> Result<()>
+pub fn draw_components<DB>(
+    root: &DrawingArea<DB, Shift>,
+    s: &RunSummary,
+    x_range: Option<Range<f64>>,
+) -> Result<()>
 where
     DB: DrawingBackend,
     DB::ErrorType: 'static,
@@ -205,8 +230,8 @@ where
     let title = format!("{}: NPV to {} by component", s.meta.name, s.meta.investor);
     let subtitle = format!(
         "bar = mean, whisker = p5–p95 across paths · {}",
-        style::run_note(s.paths, s.seed)
+        style::summary_note(s)
     );
     let x_desc = "NPV (USD bn, discounted to the start)";
-    components_chart(root, &title, &subtitle, x_desc, &component_bars(s), None)
+    components_chart(root, &title, &subtitle, x_desc, &component_bars(s), x_range)
 }

@@ -47,7 +47,7 @@ where
     let subtitle = format!(
         "mean {} (± 1 standard error) · {}",
         money_pm(last.mean, last.std_error),
-        style::run_note(s.paths, s.seed)
+        style::summary_note(s)
     );
     if last.paths < 2 * CONVERGENCE_START {
         let msg = format!(

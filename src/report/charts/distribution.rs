@@ -193,6 +193,8 @@ pub struct CdfSeries {
     pub label: String,
     pub color: RGBColor,
     pub quantiles: Vec<(f64, f64)>,
+    /// The line's dash pattern (`palette::dash`); `None` = solid.
+    pub dash: Option<(u32, u32)>,
 }
 
 /// The value at probability `p`, linear between the stored quantiles.
@@ -241,7 +243,7 @@ where
                 Swatch::Line {
                     color: s.color,
                     width: 3,
-                    dashed: false,
+                    dashed: s.dash.is_some(),
                 },
             )
         })
@@ -266,10 +268,12 @@ where
     }
     for s in series {
         let line: Vec<(f64, f64)> = s.quantiles.iter().map(|&(p, v)| (v, p)).collect();
-        chart.draw_series(LineSeries::new(
+        layout::polyline(
+            &mut chart,
             clip_x(&line, &x.range),
             s.color.stroke_width(3),
-        ))?;
+            s.dash,
+        )?;
     }
     if let [s] = series {
         // Labels below and right of the point: a CDF rises to the right, so the curve
@@ -342,17 +346,40 @@ fn dist_spec(s: &RunSummary, what: &str, axis_note: &str) -> DistSpec {
             "{}: {what} of total NPV to {}",
             s.meta.name, s.meta.investor
         ),
-        subtitle: format!("{}{p_loss} · {axis_note}", style::run_note(s.paths, s.seed)),
+        subtitle: format!("{}{p_loss} · {axis_note}", style::summary_note(s)),
         x_desc: "Total NPV (USD bn, discounted to the start)".to_string(),
     }
 }
 
-/// The npv_total histogram of run `s` with p5, median, mean and p95 marked.
-pub fn draw_npv_histogram<DB>(root: &DrawingArea<DB, Shift>, s: &RunSummary) -> Result<()>
-where
-    DB: DrawingBackend,
-    DB::ErrorType: 'static,
-{
+/// The x range every CDF of total NPV uses, single run or comparison: p0.5 to p97.5 of
+/// each distribution drawn (the far right tail of NPV is long; with it on the axis the
+/// bodies, where scenarios differ, are squeezed into a corner), padded 3 %.
+pub fn cdf_x_range<'a>(
+    quantiles: impl IntoIterator<Item = &'a [(f64, f64)]>,
+) -> Option<Range<f64>> {
+    style::union_range(quantiles.into_iter().filter_map(|q| {
+        let lo = quantile_at(q, 0.005)?;
+        let hi = quantile_at(q, 0.975)?;
+        Some(style::padded_range([lo, hi], 0.03, false))
+    }))
+}
+
+/// What the CDFs' subtitles say about their x range.
+pub const CDF_AXIS_NOTE: &str = "axis shows p0.5–p97.5";
+
+/// The histogram's own x range (the bins and the marked values) and the tallest bar's
+/// share of paths, for a comparison's members to share.
+pub fn histogram_ranges(s: &RunSummary) -> (Range<f64>, f64) {
+    let d = &s.npv_total_dist;
+    let lines = npv_lines(s);
+    let values = d.edges.iter().copied().chain(lines.iter().map(|l| l.value));
+    let n = d.counts.iter().sum::<u64>() + d.below + d.above;
+    let top = d.counts.iter().copied().max().unwrap_or(0) as f64 / n.max(1) as f64;
+    (style::padded_range(values, 0.04, false), top)
+}
+
+/// p5, median, mean and p95 of npv_total as marked lines.
+fn npv_lines(s: &RunSummary) -> [StatLine; 4] {
     let st = s.result(ResultMetric::NpvTotal);
     let line = |name: &str, value: f64, color: RGBColor, dashed: bool| StatLine {
         label: format!("{name} {}", style::money_short(value)),
@@ -360,16 +387,30 @@ where
         color,
         dashed,
     };
-    let lines = [
+    [
         line("p5", st.p5(), palette::TAIL, true),
         line("median", st.p50(), palette::MEDIAN, false),
         line("mean", st.mean, palette::MEAN, true),
         line("p95", st.p95(), palette::TAIL, true),
-    ];
+    ]
+}
+
+/// The npv_total histogram of run `s` with p5, median, mean and p95 marked; on the given
+/// axes if any (a comparison's members share them), else its own.
+pub fn draw_npv_histogram<DB>(
+    root: &DrawingArea<DB, Shift>,
+    s: &RunSummary,
+    x_range: Option<Range<f64>>,
+    y_range: Option<Range<f64>>,
+) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let lines = npv_lines(s);
     let d = &s.npv_total_dist;
     // The bins already span p0.5..p99.5 (the engine's choice); the axis adds the marks.
-    let values = d.edges.iter().copied().chain(lines.iter().map(|l| l.value));
-    let x_range = style::padded_range(values, 0.04, false);
+    let x_range = x_range.unwrap_or_else(|| histogram_ranges(s).0);
     let n = d.counts.iter().sum::<u64>() + d.below + d.above;
     let outside = if n > 0 {
         (d.below + d.above) as f64 / n as f64 * 100.0
@@ -383,12 +424,17 @@ where
         d,
         &lines,
         Some(x_range),
-        None,
+        y_range,
     )
 }
 
-/// The npv_total CDF of run `s`.
-pub fn draw_npv_cdf<DB>(root: &DrawingArea<DB, Shift>, s: &RunSummary) -> Result<()>
+/// The npv_total CDF of run `s`, on `x_range` if given (a comparison's members share
+/// it), else on [`cdf_x_range`] of its own distribution: the comparison's rule.
+pub fn draw_npv_cdf<DB>(
+    root: &DrawingArea<DB, Shift>,
+    s: &RunSummary,
+    x_range: Option<Range<f64>>,
+) -> Result<()>
 where
     DB: DrawingBackend,
     DB::ErrorType: 'static,
@@ -397,11 +443,13 @@ where
         label: format!("{}: P(total NPV ≤ x)", s.meta.name),
         color: palette::SERIES[0],
         quantiles: s.npv_total_dist.quantiles.clone(),
+        dash: None,
     }];
+    let x_range = x_range.or_else(|| cdf_x_range([s.npv_total_dist.quantiles.as_slice()]));
     cdf_chart(
         root,
-        &dist_spec(s, "cumulative distribution", "axis shows p0.5–p99.5"),
+        &dist_spec(s, "cumulative distribution", CDF_AXIS_NOTE),
         &series,
-        None,
+        x_range,
     )
 }

@@ -45,6 +45,8 @@ pub struct SeriesBand {
     pub color: RGBColor,
     pub points: Vec<(f64, Band)>,
     pub layers: FanLayers,
+    /// The median line's dash pattern (`palette::dash`); `None` = solid.
+    pub dash: Option<(u32, u32)>,
 }
 
 impl SeriesBand {
@@ -61,6 +63,7 @@ impl SeriesBand {
             color,
             points,
             layers: FanLayers::ALL,
+            dash: None,
         }
     }
 
@@ -176,8 +179,8 @@ where
     draw_markers(&mut chart, &spec.markers, false)?;
     // Lines over all bands, so no band of a later series hides an earlier median.
     for s in series {
-        let median = s.points.iter().map(|(t, b)| (*t, b.pct[2]));
-        chart.draw_series(LineSeries::new(median, s.color.stroke_width(3)))?;
+        let median: Vec<(f64, f64)> = s.points.iter().map(|(t, b)| (*t, b.pct[2])).collect();
+        super::layout::polyline(&mut chart, median, s.color.stroke_width(3), s.dash)?;
         if !s.layers.mean {
             continue;
         }
@@ -233,7 +236,7 @@ fn fan_legend(series: &[SeriesBand]) -> Vec<LegendItem> {
             Swatch::Line {
                 color: s.color,
                 width: 3,
-                dashed: false,
+                dashed: s.dash.is_some(),
             },
         ));
         if !s.layers.mean {
@@ -311,6 +314,14 @@ pub enum FanKind {
 }
 
 impl FanKind {
+    pub const ALL: [FanKind; 5] = [
+        FanKind::CompanyRevenue,
+        FanKind::CompanyValuation,
+        FanKind::StakeValue,
+        FanKind::RevenueShareCumulative,
+        FanKind::InvestorCashFlow,
+    ];
+
     pub fn file_stem(self) -> &'static str {
         match self {
             FanKind::CompanyRevenue => "fan_company_revenue",
@@ -383,26 +394,41 @@ impl FanKind {
         }
         FanSpec {
             title: format!("{}: {what}", m.name),
-            subtitle: format!("{note} · {}", style::run_note(s.paths, s.seed)),
+            subtitle: format!("{note} · {}", style::summary_note(s)),
             y_desc,
             markers,
         }
     }
 }
 
-/// Draws fan chart `kind` of run `s` into `root`.
-pub fn draw_fan<DB>(root: &DrawingArea<DB, Shift>, s: &RunSummary, kind: FanKind) -> Result<()>
+/// The one band of run `s`'s fan chart `kind`.
+fn run_series(s: &RunSummary, kind: FanKind) -> [SeriesBand; 1] {
+    [SeriesBand::from_summary(
+        s,
+        kind.metric(),
+        &s.meta.name,
+        palette::SERIES[0],
+    )]
+}
+
+/// The y range fan chart `kind` of run `s` draws on its own.
+pub fn run_y_range(s: &RunSummary, kind: FanKind) -> Range<f64> {
+    fan_y_range(&run_series(s, kind), &kind.spec(s).markers)
+}
+
+/// Draws fan chart `kind` of run `s` into `root`, on `y_range` if given (a comparison's
+/// members share it), else on the run's own.
+pub fn draw_fan<DB>(
+    root: &DrawingArea<DB, Shift>,
+    s: &RunSummary,
+    kind: FanKind,
+    y_range: Option<Range<f64>>,
+) -> Result<()>
 where
     DB: DrawingBackend,
     DB::ErrorType: 'static,
 {
     let spec = kind.spec(s);
-    let series = [SeriesBand::from_summary(
-        s,
-        kind.metric(),
-        &s.meta.name,
-        palette::SERIES[0],
-    )];
     let x_range = f64::from(s.start_year)..f64::from(s.end_year) + 1.0;
-    fan_chart(root, &spec, &series, Some(x_range), None)
+    fan_chart(root, &spec, &run_series(s, kind), Some(x_range), y_range)
 }

@@ -98,7 +98,14 @@ impl Axis {
 
     /// A money axis, widened to whole ticks at both ends so every edge is labelled.
     pub fn money(range: Range<f64>, desc: impl Into<String>) -> Axis {
-        Axis::nice(range, 8, TickFormat::Money, desc.into())
+        // `$30tn`, not `$30,000bn`, once the axis reaches past $10,000bn.
+        let tn = range.start.abs().max(range.end.abs()) > style::TN_FROM;
+        let format = if tn {
+            TickFormat::MoneyTn
+        } else {
+            TickFormat::Money
+        };
+        Axis::nice(range, 8, format, desc.into())
     }
 
     /// A probability axis labelled in percent, widened to whole ticks like `money`.
@@ -175,29 +182,132 @@ where
     root.fill(&WHITE)?;
     let w = root.dim_in_pixel().0 as i32;
 
-    // Long scenario names shrink the title rather than run off the page.
-    let mut size = style::TITLE_SIZE;
-    let mut title_style = style::title_style();
-    while size > 14.0 && root.estimate_text_size(title, &title_style)?.0 as i32 > w - 2 * SIDE {
-        size -= 1.0;
-        title_style = style::bold(size, palette::BLACK);
-    }
+    // A long title (or subtitle) shrinks a little, then wraps onto a second line (and
+    // shrinks again only if a line still does not fit): it never runs off the page.
+    let max_w = w - 2 * SIDE;
     let top = 14;
-    root.draw(&Text::new(
-        title.to_string(),
-        (w / 2, top),
-        title_style.pos(Pos::new(HPos::Center, VPos::Top)),
-    ))?;
-    let sub_y = top + size as i32 + 8;
-    root.draw(&Text::new(
-        subtitle.to_string(),
-        (w / 2, sub_y),
-        style::subtitle_style().pos(Pos::new(HPos::Center, VPos::Top)),
-    ))?;
-    let header = sub_y + style::SUBTITLE_SIZE as i32 + 12;
+    let title_style = |size: f64| style::bold(size, palette::BLACK);
+    let (lines, size) = fit_lines(
+        root,
+        title,
+        style::TITLE_SIZE,
+        WRAP_BELOW,
+        max_w,
+        &title_style,
+    )?;
+    let mut y = top;
+    for l in &lines {
+        root.draw(&Text::new(
+            l.clone(),
+            (w / 2, y),
+            title_style(size).pos(Pos::new(HPos::Center, VPos::Top)),
+        ))?;
+        y += size as i32 + 6;
+    }
+    let sub_style = |size: f64| style::text(size, palette::MUTED_TEXT);
+    let sub_min = style::SUBTITLE_SIZE - 3.0;
+    let (sub_lines, sub_size) = fit_lines(
+        root,
+        subtitle,
+        style::SUBTITLE_SIZE,
+        sub_min,
+        max_w,
+        &sub_style,
+    )?;
+    let sub_y = y + 2;
+    let mut y = sub_y;
+    for l in &sub_lines {
+        root.draw(&Text::new(
+            l.clone(),
+            (w / 2, y),
+            sub_style(sub_size).pos(Pos::new(HPos::Center, VPos::Top)),
+        ))?;
+        y += sub_size as i32 + 4;
+    }
+    let header = y + 8;
 
     let legend_h = legend::draw_legend(root, legend, w - 2 * SIDE)?;
     Ok(root.margin(header, legend_h, SIDE, SIDE + 10))
+}
+
+/// A line through `points`, solid or with dash pattern `dash` (dash, gap in pixels).
+pub fn polyline<DB>(
+    chart: &mut ChartContext<'_, DB, Axes>,
+    points: Vec<(f64, f64)>,
+    style: ShapeStyle,
+    dash: Option<(u32, u32)>,
+) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    match dash {
+        None => chart.draw_series(LineSeries::new(points, style))?,
+        Some((d, g)) => chart.draw_series(DashedLineSeries::new(points, d, g, style))?,
+    };
+    Ok(())
+}
+
+/// Titles shrink to this size before they wrap.
+const WRAP_BELOW: f64 = 20.0;
+
+/// `text` in one line at `size` or smaller down to `shrink_to`, else in two lines at the
+/// largest size (down to 9) where each fits in `max_w` pixels.
+fn fit_lines<DB>(
+    root: &DrawingArea<DB, Shift>,
+    text: &str,
+    size: f64,
+    shrink_to: f64,
+    max_w: i32,
+    style_at: &dyn Fn(f64) -> TextStyle<'static>,
+) -> Result<(Vec<String>, f64)>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let fits = |lines: &[String], size: f64| -> Result<bool> {
+        for l in lines {
+            if root.estimate_text_size(l, &style_at(size))?.0 as i32 > max_w {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    };
+    let one = vec![text.to_string()];
+    let mut s = size;
+    while s > shrink_to && !fits(&one, s)? {
+        s -= 1.0;
+    }
+    if fits(&one, s)? {
+        return Ok((one, s));
+    }
+    let two = wrap_in_two(text);
+    let mut s = size;
+    while s > 9.0 && !fits(&two, s)? {
+        s -= 1.0;
+    }
+    Ok((two, s))
+}
+
+/// `title` split in two lines at the space nearest its middle (after a `:` if there is
+/// one near it, where titles name the scenario, then what is shown).
+pub fn wrap_in_two(title: &str) -> Vec<String> {
+    let mid = title.len() / 2;
+    let spaces = title.match_indices(' ').map(|(i, _)| i);
+    let best = spaces.min_by_key(|&i| {
+        let colon = title[..i].ends_with(':');
+        let d = i.abs_diff(mid);
+        // A break right after the colon wins within a quarter of the length.
+        if colon && d < title.len() / 4 {
+            0
+        } else {
+            d + 1
+        }
+    });
+    match best {
+        Some(i) => vec![title[..i].to_string(), title[i + 1..].to_string()],
+        None => vec![title.to_string()],
+    }
 }
 
 /// Builds the coordinate system and draws axes, ticks, grid and axis titles. The label
@@ -308,4 +418,22 @@ where
         ))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_titles_break_after_the_colon_or_near_the_middle() {
+        assert_eq!(
+            wrap_in_two("A very long scenario name: expected annual cash flows to Microsoft"),
+            [
+                "A very long scenario name:",
+                "expected annual cash flows to Microsoft"
+            ]
+        );
+        assert_eq!(wrap_in_two("one two three four"), ["one two", "three four"]);
+        assert_eq!(wrap_in_two("unbreakable"), ["unbreakable"]);
+    }
 }

@@ -19,18 +19,21 @@ pub mod layout;
 pub mod legend;
 pub mod overlay;
 pub mod palette;
+mod raster;
+pub mod shared;
 pub mod style;
 pub mod sweep;
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{Context, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use crate::summary::RunSummary;
 use fan::FanKind;
+pub use shared::SharedAxes;
 
 /// Which image formats to write (`--charts png|svg|both|none`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -88,19 +91,37 @@ impl RunChart {
         }
     }
 
-    /// Draws this chart of run `s` onto `root` (any backend).
+    /// Draws this chart of run `s` onto `root` (any backend), on its own axes.
     pub fn draw<DB>(self, root: &DrawingArea<DB, Shift>, s: &RunSummary) -> Result<()>
     where
         DB: DrawingBackend,
         DB::ErrorType: 'static,
     {
+        self.draw_on_axes(root, s, &SharedAxes::default())
+    }
+
+    /// Draws this chart of run `s` on the axes `axes` sets (the others its own).
+    pub fn draw_on_axes<DB>(
+        self,
+        root: &DrawingArea<DB, Shift>,
+        s: &RunSummary,
+        axes: &SharedAxes,
+    ) -> Result<()>
+    where
+        DB: DrawingBackend,
+        DB::ErrorType: 'static,
+    {
         match self {
-            RunChart::Fan(kind) => fan::draw_fan(root, s, kind),
-            RunChart::NpvHistogram => distribution::draw_npv_histogram(root, s),
-            RunChart::NpvCdf => distribution::draw_npv_cdf(root, s),
-            RunChart::NpvComponents => components::draw_components(root, s),
+            RunChart::Fan(kind) => fan::draw_fan(root, s, kind, axes.fan(kind)),
+            RunChart::NpvHistogram => {
+                distribution::draw_npv_histogram(root, s, axes.hist_x.clone(), axes.hist_y.clone())
+            }
+            RunChart::NpvCdf => distribution::draw_npv_cdf(root, s, axes.cdf_x.clone()),
+            RunChart::NpvComponents => {
+                components::draw_components(root, s, axes.components_x.clone())
+            }
             RunChart::CapTiming => cap::draw_cap_timing(root, s),
-            RunChart::AnnualCashFlows => annual::draw_annual(root, s),
+            RunChart::AnnualCashFlows => annual::draw_annual(root, s, axes.annual_y.clone()),
         }
     }
 }
@@ -166,6 +187,36 @@ pub fn render_charts<K: ChartKind>(
     Ok(written)
 }
 
+/// A run chart drawn on shared axes (a comparison's members).
+#[derive(Debug, Clone, Copy)]
+struct OnAxes(RunChart);
+
+impl ChartKind for OnAxes {
+    type Input = (RunSummary, SharedAxes);
+    fn file_stem(self) -> String {
+        self.0.file_stem().to_string()
+    }
+    fn draw_on<DB>(self, root: &DrawingArea<DB, Shift>, input: &Self::Input) -> Result<()>
+    where
+        DB: DrawingBackend,
+        DB::ErrorType: 'static,
+    {
+        self.0.draw_on_axes(root, &input.0, &input.1)
+    }
+}
+
+/// Writes every chart of run `summary` into `dir` on the axes `axes` sets: the members of
+/// a comparison share them, so equal heights mean equal values across folders.
+pub fn render_run_charts_on(
+    summary: &RunSummary,
+    axes: &SharedAxes,
+    dir: &Path,
+    format: ChartFormat,
+) -> Result<Vec<PathBuf>> {
+    let charts = RunChart::ALL.map(OnAxes);
+    render_charts(&charts, &(summary.clone(), axes.clone()), dir, format)
+}
+
 /// Writes every chart of run `summary` into `dir` (see [`render_charts`]).
 pub fn render_run_charts(
     summary: &RunSummary,
@@ -193,16 +244,15 @@ where
     Ok(crate::escape::xml_document(&svg).into_owned())
 }
 
-/// Draws with `draw` and encodes the bitmap as a PNG file at `path`.
+/// Draws with `draw` as SVG and writes it rasterised as a PNG file at `path` (see
+/// `raster`: real text shaping, and the PNG lays out exactly like the SVG).
 pub fn write_png<F>(path: &Path, draw: F) -> Result<()>
 where
-    F: FnOnce(&DrawingArea<BitMapBackend<'_>, Shift>) -> Result<()>,
+    F: FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<()>,
 {
-    style::ensure_fonts()?;
-    let root = BitMapBackend::new(path, (layout::WIDTH, layout::HEIGHT)).into_drawing_area();
-    draw(&root).with_context(|| format!("cannot draw chart {}", path.display()))?;
-    // `present` encodes and writes the file; its error does not name the path.
-    root.present()
-        .map_err(|e| anyhow!("cannot write chart {}: {e}", path.display()))
+    let svg = render_svg(draw).with_context(|| format!("cannot draw chart {}", path.display()))?;
+    let png = raster::svg_to_png(&svg)
+        .with_context(|| format!("cannot rasterise chart {}", path.display()))?;
+    fs::write(path, png).with_context(|| format!("cannot write chart {}", path.display()))
 }
 pub mod sensitivity;

@@ -112,11 +112,7 @@ fn baseline(c: &Comparison) -> &RunSummary {
 
 /// The scenarios for a title: `Base case vs Bull`, or `4 scenarios vs Base case`.
 fn scenarios_phrase(c: &Comparison) -> String {
-    let names: Vec<&str> = c
-        .members
-        .iter()
-        .map(|m| m.summary.meta.name.as_str())
-        .collect();
+    let names = crate::compare::display_names(c);
     if names.len() <= 3 {
         names.join(" vs ")
     } else {
@@ -146,6 +142,41 @@ fn shared_meta(c: &Comparison) -> Meta {
     }
 }
 
+/// A note naming the members whose lines (the values `line` gives) coincide, e.g.
+/// `cap50 = base (dashed over solid)`, or `None` when no two do. Coinciding lines are
+/// equal to within 1e-9 of the largest value shown.
+fn coinciding(
+    c: &Comparison,
+    line: impl Fn(&crate::compare::Member) -> Vec<f64>,
+) -> Option<String> {
+    let lines: Vec<Vec<f64>> = c.members.iter().map(&line).collect();
+    let scale = lines
+        .iter()
+        .flatten()
+        .fold(0.0f64, |a, v| a.max(v.abs()))
+        .max(1e-12);
+    let mut pairs = Vec::new();
+    for j in 1..lines.len() {
+        for i in 0..j {
+            let same = lines[i].len() == lines[j].len()
+                && lines[i]
+                    .iter()
+                    .zip(&lines[j])
+                    .all(|(a, b)| (a - b).abs() <= 1e-9 * scale);
+            if same {
+                pairs.push(format!("{} = {}", c.members[j].id, c.members[i].id));
+                break;
+            }
+        }
+    }
+    (!pairs.is_empty()).then(|| {
+        format!(
+            "lines coincide: {} (drawn dashed over solid)",
+            pairs.join(", ")
+        )
+    })
+}
+
 /// "same 10,000 paths and seed 42 for every scenario".
 fn run_note(c: &Comparison) -> String {
     let b = baseline(c);
@@ -169,7 +200,7 @@ where
         let text = parts
             .iter()
             .zip(&keep)
-            .filter(|(_, k)| **k)
+            .filter(|((p, _), k)| **k && !p.is_empty())
             .map(|((p, _), _)| p.as_str())
             .collect::<Vec<_>>()
             .join(" · ");
@@ -195,15 +226,19 @@ where
             label: label(m),
             color: color(i),
             quantiles: m.summary.npv_total_dist.quantiles.clone(),
+            dash: palette::dash(i),
         })
         .collect();
-    // p0.5–p97.5: the far right tail of NPV is long, and with it on the axis the
-    // curves' bodies, where scenarios differ, would be squeezed into a corner.
-    let x_range = style::union_range(series.iter().filter_map(|s| {
-        let lo = distribution::quantile_at(&s.quantiles, 0.005)?;
-        let hi = distribution::quantile_at(&s.quantiles, 0.975)?;
-        Some(style::padded_range([lo, hi], 0.03, false))
-    }));
+    let same = coinciding(c, |m| {
+        m.summary
+            .npv_total_dist
+            .quantiles
+            .iter()
+            .map(|q| q.1)
+            .collect()
+    });
+    // The single-run CDF's rule (p0.5–p97.5), over every scenario.
+    let x_range = distribution::cdf_x_range(series.iter().map(|s| s.quantiles.as_slice()));
     let spec = DistSpec {
         title: format!(
             "Total NPV to {}: {}",
@@ -215,7 +250,11 @@ where
             &[
                 ("cumulative distribution".to_string(), false),
                 (run_note(c), false),
-                ("axis shows p0.5–p97.5 of all scenarios".to_string(), true),
+                (
+                    format!("{} of all scenarios", distribution::CDF_AXIS_NOTE),
+                    true,
+                ),
+                (same.clone().unwrap_or_default(), same.is_none()),
             ],
         )?,
         x_desc: "Total NPV (USD bn, discounted to the start)".to_string(),
@@ -241,9 +280,17 @@ where
                 inner_band: i == 0,
                 mean: false,
             },
+            dash: palette::dash(i),
             ..SeriesBand::from_summary(&m.summary, kind.metric(), label(m), color(i))
         })
         .collect();
+    let same = coinciding(c, |m| {
+        m.summary
+            .periods
+            .iter()
+            .map(|p| p.band(kind.metric()).pct[2])
+            .collect()
+    });
     let mut note = (note, true);
     let mut markers = Vec::new();
     if kind == FanKind::RevenueShareCumulative {
@@ -287,6 +334,7 @@ where
                     false,
                 ),
                 (run_note(c), false),
+                (same.clone().unwrap_or_default(), same.is_none()),
             ],
         )?,
         y_desc,

@@ -53,3 +53,11 @@ pub const TAIL: RGBColor = VERMILLION;
 /// over the outer one, so it reads darker.
 pub const BAND_OUTER_ALPHA: f64 = 0.18;
 pub const BAND_INNER_ALPHA: f64 = 0.30;
+
+/// The dash pattern (dash, gap in pixels) of overlaid series `i`: the first solid, the
+/// others dashed in patterns of their own, so lines that coincide stay distinguishable
+/// (a dashed line over a solid one shows both) and charts read in black and white.
+pub fn dash(i: usize) -> Option<(u32, u32)> {
+    const PATTERNS: [(u32, u32); 5] = [(14, 7), (4, 5), (24, 6), (9, 4), (2, 8)];
+    (i > 0).then(|| PATTERNS[(i - 1) % PATTERNS.len()])
+}

@@ -11,15 +11,17 @@ use anyhow::anyhow;
 use plotters::style::{register_font, FontStyle, IntoFont, RGBColor, TextStyle};
 
 use super::palette;
+use crate::scenario::Meta;
+use crate::summary::RunSummary;
 
 /// The family name the embedded font is registered under and every text style uses.
 pub const FONT_FAMILY: &str = "sans-serif";
 
-static REGULAR: &[u8] = include_bytes!(concat!(
+pub(super) static REGULAR: &[u8] = include_bytes!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/assets/fonts/DejaVuSans.ttf"
 ));
-static BOLD: &[u8] = include_bytes!(concat!(
+pub(super) static BOLD: &[u8] = include_bytes!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/assets/fonts/DejaVuSans-Bold.ttf"
 ));
@@ -74,6 +76,9 @@ pub enum TickFormat {
     Year,
     /// USD billions: `$120bn`, `-$3.5bn`, `$1,200bn`.
     Money,
+    /// USD billions written in trillions, for axes that reach past $10,000bn:
+    /// `$30tn`, `$2.5tn` (five-digit billions are hard to read at a glance).
+    MoneyTn,
     /// A probability written as a percentage: `40%`.
     Percent,
     /// Category names at the integer positions 0, 1, 2, ...
@@ -86,6 +91,9 @@ impl TickFormat {
         match self {
             TickFormat::Year => format!("{}", v.round() as i64),
             TickFormat::Money => trim_zeros(&money(v, decimals_for(step))),
+            TickFormat::MoneyTn => {
+                trim_zeros(&money(v / 1000.0, decimals_for(step / 1000.0))).replace("bn", "tn")
+            }
             TickFormat::Percent => {
                 trim_zeros(&format!("{:.*}%", decimals_for(step * 100.0), v * 100.0))
             }
@@ -122,6 +130,9 @@ fn trim_zeros(s: &str) -> String {
     let kept = s[..digits_end].trim_end_matches('0').trim_end_matches('.');
     format!("{kept}{}", &s[digits_end..])
 }
+
+/// Past this many USD bn, money axes switch to trillions.
+pub const TN_FROM: f64 = 10_000.0;
 
 /// USD billions with a thousands separator: `$1,234.5bn`; `decimals` after the point.
 pub fn money(v: f64, decimals: usize) -> String {
@@ -168,6 +179,22 @@ fn group_digits(digits: &str) -> String {
 /// "10,000 paths, seed 42": how a chart's numbers were made, for subtitles.
 pub fn run_note(paths: u64, seed: u64) -> String {
     format!("{} paths, seed {seed}", thousands(paths))
+}
+
+/// `with revenue_share.cap=50; channel.ceiling=0.3`: the command-line edits behind a
+/// run, or `None` for the file as written. Shown wherever a result is titled, so a chart
+/// pasted into a deck cannot pass for the plain scenario's.
+pub fn overrides_note(meta: &Meta) -> Option<String> {
+    (!meta.overrides.is_empty()).then(|| format!("with {}", meta.overrides.join("; ")))
+}
+
+/// The subtitle note of a run's own charts: its edits (if any), paths and seed.
+pub fn summary_note(s: &RunSummary) -> String {
+    let run = run_note(s.paths, s.seed);
+    match overrides_note(&s.meta) {
+        Some(o) => format!("{o} · {run}"),
+        None => run,
+    }
 }
 
 /// A money amount for annotations: at most 3 significant digits, `$38bn`, `$2.4bn`.
@@ -344,6 +371,15 @@ pub fn period_word(steps_per_year: u32) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trillion_ticks() {
+        let f = TickFormat::MoneyTn;
+        assert_eq!(f.label(30_000.0, 5_000.0), "$30tn");
+        assert_eq!(f.label(2_500.0, 2_500.0), "$2.5tn");
+        assert_eq!(f.label(0.0, 5_000.0), "$0");
+        assert_eq!(f.label(-10_000.0, 5_000.0), "-$10tn");
+    }
 
     #[test]
     fn money_formats() {

@@ -14,10 +14,9 @@ use crate::summary::ResultMetric;
 
 fn header(c: &Comparison) -> String {
     let base = &c.members[0];
-    let names: Vec<String> = c
-        .members
+    let names: Vec<String> = crate::compare::display_names(c)
         .iter()
-        .map(|m| esc(&m.summary.meta.name))
+        .map(|n| esc(n))
         .collect();
     let s = &base.summary;
     let mut h = String::from("<header>\n<p class=\"kicker\">dealsim comparison report</p>\n");

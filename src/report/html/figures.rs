@@ -115,6 +115,24 @@ pub fn caption(stem: &str, overlay: bool) -> &'static str {
             "The median path of each scenario over time on one axis (the baseline with its \
              p25–p75 band); lines apart show when the assumptions start to matter."
         }
+        "variance_contribution" => {
+            "Each bar: the share of the variance of total NPV that goes away when that source \
+             is frozen on the same paths (an input at its median, a group of market shocks \
+             switched off); the longest bar moves the result most."
+        }
+        "tornado_rank_correlation" => {
+            "Bars: how consistently a higher value of the input goes with a higher (blue) or \
+             lower (orange) total NPV across paths; whiskers: the 95 % interval. The axis is \
+             scaled to the data, not to ±1."
+        }
+        "tornado_one_at_a_time" => {
+            "Each bar: the change in mean total NPV with the input at its low and at its high \
+             value, all else as in the base run; the labels at the ends give those values."
+        }
+        "heatmap_by_year" => {
+            "Each cell: the rank correlation of an uncertain input with the investor's cash \
+             flow in that year; the colour key on the right reads the colours back."
+        }
         s if s.contains("waterfall") => {
             "Each bar is one step's mean change, starting from the first total and ending at \
              the last; bars below the line are losses."

@@ -18,6 +18,7 @@ mod compare;
 mod figures;
 mod markup;
 mod run;
+pub mod sensitivity;
 pub mod sweep;
 
 use anyhow::Result;

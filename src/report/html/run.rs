@@ -84,6 +84,10 @@ fn header(r: &RunInput) -> String {
     }
     let _ = writeln!(h, "<p class=\"kicker\">dealsim run report</p>");
     let _ = writeln!(h, "<h1>{}</h1>", esc(&m.name));
+    if let Some(o) = crate::report::charts::style::overrides_note(m) {
+        // The edits sit under the title: this is not the file's own result.
+        let _ = writeln!(h, "<p class=\"overrides\">{}</p>", esc(&o));
+    }
     if !m.description.is_empty() {
         let _ = writeln!(h, "<p class=\"lede\">{}</p>", esc(&m.description));
     }

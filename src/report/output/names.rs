@@ -58,6 +58,42 @@ pub fn unique_name(raw: &str, taken: &[String], reserved: &[&str]) -> String {
     name
 }
 
+/// The longest edits suffix kept readable; longer ones are cut and end in a hash.
+const MAX_SUFFIX_BYTES: usize = 60;
+
+/// A folder-name suffix for `--set` edits: `revenue_share.cap=50` gives
+/// `revenue_share.cap=50`, several edits are joined by `+`; characters outside
+/// `[A-Za-z0-9._=+-]` become `_`. Past 60 bytes, or whenever that mapping lost
+/// information, the suffix ends in 8 hex digits of the edits' SHA-256, so different
+/// edits never share a folder. `None` without edits.
+pub fn overrides_suffix(sets: &[String]) -> Option<String> {
+    use sha2::{Digest, Sha256};
+    if sets.is_empty() {
+        return None;
+    }
+    let joined = sets
+        .iter()
+        .map(|s| s.split_whitespace().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("+");
+    let slug: String = joined
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '=' | '+' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if slug == joined && slug.len() <= MAX_SUFFIX_BYTES {
+        return Some(slug);
+    }
+    let hash = Sha256::digest(sets.join("\n").as_bytes());
+    let hex: String = hash[..4].iter().map(|b| format!("{b:02x}")).collect();
+    Some(format!("{}-{hex}", truncate(&slug, MAX_SUFFIX_BYTES - 9)))
+}
+
 /// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.
 fn truncate(s: &str, max: usize) -> String {
     let mut end = s.len().min(max);
@@ -103,6 +139,21 @@ mod tests {
         assert_eq!(n, "é".repeat(MAX_NAME_BYTES / 2));
         let n = safe_name(&"x".repeat(1000));
         assert_eq!(n.len(), MAX_NAME_BYTES);
+    }
+
+    #[test]
+    fn overrides_suffix_is_readable_and_distinct() {
+        assert_eq!(overrides_suffix(&[]), None);
+        let one = overrides_suffix(&["revenue_share.cap=50".into()]).unwrap();
+        assert_eq!(one, "revenue_share.cap=50");
+        let two = overrides_suffix(&["a.b = 1".into(), "c.d=2".into()]).unwrap();
+        assert_eq!(two, "a.b=1+c.d=2");
+        // Mapped characters and long edits end in a hash: never a shared folder.
+        let x = overrides_suffix(&["meta.name=\"a/b\"".into()]).unwrap();
+        let y = overrides_suffix(&["meta.name=\"a:b\"".into()]).unwrap();
+        assert_ne!(x, y);
+        let long = overrides_suffix(&["x".repeat(200)]).unwrap();
+        assert!(long.len() <= MAX_SUFFIX_BYTES, "{long}");
     }
 
     #[test]
