@@ -126,7 +126,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
             threads: args.sim.threads,
             keep_paths: false,
             progress: None,
-            cancel: Some(&cancel),
+            cancel: Some(cancel),
         };
         let r = crate::engine::run(sc, &opts).map_err(|e| AppError::Runtime(e.into()))?;
         stats.push(r.summary.results.to_vec());
@@ -388,7 +388,7 @@ pub fn task(args: &TaskArgs) -> Result<(), AppError> {
                 threads: args.threads,
                 keep_paths: false,
                 progress: Some(&progress),
-                cancel: Some(&cancel),
+                cancel: Some(cancel),
             };
             let p = task::run_shard(&args.dir, &plan, k, &sc, &opts)?;
             b.finish_and_clear();

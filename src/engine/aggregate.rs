@@ -283,6 +283,7 @@ pub type Uncarried = (ResultMetric, usize, f64);
 /// path, in path order), each path's cap-hit year, and the period summaries; with the
 /// risk answers (`targets`: the `--target`s) from the same columns; or the first result
 /// some path does not carry (see `guard`).
+#[allow(clippy::too_many_arguments)]
 pub fn run_summary(
     sc: &Scenario,
     model: &Model,

@@ -156,7 +156,7 @@ fn run_in_pool(
             }
         }
         // Checked before the percentiles reorder the buffers, so the path can be named.
-        let total = aggregate::merge(&partials);
+        let total = aggregate::merge(partials);
         if let Some((m, value)) = total.uncarried() {
             let metric = SeriesMetric::ALL[m];
             let limit = guard::series_limit(metric);
