@@ -181,6 +181,30 @@ pub fn compare(members: Vec<Member>) -> Comparison {
     }
 }
 
+/// How members are named in titles: their scenario names, or, where two share a name (a
+/// file and its `--variant`s), `name [id]` for every member, so no two read the same.
+pub fn display_names(c: &Comparison) -> Vec<String> {
+    let names: Vec<&str> = c
+        .members
+        .iter()
+        .map(|m| m.summary.meta.name.as_str())
+        .collect();
+    let unique = names
+        .iter()
+        .enumerate()
+        .all(|(i, n)| !names[..i].contains(n));
+    c.members
+        .iter()
+        .map(|m| {
+            if unique {
+                m.summary.meta.name.clone()
+            } else {
+                format!("{} [{}]", m.summary.meta.name, m.id)
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,28 +228,4 @@ mod tests {
         assert_eq!(changed[1].2, "(not set)");
         assert_eq!(changed[2].1, "(not set)");
     }
-}
-
-/// How members are named in titles: their scenario names, or, where two share a name (a
-/// file and its `--variant`s), `name [id]` for every member, so no two read the same.
-pub fn display_names(c: &Comparison) -> Vec<String> {
-    let names: Vec<&str> = c
-        .members
-        .iter()
-        .map(|m| m.summary.meta.name.as_str())
-        .collect();
-    let unique = names
-        .iter()
-        .enumerate()
-        .all(|(i, n)| !names[..i].contains(n));
-    c.members
-        .iter()
-        .map(|m| {
-            if unique {
-                m.summary.meta.name.clone()
-            } else {
-                format!("{} [{}]", m.summary.meta.name, m.id)
-            }
-        })
-        .collect()
 }

@@ -212,15 +212,20 @@ fn compare_table(c: &cmp::Comparison) -> String {
                     && base.summary.result(d.metric).mean == 1.0
                     && d.mean == 0.0)
         };
+        // Each estimate rounded to what its error supports (the mean by its paired
+        // standard error, p50 and P(>0) by their 95 % intervals); errors to 2 digits.
+        use crate::report::precision::{by_error, interval_error};
+        let err = |e: f64| by_error(e, e, 4);
         for d in ds.iter().take(7).chain(ds.iter().filter(v2)) {
+            let ci = |i: crate::risk::Interval| interval_error(i.low, i.high);
             t.push_str(&format!(
-                "  {:<22}{:>12.3}{:>12.4}{:>12.4}{:>12.3}{:>10.3}\n",
+                "  {:<22}{:>12}{:>12}{:>12}{:>12}{:>10}\n",
                 d.metric.name(),
-                d.mean,
-                d.std_error,
-                d.std_error_unpaired,
-                d.pct[1],
-                d.prob_positive
+                by_error(d.mean, d.std_error, 3),
+                err(d.std_error),
+                err(d.std_error_unpaired),
+                by_error(d.pct[1], ci(d.pct_ci[1]), 3),
+                by_error(d.prob_positive, ci(d.prob_positive_ci), 3)
             ));
         }
     }

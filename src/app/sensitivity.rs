@@ -263,7 +263,7 @@ fn variance_table(l: &Loaded, rows: &[sens::VarianceRow], npv: &crate::summary::
     let mut t = format!(
         "{}: what moves npv_total (sd {} USD bn): share of its variance removed by \
          freezing each source on the same paths\n",
-        l.scenario.meta.name,
+        titled(l),
         crate::report::precision::by_error(
             npv.std_dev,
             npv.std_error / std::f64::consts::SQRT_2,
@@ -295,6 +295,14 @@ fn overlap_note(rows: &[sens::VarianceRow]) -> Option<String> {
             100.0 * (1.0 - rest.share)
         )
     })
+}
+
+/// The scenario's name with its command-line edits: `Base case (with revenue_share.cap=50)`.
+fn titled(l: &Loaded) -> String {
+    match report::charts::style::overrides_note(&l.scenario.meta) {
+        Some(o) => format!("{} ({o})", l.scenario.meta.name),
+        None => l.scenario.meta.name.clone(),
+    }
 }
 
 /// One sentence on why the rank-correlation and one-at-a-time rankings put different
@@ -434,10 +442,7 @@ fn sensitivity_table(
     swings: &[Swing],
     base: &[f64; 6],
 ) -> String {
-    let mut t = format!(
-        "{}: mean npv_total {:.2} USD bn\n",
-        l.scenario.meta.name, base[0]
-    );
+    let mut t = format!("{}: mean npv_total {:.2} USD bn\n", titled(l), base[0]);
     let top: Vec<&sens::RankRow> = ranks
         .iter()
         .filter(|r| r.target == ResultMetric::NpvTotal)

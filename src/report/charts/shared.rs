@@ -36,7 +36,7 @@ impl SharedAxes {
                 .collect(),
             hist_x: union(&|s| distribution::histogram_ranges(s).0),
             // The histogram's own rule: the tallest bar plus 8 %.
-            hist_y: (tallest > 0.0).then(|| 0.0..tallest * 1.08),
+            hist_y: (tallest > 0.0).then_some(0.0..tallest * 1.08),
             cdf_x: distribution::cdf_x_range(
                 runs.iter().map(|s| s.npv_total_dist.quantiles.as_slice()),
             ),

@@ -423,7 +423,8 @@ pub fn compare_charts(book: &mut Book) -> Result<()> {
         .set_name("npv_total mean")
         .set_categories((DATA_SHEET, 1, col, n, col))
         .set_values((DATA_SHEET, 1, col + 1, n, col + 1));
-    c.y_axis().set_num_format(MONEY);
+    // From zero: an axis zoomed on the means would make a 1 % difference look tenfold.
+    c.y_axis().set_num_format(MONEY).set_min(0.0);
     c.legend().set_hidden();
     place(book, sheet, 0, &c)
 }
