@@ -285,6 +285,9 @@ pub struct SweepArgs {
     /// Do not write report.html.
     #[arg(long)]
     pub no_report: bool,
+    /// Do not write results.xlsx (the Excel workbook of the CSVs).
+    #[arg(long)]
+    pub no_xlsx: bool,
     /// Chart files to draw.
     #[arg(long, value_enum, default_value = "both", value_name = "FORMAT")]
     pub charts: ChartFormat,
@@ -325,6 +328,9 @@ pub struct MergeArgs {
     /// Do not write report.html.
     #[arg(long)]
     pub no_report: bool,
+    /// Do not write results.xlsx (the Excel workbook of the CSVs).
+    #[arg(long)]
+    pub no_xlsx: bool,
     /// Chart files to draw.
     #[arg(long, value_enum, default_value = "both", value_name = "FORMAT")]
     pub charts: ChartFormat,

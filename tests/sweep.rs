@@ -65,6 +65,18 @@ fn every_point_equals_a_single_run_with_set() {
     );
     ok(&o);
     let rows = csv_rows(&d.path().join("sw/sweep.csv"));
+    // The workbook holds sweep.csv as its one sheet, named after the file, with every
+    // point's key value in it.
+    let book = fs::File::open(d.path().join("sw/results.xlsx")).expect("sweep writes results.xlsx");
+    let mut z = zip::ZipArchive::new(book).expect("a zip archive");
+    let mut wb = String::new();
+    std::io::Read::read_to_string(&mut z.by_name("xl/workbook.xml").unwrap(), &mut wb).unwrap();
+    assert!(wb.contains("name=\"sweep\""), "{wb}");
+    assert_eq!(
+        wb.matches("<sheet ").count(),
+        1,
+        "one sheet for the one CSV: {wb}"
+    );
     assert_eq!(
         rows[0],
         [

@@ -148,7 +148,14 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
         metric,
     };
     let wall = t0.elapsed().as_secs_f64();
-    write_sweep(&staging, &plan, &result, args.charts, args.no_report, wall)?;
+    write_sweep(
+        &staging,
+        &plan,
+        &result,
+        args.charts,
+        (args.no_report, args.no_xlsx),
+        wall,
+    )?;
     let dir = staging.commit()?;
     out(&format!(
         "wrote {} ({} points x {} paths in {:.2} s)\n",
@@ -199,16 +206,22 @@ struct SweepManifest<'a> {
     command_line: Vec<String>,
 }
 
-/// Every file of a sweep folder: sweep.csv, the chart, sweep.json, report.html.
+/// Every file of a sweep folder: sweep.csv, its workbook, the chart, sweep.json,
+/// report.html (`skip`: `--no-report`, `--no-xlsx`).
 fn write_sweep(
     staging: &Staging,
     plan: &Plan,
     r: &SweepResult,
     charts: ChartFormat,
-    no_report: bool,
+    skip: (bool, bool),
     wall: f64,
 ) -> Result<(), AppError> {
+    let (no_report, no_xlsx) = skip;
     staging.write("sweep.csv", &sweep::csv::sweep_csv(r))?;
+    if !no_xlsx {
+        // The folder's only CSV so far: a workbook of one `sweep` sheet.
+        report::xlsx::write_plain_workbook(staging, "")?;
+    }
     report::charts::sweep::render(r, &staging.path().join("charts"), charts)?;
     let m = SweepManifest {
         dealsim_version: env!("CARGO_PKG_VERSION"),
@@ -444,7 +457,7 @@ pub fn merge(args: &MergeArgs) -> Result<(), AppError> {
                 &plan,
                 &r,
                 args.charts,
-                args.no_report,
+                (args.no_report, args.no_xlsx),
                 t0.elapsed().as_secs_f64(),
             )?;
         }
@@ -456,6 +469,9 @@ pub fn merge(args: &MergeArgs) -> Result<(), AppError> {
             let charts = staging.path().join("charts");
             report::charts::render_run_charts(&s, &charts, args.charts)?;
             report::charts::convergence::render_convergence_chart(&s, &risk, &charts, args.charts)?;
+            if !args.no_xlsx {
+                report::xlsx::write_run_workbook(&staging, "")?;
+            }
             if !args.no_report {
                 report::html::write_run_report(&staging, "", &s, &risk, &sc, &m)?;
             }
