@@ -21,17 +21,6 @@ fn noisy() -> String {
     common::with(&t, "simulation", "paths", "600")
 }
 
-/// CSV rows, header first.
-fn rows(path: &Path) -> Vec<Vec<String>> {
-    let mut r = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .from_path(path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    r.records()
-        .map(|rec| rec.unwrap().iter().map(String::from).collect())
-        .collect()
-}
-
 fn col(rows: &[Vec<String>], name: &str) -> usize {
     rows[0]
         .iter()
@@ -41,7 +30,7 @@ fn col(rows: &[Vec<String>], name: &str) -> usize {
 
 /// `metric`'s std_dev in a summary.csv.
 fn sd(summary: &Path, metric: &str) -> f64 {
-    let r = rows(summary);
+    let r = common::csv_rows(summary);
     let (m, s) = (col(&r, "metric"), col(&r, "std_dev"));
     r.iter().find(|x| x[m] == metric).unwrap()[s]
         .parse()
@@ -75,7 +64,7 @@ fn the_headline_ranking_covers_shocks_and_inputs_by_the_stated_method() {
             "svg",
         ],
     );
-    let v = rows(&d.join("o/sensitivity_variance.csv"));
+    let v = common::csv_rows(&d.join("o/sensitivity_variance.csv"));
     let (src, kind, share) = (
         col(&v, "source"),
         col(&v, "kind"),
@@ -167,7 +156,7 @@ fn year_keys_swing_by_a_year_and_bars_say_which_end_is_which() {
             "svg",
         ],
     );
-    let oat = rows(&d.join("o/sensitivity_oat.csv"));
+    let oat = common::csv_rows(&d.join("o/sensitivity_oat.csv"));
     let (i, k, lo, hi) = (
         col(&oat, "input"),
         col(&oat, "kind"),
@@ -225,7 +214,7 @@ fn intervals_heat_map_key_report_and_the_reason_the_rankings_differ() {
     let o = d.join("o");
     // Rank correlations: whiskers for the interval, an axis scaled to the data (ticks
     // within the data's reach, not ±1 when every |rho| is small).
-    let ranks = rows(&o.join("sensitivity.csv"));
+    let ranks = common::csv_rows(&o.join("sensitivity.csv"));
     let (t, hi, lo) = (
         col(&ranks, "target"),
         col(&ranks, "ci95_high"),
@@ -271,7 +260,7 @@ fn intervals_heat_map_key_report_and_the_reason_the_rankings_differ() {
     assert_eq!(html.matches("<svg").count(), 4, "four charts inline");
     // The sentence: present exactly when the two rankings put different inputs first.
     let rank_top = &ranks.iter().find(|r| r[t] == "npv_total").unwrap()[0];
-    let oat = rows(&o.join("sensitivity_oat.csv"));
+    let oat = common::csv_rows(&o.join("sensitivity_oat.csv"));
     let oat_top = &oat[1][0];
     let says = stdout.contains("The rankings differ");
     assert_eq!(says, rank_top != oat_top, "{stdout}");

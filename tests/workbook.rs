@@ -87,22 +87,11 @@ fn libreoffice_sheets(lo: &Path, xlsx: &Path, out: &Path) -> Vec<(String, Vec<Ve
             .strip_prefix(&format!("{stem}-"))
             .and_then(|s| s.strip_suffix(".csv"))
         {
-            sheets.push((sheet.to_string(), read_csv(&e.path())));
+            sheets.push((sheet.to_string(), common::csv_rows(&e.path())));
         }
     }
     sheets.sort();
     sheets
-}
-
-fn read_csv(path: &Path) -> Vec<Vec<String>> {
-    let mut r = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_path(path)
-        .unwrap();
-    r.records()
-        .map(|rec| rec.unwrap().iter().map(String::from).collect())
-        .collect()
 }
 
 /// Equal as numbers to LibreOffice's 15 significant digits, or equal as text.
@@ -195,7 +184,7 @@ fn the_workbook_holds_every_csv_and_libreoffice_reads_the_same_numbers() {
             .iter()
             .find(|(s, _)| s == name)
             .unwrap_or_else(|| panic!("LibreOffice found no sheet {name}"));
-        let want = read_csv(&run.join(c));
+        let want = common::csv_rows(&run.join(c));
         assert_eq!(got.len(), want.len(), "{name}: rows");
         for (r, (w, g)) in want.iter().zip(got).enumerate() {
             assert_eq!(w.len(), g.len(), "{name} row {r}: {w:?} vs {g:?}");
@@ -206,7 +195,7 @@ fn the_workbook_holds_every_csv_and_libreoffice_reads_the_same_numbers() {
     }
     // The fan's points on chart_data are investor_cash_flow's percentiles.
     let (_, data) = sheets.iter().find(|(s, _)| s == "chart_data").unwrap();
-    let ts = read_csv(&run.join("timeseries.csv"));
+    let ts = common::csv_rows(&run.join("timeseries.csv"));
     let col = |rows: &[Vec<String>], h: &str| rows[0].iter().position(|x| x == h).unwrap();
     let (m, p50) = (col(&ts, "metric"), col(&ts, "p50"));
     let want: Vec<&String> = ts

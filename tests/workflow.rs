@@ -3,8 +3,6 @@
 
 mod common;
 
-use std::path::Path;
-
 use common::{dealsim, snapshot, DET};
 
 /// DET with market noise and an uncertain channel ceiling: results differ per path, so
@@ -29,15 +27,6 @@ fn ok(o: &std::process::Output) -> String {
         String::from_utf8_lossy(&o.stderr)
     );
     String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-/// CSV rows as fields (no quoting in these files).
-fn rows(path: &Path) -> Vec<Vec<String>> {
-    std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .lines()
-        .map(|l| l.split(',').map(String::from).collect())
-        .collect()
 }
 
 #[test]
@@ -93,7 +82,7 @@ fn a_variant_is_the_first_file_plus_its_edits_under_its_own_name() {
         );
     }
     // what_changed names each variant and exactly its edits, against DET's values.
-    let wc = rows(&c.join("what_changed.csv"));
+    let wc = common::csv_rows(&c.join("what_changed.csv"));
     assert_eq!(wc[0], ["scenario", "key", "baseline", "value"]);
     let mut body: Vec<Vec<String>> = wc[1..].to_vec();
     body.sort();
@@ -107,7 +96,7 @@ fn a_variant_is_the_first_file_plus_its_edits_under_its_own_name() {
         .map(|r| r.map(String::from).to_vec())
     );
     // Paired deltas: a higher cap moves only the revenue share, and never down.
-    let deltas = rows(&c.join("compare_deltas.csv"));
+    let deltas = common::csv_rows(&c.join("compare_deltas.csv"));
     let col = |name: &str| deltas[0].iter().position(|h| h == name).unwrap();
     let (sc, met, mean) = (col("scenario"), col("metric"), col("mean_delta"));
     let delta = |s: &str, m: &str| -> f64 {

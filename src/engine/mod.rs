@@ -174,22 +174,7 @@ fn run_in_pool(
                 *a += v;
             }
         }
-        // Checked before the percentiles reorder the buffers, so the path can be named.
-        let total = aggregate::merge(partials);
-        if let Some((m, value)) = total.uncarried() {
-            let metric = SeriesMetric::ALL[m];
-            let limit = guard::series_limit(metric);
-            let path = guard::first_uncarried(&buffers[m][..n], limit);
-            let value = path.map_or(value, |i| buffers[m][i]);
-            let msg = guard::not_carried(sc, seed, metric.name(), Some(per), path, value, limit);
-            return Err(EngineError::NotCarried(msg));
-        }
-        let summary = aggregate::period_summary(per, &total, buffers, n);
-        if let Some((metric, value)) = guard::uncarried_period_mean(&summary) {
-            let msg =
-                guard::not_carried(sc, seed, metric, Some(per), None, value, guard::CARRY_MAX);
-            return Err(EngineError::NotCarried(msg));
-        }
+        let summary = checked_period(sc, seed, per, partials, buffers, n)?;
         periods.push(summary);
         Ok(())
     })?;
@@ -209,22 +194,7 @@ fn run_in_pool(
         &renegotiation_years,
         periods,
     )
-    .map_err(|stop| {
-        let (m, path, value) = match stop {
-            aggregate::SummaryStop::Uncarried(u) => u,
-            aggregate::SummaryStop::Cancelled => return EngineError::Cancelled,
-        };
-        let limit = guard::result_limit(m);
-        EngineError::NotCarried(guard::not_carried(
-            sc,
-            seed,
-            m.name(),
-            None,
-            Some(path),
-            value,
-            limit,
-        ))
-    })?;
+    .map_err(|stop| summary_error(sc, seed, stop))?;
     checkpoint(opts, "aggregate")?;
     let paths = opts.keep_paths.then(|| {
         let results: Vec<PathResults> = (0..n)
@@ -245,6 +215,54 @@ fn run_in_pool(
         paths,
         risk,
     })
+}
+
+/// Period `per`'s summary from its chunk partials (chunk order) and value buffers (path
+/// order), or the error naming a value the model cannot carry. One check for a run and a
+/// shard merge, so a merge fails exactly where the run would. The buffers are checked
+/// before the percentiles reorder them, so the offending path can be named.
+pub(crate) fn checked_period(
+    sc: &Scenario,
+    seed: u64,
+    per: &Period,
+    partials: &[PeriodAccumulator],
+    buffers: &mut [Vec<f64>],
+    n: usize,
+) -> Result<crate::summary::PeriodSummary, EngineError> {
+    let total = aggregate::merge(partials);
+    if let Some((m, value)) = total.uncarried() {
+        let metric = SeriesMetric::ALL[m];
+        let limit = guard::series_limit(metric);
+        let path = guard::first_uncarried(&buffers[m][..n], limit);
+        let value = path.map_or(value, |i| buffers[m][i]);
+        let msg = guard::not_carried(sc, seed, metric.name(), Some(per), path, value, limit);
+        return Err(EngineError::NotCarried(msg));
+    }
+    let summary = aggregate::period_summary(per, &total, buffers, n);
+    if let Some((metric, value)) = guard::uncarried_period_mean(&summary) {
+        let msg = guard::not_carried(sc, seed, metric, Some(per), None, value, guard::CARRY_MAX);
+        return Err(EngineError::NotCarried(msg));
+    }
+    Ok(summary)
+}
+
+/// Why `aggregate::run_summary` stopped, as the engine's error.
+pub(crate) fn summary_error(sc: &Scenario, seed: u64, stop: aggregate::SummaryStop) -> EngineError {
+    match stop {
+        aggregate::SummaryStop::Cancelled => EngineError::Cancelled,
+        aggregate::SummaryStop::Uncarried((m, path, value)) => {
+            let limit = guard::result_limit(m);
+            EngineError::NotCarried(guard::not_carried(
+                sc,
+                seed,
+                m.name(),
+                None,
+                Some(path),
+                value,
+                limit,
+            ))
+        }
+    }
 }
 
 /// A phase boundary: the test-only pause of [`crate::interrupt`], then stop if asked to.

@@ -8,7 +8,7 @@
 //! and exact type-7 percentiles over the same values in the same path order. The part
 //! file format that carries these lives with the plans (`crate::sweep::part`).
 
-use super::{aggregate, guard, EngineError, PathBlock, PeriodAccumulator, RunOptions, CHUNK};
+use super::{aggregate, EngineError, PathBlock, PeriodAccumulator, RunOptions, CHUNK};
 use crate::model::Model;
 use crate::risk::RiskSummary;
 use crate::scenario::Scenario;
@@ -107,21 +107,7 @@ pub fn merge<E: From<EngineError>>(
     for (k, per) in model.grid.periods.iter().enumerate() {
         partials.clear();
         read_period(k, &mut partials, &mut buffers)?;
-        let total = aggregate::merge(&partials);
-        if let Some((m, value)) = total.uncarried() {
-            let metric = SeriesMetric::ALL[m];
-            let limit = guard::series_limit(metric);
-            let path = guard::first_uncarried(&buffers[m][..n], limit);
-            let value = path.map_or(value, |i| buffers[m][i]);
-            let msg = guard::not_carried(sc, seed, metric.name(), Some(per), path, value, limit);
-            return Err(EngineError::NotCarried(msg).into());
-        }
-        let summary = aggregate::period_summary(per, &total, &mut buffers, n);
-        if let Some((metric, value)) = guard::uncarried_period_mean(&summary) {
-            let msg =
-                guard::not_carried(sc, seed, metric, Some(per), None, value, guard::CARRY_MAX);
-            return Err(EngineError::NotCarried(msg).into());
-        }
+        let summary = super::checked_period(sc, seed, per, &partials, &mut buffers, n)?;
         periods.push(summary);
     }
     drop(buffers);
@@ -135,15 +121,7 @@ pub fn merge<E: From<EngineError>>(
         renegotiation_years,
         periods,
     )
-    .map_err(|stop| {
-        let (m, path, value) = match stop {
-            aggregate::SummaryStop::Uncarried(u) => u,
-            aggregate::SummaryStop::Cancelled => return EngineError::Cancelled.into(),
-        };
-        let limit = guard::result_limit(m);
-        let msg = guard::not_carried(sc, seed, m.name(), None, Some(path), value, limit);
-        EngineError::NotCarried(msg).into()
-    })
+    .map_err(|stop| super::summary_error(sc, seed, stop).into())
 }
 
 #[cfg(test)]

@@ -195,3 +195,16 @@ pub fn entries(dir: &std::path::Path) -> Vec<String> {
     v.sort();
     v
 }
+
+/// Every row of a CSV file, the header first, as text (quoted cells unquoted; rows may
+/// differ in length).
+pub fn csv_rows(path: &std::path::Path) -> Vec<Vec<String>> {
+    let mut r = ::csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_path(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    r.records()
+        .map(|rec| rec.unwrap().iter().map(String::from).collect())
+        .collect()
+}
