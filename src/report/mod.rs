@@ -2,6 +2,7 @@
 //! staging folder that replaces the output folder only when complete, and only if
 //! dealsim wrote that folder ([`output`]).
 
+pub mod attribution_csv;
 pub mod charts;
 pub mod compare_csv;
 pub mod csv;
@@ -22,7 +23,7 @@ use crate::engine::PathTable;
 use crate::risk::RiskSummary;
 use crate::summary::RunSummary;
 pub use manifest::{Manifest, Stopping, TargetSe};
-pub use output::Staging;
+pub use output::{Outputs, Staging};
 
 /// What to write besides the five CSV/JSON files of every run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

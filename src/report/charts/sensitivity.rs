@@ -543,18 +543,14 @@ impl SensitivityCharts {
         }
     }
 
-    /// Write the charts into `dir` (rank and heat map only when there are uncertain inputs).
-    pub fn render(
-        &self,
-        dir: &std::path::Path,
-        format: super::ChartFormat,
-    ) -> Result<Vec<std::path::PathBuf>> {
+    /// The charts (rank and heat map only when there are uncertain inputs).
+    pub fn render(&self, format: super::ChartFormat) -> Result<Vec<super::ChartFile>> {
         let which: &[Which] = if self.inputs.is_empty() {
             &[Which::Variance, Which::Swing]
         } else {
             &[Which::Variance, Which::Rank, Which::Swing, Which::Heat]
         };
-        super::render_charts(which, self, dir, format)
+        super::render_charts(which, self, format)
     }
 }
 
@@ -572,28 +568,15 @@ impl super::ChartKind for Which {
     }
 }
 
-/// Write the channel-attribution waterfall as `attribution_waterfall.{png,svg}` in `dir`.
+/// The channel-attribution waterfall, `attribution_waterfall.{png,svg}`.
 pub fn render_waterfall(
-    dir: &std::path::Path,
     format: super::ChartFormat,
     title: &str,
     start: (String, f64),
     steps: &[(String, f64)],
     end: (String, f64),
-) -> Result<()> {
-    if format == super::ChartFormat::None {
-        return Ok(());
-    }
-    std::fs::create_dir_all(dir)?;
-    if format.png() {
-        super::write_png(&dir.join("attribution_waterfall.png"), |root| {
-            waterfall(root, title, start.clone(), steps, end.clone())
-        })?;
-    }
-    if format.svg() {
-        let svg =
-            super::render_svg(|root| waterfall(root, title, start.clone(), steps, end.clone()))?;
-        std::fs::write(dir.join("attribution_waterfall.svg"), svg)?;
-    }
-    Ok(())
+) -> Result<Vec<super::ChartFile>> {
+    super::chart_files("attribution_waterfall", format, |root| {
+        waterfall(root, title, start, steps, end)
+    })
 }
