@@ -199,7 +199,7 @@ mod tests {
         assert_eq!(rounded(-0.004, 2), "-0.00400");
         assert_eq!(rounded(f64::NAN, 2), "–");
         assert_eq!(money(1234.5, 1), "$1,234.5bn");
-        assert_eq!(money(-3.14159, 2), "-$3.14bn");
+        assert_eq!(money(-3.256, 2), "-$3.26bn");
         assert_eq!(money(-0.001, 2), "$0");
         assert_eq!(money(1e16, 0), "$1.00e16bn");
         assert_eq!(thousands(1_234_567), "1,234,567");
