@@ -23,3 +23,20 @@ pub fn bar(quiet: bool, len: u64, template: &str) -> ProgressBar {
 pub fn counted(what: &str, unit: &str) -> String {
     format!("{what} [{{bar:30}}] {{pos}}/{{len}} {unit}  {{elapsed_precise}} (ETA {{eta}})")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_usual_template_names_what_and_unit() {
+        assert_eq!(
+            counted("sweep", "points"),
+            "sweep [{bar:30}] {pos}/{len} points  {elapsed_precise} (ETA {eta})"
+        );
+        // A template indicatif rejects still gives a (hidden) bar, not a failed run.
+        let b = bar(true, 3, "{bar:nonsense");
+        b.inc(2);
+        assert_eq!(b.position(), 2);
+    }
+}

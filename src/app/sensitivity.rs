@@ -6,7 +6,7 @@ use super::{load, manifest, out, progress, simulate, AppError};
 use crate::cli::SensitivityArgs;
 use crate::engine::{PathTable, RunOutput};
 use crate::report::charts::palette;
-use crate::report::charts::sensitivity::{self as sc_chart, Bar, SensitivityCharts};
+use crate::report::charts::sensitivity::{Bar, SensitivityCharts};
 use crate::report::{self, sensitivity_csv as scsv, Outputs};
 use indicatif::ProgressBar;
 
@@ -380,7 +380,7 @@ fn sensitivity_charts(
             palette::VERMILLION
         }
     };
-    let short = sc_chart::short_value;
+    let short = report::precision::short_value;
     SensitivityCharts {
         name: l.scenario.meta.name.clone(),
         note: report::charts::style::summary_note(base_summary),

@@ -25,12 +25,6 @@ use crate::summary::RunSummary;
 pub use manifest::{Manifest, Stopping, TargetSe};
 pub use output::{Outputs, Staging};
 
-/// What to write besides the five CSV/JSON files of every run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Extras {
-    pub paths_csv: bool,
-}
-
 /// Write the files of one run into `staging_dir` (a folder that is not yet in place).
 pub fn write_run_files(
     staging: &Staging,

@@ -1,8 +1,9 @@
 //! The one number formatter for display: terminal, report.html and charts all format
 //! through [`fixed`] (a value to a number of decimals, thousands separators, no `-0`),
 //! and the shapes built on it: [`by_error`] for estimates, [`rounded`] for report cells,
-//! [`money`] for chart amounts and axes, [`thousands`] for counts. The CSV files keep
-//! full precision in their own writer (`csv::num`), which is not for reading by eye.
+//! [`money`] for chart amounts and axes, [`thousands`] for counts; [`short_value`] writes
+//! an input's value as a scenario would (no separators) on tornado bars and tables. The
+//! CSV files keep full precision in their own writer (`csv::num`), not for the eye.
 //!
 //! Headline numbers are rounded to what their error supports.
 //!
@@ -140,6 +141,25 @@ fn money_text(digits: &str) -> String {
     }
 }
 
+/// A short input value for the ends of tornado bars and their table: about 3 significant
+/// digits, trailing zeros dropped, no separators (`0.225`, `2027`, `2026.5`, `1200`).
+pub fn short_value(v: f64) -> String {
+    if v.abs() >= 100.0 {
+        let t = format!("{v:.1}");
+        t.strip_suffix(".0").map(str::to_string).unwrap_or(t)
+    } else if v == 0.0 {
+        String::from("0")
+    } else {
+        let digits = (2 - v.abs().log10().floor() as i32).clamp(0, 6) as usize;
+        let t = format!("{v:.digits$}");
+        if t.contains('.') {
+            t.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            t
+        }
+    }
+}
+
 /// A probability as a percentage rounded by its error: `43 %`, `0.8 %`.
 pub fn percent_by(p: f64, err: f64) -> String {
     format!("{}\u{a0}%", by_error(p * 100.0, err * 100.0, 1))
@@ -205,5 +225,10 @@ mod tests {
         assert_eq!(thousands(1_234_567), "1,234,567");
         assert_eq!(thousands(999), "999");
         assert_eq!(group_digits("1000"), "1,000");
+        assert_eq!(short_value(0.225), "0.225");
+        assert_eq!(short_value(2026.5), "2026.5");
+        assert_eq!(short_value(1200.0), "1200");
+        assert_eq!(short_value(0.0), "0");
+        assert_eq!(short_value(12.345), "12.3");
     }
 }

@@ -70,24 +70,6 @@ fn span(bars: &[Bar], zero: bool, pad: f64) -> Range<f64> {
     style::safe_range(&(lo..hi))
 }
 
-/// A short input value for bar ends: `0.225`, `2027`, `2026.5`, `1,200`.
-pub fn short_value(v: f64) -> String {
-    if v.abs() >= 100.0 {
-        let t = format!("{v:.1}");
-        t.strip_suffix(".0").map(str::to_string).unwrap_or(t)
-    } else if v == 0.0 {
-        String::from("0")
-    } else {
-        let digits = (2 - v.abs().log10().floor() as i32).clamp(0, 6) as usize;
-        let t = format!("{v:.digits$}");
-        if t.contains('.') {
-            t.trim_end_matches('0').trim_end_matches('.').to_string()
-        } else {
-            t
-        }
-    }
-}
-
 /// Horizontal bars, largest first from the top, with a zero line; whiskers and end labels
 /// where the bars carry them; the x-axis scaled to the data (`x_range` overrides).
 #[allow(clippy::too_many_arguments)]

@@ -124,12 +124,12 @@ pub fn sensitivity_page(r: &SensitivityInput, charts: &[super::Chart]) -> String
                     Cell::text(s.kind),
                     Cell::Shown(
                         s.low_value,
-                        crate::report::charts::sensitivity::short_value(s.low_value),
+                        crate::report::precision::short_value(s.low_value),
                     ),
                     Cell::Num(s.mean_low[0] - r.base_mean, Show::Amount),
                     Cell::Shown(
                         s.high_value,
-                        crate::report::charts::sensitivity::short_value(s.high_value),
+                        crate::report::precision::short_value(s.high_value),
                     ),
                     Cell::Num(s.mean_high[0] - r.base_mean, Show::Amount),
                 ],
