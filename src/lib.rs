@@ -7,6 +7,7 @@
 //! aggregation into a [`summary::RunSummary`]) → `report` (CSV, charts) → `cli`.
 
 pub mod app;
+pub mod attribution;
 pub mod cli;
 pub mod compare;
 pub mod date;

@@ -1,7 +1,7 @@
 //! What drives the payoff: rank correlations of the uncertain inputs with the results
 //! (overall and per year), one-at-a-time swings on common random numbers, and the
-//! attribution of the rival channel (every path with and without it). Pure computation
-//! over engine output; files and charts are built in `report`.
+//! variance each source explains. Pure computation over engine output; files and charts
+//! are built in `report`. The channel attribution is in [`crate::attribution`].
 
 use crate::engine::stats::{mean_std, quantiles};
 use crate::engine::PathTable;
@@ -236,59 +236,6 @@ pub fn variance_share(base_sd: f64, frozen_sd: f64) -> f64 {
 pub fn median(t: &PathTable, input: usize) -> f64 {
     let mut x = column(t, input);
     quantiles(&mut x, &[0.5])[0]
-}
-
-/// Paired difference of one component, channel on minus channel off.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct AttributionRow {
-    pub component: ResultMetric,
-    pub mean_with: f64,
-    pub mean_without: f64,
-    pub mean_delta: f64,
-    pub std_error_delta: f64,
-    pub p5_delta: f64,
-    pub p95_delta: f64,
-}
-
-/// The components of the channel attribution, in waterfall order, then the total.
-pub const ATTRIBUTION: [ResultMetric; 6] = [
-    ResultMetric::NpvRevenueShare,
-    ResultMetric::NpvCloudModels,
-    ResultMetric::NpvReverseShare,
-    ResultMetric::NpvCompute,
-    ResultMetric::PvStake,
-    ResultMetric::NpvTotal,
-];
-
-/// Path-by-path attribution of `with` against `without` (same seed and paths).
-pub fn attribution(with: &PathTable, without: &PathTable) -> Vec<AttributionRow> {
-    ATTRIBUTION
-        .iter()
-        .map(|&m| {
-            let a: Vec<f64> = with
-                .results
-                .iter()
-                .map(|r| r.as_array()[m.index()])
-                .collect();
-            let b: Vec<f64> = without
-                .results
-                .iter()
-                .map(|r| r.as_array()[m.index()])
-                .collect();
-            let mut d: Vec<f64> = a.iter().zip(&b).map(|(x, y)| x - y).collect();
-            let (mean_delta, sd) = mean_std(&d);
-            let q = quantiles(&mut d, &[0.05, 0.95]);
-            AttributionRow {
-                component: m,
-                mean_with: mean_std(&a).0,
-                mean_without: mean_std(&b).0,
-                mean_delta,
-                std_error_delta: sd / (a.len() as f64).sqrt(),
-                p5_delta: q[0],
-                p95_delta: q[1],
-            }
-        })
-        .collect()
 }
 
 #[cfg(test)]

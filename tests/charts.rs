@@ -11,7 +11,7 @@ use std::process::Command;
 
 use common::decode_png;
 use dealsim::date::Date;
-use dealsim::report::charts::{render_run_charts, ChartFormat};
+use dealsim::report::charts::{render_run_charts, save, ChartFormat};
 use dealsim::scenario::Meta;
 use dealsim::summary::{
     Band, CapHitYear, Distribution, PeriodSummary, ResultMetric, RunSummary, SeriesMetric, Stats,
@@ -271,7 +271,11 @@ fn written_names(files: &[PathBuf]) -> Vec<String> {
 fn both_formats_write_every_chart() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("charts");
-    let files = render_run_charts(&summary(Some(38.0)), &out, ChartFormat::Both).unwrap();
+    let files = save(
+        &render_run_charts(&summary(Some(38.0)), ChartFormat::Both).unwrap(),
+        &out,
+    )
+    .unwrap();
     let expected: Vec<String> = STEMS
         .iter()
         .flat_map(|s| [format!("{s}.png"), format!("{s}.svg")])
@@ -293,7 +297,11 @@ fn both_formats_write_every_chart() {
 #[test]
 fn pngs_have_the_standard_size_and_content() {
     let dir = tempfile::tempdir().unwrap();
-    render_run_charts(&summary(Some(38.0)), dir.path(), ChartFormat::Png).unwrap();
+    save(
+        &render_run_charts(&summary(Some(38.0)), ChartFormat::Png).unwrap(),
+        dir.path(),
+    )
+    .unwrap();
     for stem in STEMS {
         let (w, h, px) = decode_png(&dir.path().join(format!("{stem}.png")));
         assert_eq!((w, h), (1200, 700), "{stem}");
@@ -312,7 +320,11 @@ fn pngs_have_the_standard_size_and_content() {
 #[test]
 fn svgs_carry_titles_and_axis_labels_as_text() {
     let dir = tempfile::tempdir().unwrap();
-    render_run_charts(&summary(Some(38.0)), dir.path(), ChartFormat::Svg).unwrap();
+    save(
+        &render_run_charts(&summary(Some(38.0)), ChartFormat::Svg).unwrap(),
+        dir.path(),
+    )
+    .unwrap();
     let expect: [(&str, &[&str]); 10] = [
         (
             "fan_company_revenue",
@@ -429,7 +441,11 @@ fn svgs_carry_titles_and_axis_labels_as_text() {
 fn none_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("charts");
-    let files = render_run_charts(&summary(Some(38.0)), &out, ChartFormat::None).unwrap();
+    let files = save(
+        &render_run_charts(&summary(Some(38.0)), ChartFormat::None).unwrap(),
+        &out,
+    )
+    .unwrap();
     assert!(files.is_empty());
     assert!(
         !out.exists(),
@@ -440,7 +456,11 @@ fn none_writes_nothing() {
 #[test]
 fn without_a_cap_the_cap_chart_says_so() {
     let dir = tempfile::tempdir().unwrap();
-    let files = render_run_charts(&summary(None), dir.path(), ChartFormat::Svg).unwrap();
+    let files = save(
+        &render_run_charts(&summary(None), ChartFormat::Svg).unwrap(),
+        dir.path(),
+    )
+    .unwrap();
     assert_eq!(files.len(), 10);
     let svg = fs::read_to_string(dir.path().join("cap_timing.svg")).unwrap();
     let texts = svg_texts(&svg);
@@ -462,7 +482,11 @@ fn an_uncertain_cap_still_gets_its_timing_chart() {
     let mut s = summary(Some(38.0));
     s.cap = None;
     let dir = tempfile::tempdir().unwrap();
-    render_run_charts(&s, dir.path(), ChartFormat::Svg).unwrap();
+    save(
+        &render_run_charts(&s, ChartFormat::Svg).unwrap(),
+        dir.path(),
+    )
+    .unwrap();
     let texts = svg_texts(&fs::read_to_string(dir.path().join("cap_timing.svg")).unwrap());
     let title = xml("Test Deal: when Bigsoft's uncertain revenue-share cap is reached");
     assert!(texts.contains(&title), "{texts:?}");
@@ -481,7 +505,11 @@ fn an_empty_summary_still_renders() {
     s.npv_total_dist = Distribution::default();
     s.results = [Stats::default(); dealsim::summary::N_RESULTS];
     let dir = tempfile::tempdir().unwrap();
-    let files = render_run_charts(&s, dir.path(), ChartFormat::Both).unwrap();
+    let files = save(
+        &render_run_charts(&s, ChartFormat::Both).unwrap(),
+        dir.path(),
+    )
+    .unwrap();
     assert_eq!(files.len(), 20);
 }
 
@@ -490,7 +518,11 @@ fn an_empty_summary_still_renders() {
 #[ignore = "run by text_renders_without_system_fonts in an environment without fonts"]
 fn child_renders_text_in_bare_environment() {
     let dir = tempfile::tempdir().unwrap();
-    let files = render_run_charts(&summary(Some(38.0)), dir.path(), ChartFormat::Both).unwrap();
+    let files = save(
+        &render_run_charts(&summary(Some(38.0)), ChartFormat::Both).unwrap(),
+        dir.path(),
+    )
+    .unwrap();
     assert_eq!(files.len(), 20);
     let (w, _, px) = decode_png(&dir.path().join("npv_components.png"));
     assert!(

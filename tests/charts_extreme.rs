@@ -15,7 +15,7 @@ use dealsim::date::Date;
 use dealsim::engine::PathTable;
 use dealsim::report::charts::overlay::render_compare_charts;
 use dealsim::report::charts::sensitivity::{render_waterfall, Bar, SensitivityCharts};
-use dealsim::report::charts::{render_run_charts, ChartFormat};
+use dealsim::report::charts::{render_run_charts, save, ChartFormat};
 use dealsim::risk::Interval;
 use dealsim::scenario::Meta;
 use dealsim::summary::{
@@ -297,7 +297,10 @@ fn run_charts_draw_in_bounded_time_on_extreme_data() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().to_path_buf();
         bounded(&format!("run charts, {}", case.name), move || {
-            let files = render_run_charts(&case.summary(), &path, ChartFormat::Both)?;
+            let files = save(
+                &render_run_charts(&case.summary(), ChartFormat::Both)?,
+                &path,
+            )?;
             assert_eq!(files.len(), 20, "10 charts x PNG + SVG");
             Ok(())
         });
@@ -310,7 +313,10 @@ fn compare_overlays_draw_in_bounded_time_on_extreme_data() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().to_path_buf();
         bounded(&format!("compare overlays, {}", case.name), move || {
-            let files = render_compare_charts(&case.comparison(), &path, ChartFormat::Both)?;
+            let files = save(
+                &render_compare_charts(&case.comparison(), ChartFormat::Both)?,
+                &path,
+            )?;
             assert!(!files.is_empty());
             Ok(())
         });
@@ -323,21 +329,21 @@ fn sensitivity_charts_draw_in_bounded_time_on_extreme_data() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().to_path_buf();
         bounded(&format!("sensitivity charts, {}", case.name), move || {
-            let files = case.sensitivity().render(&path, ChartFormat::Both)?;
+            let files = save(&case.sensitivity().render(ChartFormat::Both)?, &path)?;
             assert_eq!(
                 files.len(),
                 8,
                 "variance, tornados and heat map x PNG + SVG"
             );
             let steps = [("a".to_string(), case.v(1)), ("b".to_string(), case.v(2))];
-            render_waterfall(
-                &path,
+            let waterfall = render_waterfall(
                 ChartFormat::Both,
                 "waterfall",
                 ("start".into(), case.v(0)),
                 &steps,
                 ("end".into(), case.v(3)),
             )?;
+            save(&waterfall, &path)?;
             assert!(path.join("attribution_waterfall.png").exists());
             Ok(())
         });

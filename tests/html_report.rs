@@ -330,6 +330,46 @@ fn compare_writes_reports_for_the_comparison_and_each_scenario() {
 }
 
 /// Every report.html under `dir`, recursively.
+/// The report embeds the very charts saved in charts/ (issue 14: one pass, no folder
+/// read back): each saved SVG's drawing, everything after its root tag, appears
+/// verbatim in report.html, once per chart, for a run and for every compare folder.
+#[test]
+fn the_report_embeds_the_saved_chart_bytes() {
+    let dir = fixture();
+    let out = run(dir.path(), &["--charts", "svg"]);
+    let cmp = compare(dir.path(), &["--charts", "both"]);
+    for folder in [out, cmp.clone(), cmp.join("base"), cmp.join("wide")] {
+        let html = read(&folder.join("report.html"));
+        let mut n = 0;
+        for e in fs::read_dir(folder.join("charts")).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().and_then(|x| x.to_str()) != Some("svg") {
+                continue;
+            }
+            let svg = read(&p);
+            let root_end = svg
+                .find("<svg")
+                .and_then(|i| svg[i..].find('>').map(|j| i + j + 1));
+            let drawing = &svg[root_end.expect("an <svg> root")..];
+            assert!(drawing.len() > 200, "{}: a real drawing", p.display());
+            assert_eq!(
+                html.matches(drawing).count(),
+                1,
+                "{} inline once",
+                p.display()
+            );
+            n += 1;
+        }
+        assert!(n > 0, "{}: charts were saved", folder.display());
+        assert_eq!(
+            html.matches("<figure class=\"chart\"").count(),
+            n,
+            "{}",
+            folder.display()
+        );
+    }
+}
+
 fn reports(dir: &Path) -> Vec<PathBuf> {
     let mut found = Vec::new();
     for e in fs::read_dir(dir).unwrap() {

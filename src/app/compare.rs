@@ -3,11 +3,11 @@
 
 use std::path::Path;
 
-use super::{cancel_flag, load, manifest, out, simulate, variant, AppError};
+use super::{cancel_flag, finish_run, load, manifest, out, simulate, variant, AppError, Extras};
 use crate::cli::CompareArgs;
 use crate::compare::{self as cmp, Member};
 use crate::report::output::names;
-use crate::report::{self, Staging};
+use crate::report::{self, Outputs};
 
 /// What the comparison itself writes at the top of its folder: no member may be named so.
 const RESERVED: [&str; 7] = [
@@ -113,7 +113,7 @@ pub(super) fn compare(args: &CompareArgs) -> Result<(), AppError> {
     let target = args.out.clone().unwrap_or_else(|| {
         Path::new("output").join(names::safe_name(&format!("compare-{}", ids.join("-"))))
     });
-    let staging = Staging::new(&target)?;
+    let mut outputs = Outputs::new(&target)?;
     let base_flat = loaded[0].raw.flatten_values();
     let mut members = Vec::new();
     let mut manifests = Vec::new();
@@ -121,7 +121,7 @@ pub(super) fn compare(args: &CompareArgs) -> Result<(), AppError> {
     for (((l, src), sim), id) in loaded.iter().zip(&sources).zip(&sims).zip(&ids) {
         let (r, wall) = simulate(l, sim, true, id)?;
         let m = manifest(l, src.file, sim, wall);
-        report::write_run_files(&staging, id, &r.summary, &r.risk, None, &m)?;
+        report::write_run_files(outputs.staging(), id, &r.summary, &r.risk, None, &m)?;
         manifests.push(m);
         risks.push(r.risk);
         let changed = cmp::what_changed(&base_flat, &l.raw.flatten_values());
@@ -143,35 +143,38 @@ pub(super) fn compare(args: &CompareArgs) -> Result<(), AppError> {
     let summaries: Vec<&crate::summary::RunSummary> =
         c.members.iter().map(|m| &m.summary).collect();
     let axes = report::charts::SharedAxes::across(&summaries);
+    let extras = Extras {
+        charts: args.charts,
+        xlsx: !args.no_xlsx,
+        report: !args.no_report,
+    };
     for (((m, risk), l), man) in c.members.iter().zip(&risks).zip(&loaded).zip(&manifests) {
-        let dir = staging.path().join(&m.id).join("charts");
-        report::charts::render_run_charts_on(&m.summary, &axes, &dir, args.charts)?;
-        report::charts::convergence::render_convergence_chart(&m.summary, risk, &dir, args.charts)?;
-        if !args.no_xlsx {
-            report::xlsx::write_run_workbook(&staging, &m.id)?;
-        }
-        if !args.no_report {
-            report::html::write_run_report(&staging, &m.id, &m.summary, risk, &l.scenario, man)?;
-        }
+        finish_run(
+            &mut outputs,
+            &m.id,
+            &m.summary,
+            risk,
+            &l.scenario,
+            man,
+            Some(&axes),
+            extras,
+        )?;
     }
     use report::compare_csv as cc;
-    staging.write("compare_summary.csv", &cc::compare_summary_csv(&c))?;
-    staging.write("compare_deltas.csv", &cc::compare_deltas_csv(&c))?;
-    staging.write("compare_timeseries.csv", &cc::compare_timeseries_csv(&c))?;
-    staging.write("what_changed.csv", &cc::what_changed_csv(&c))?;
-    report::charts::overlay::render_compare_charts(
-        &c,
-        &staging.path().join("charts"),
-        args.charts,
-    )?;
+    outputs.write("compare_summary.csv", &cc::compare_summary_csv(&c))?;
+    outputs.write("compare_deltas.csv", &cc::compare_deltas_csv(&c))?;
+    outputs.write("compare_timeseries.csv", &cc::compare_timeseries_csv(&c))?;
+    outputs.write("what_changed.csv", &cc::what_changed_csv(&c))?;
+    let overlays = report::charts::overlay::render_compare_charts(&c, args.charts)?;
+    outputs.charts("", overlays)?;
     if !args.no_xlsx {
-        report::xlsx::write_compare_workbook(&staging, &ids)?;
+        report::xlsx::write_compare_workbook(outputs.staging(), &ids)?;
     }
     // After every CSV and chart: the report inlines the charts in <out>/charts/.
     if !args.no_report {
-        report::html::write_compare_report(&staging, &c, &manifests)?;
+        report::html::write_compare_report(&outputs, &c, &manifests)?;
     }
-    let dir = staging.commit()?;
+    let dir = outputs.commit()?;
     if !args.sim.sets.is_empty() {
         out(&format!(
             "note: --set applies to every member ({}); to compare against an edited copy, \

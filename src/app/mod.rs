@@ -2,7 +2,9 @@
 //! module holds what the commands share (errors and exit codes, loading with the command
 //! line's overrides, the progress bar, the manifest); each command has its own file.
 
+mod attribution;
 mod compare;
+mod progress;
 mod run;
 pub mod sensitivity;
 mod sweep;
@@ -13,15 +15,16 @@ use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-
 use crate::cli::{Cli, Command, SimArgs};
 use crate::engine::{self, EngineError, RunOptions, RunOutput};
 use crate::escape::terminal;
 use crate::interrupt::{self, Interrupted};
+use crate::report::charts::{self, ChartFormat, SharedAxes};
 use crate::report::output::Refused;
-use crate::report::Manifest;
+use crate::report::{self as rep, Manifest, Outputs};
+use crate::risk::RiskSummary;
 use crate::scenario::{self, Loaded, ScenarioError};
+use crate::summary::RunSummary;
 
 pub use run::summary_table;
 
@@ -218,18 +221,7 @@ pub fn simulate_with_targets(
     let sc = &l.scenario;
     let steps = ((sc.simulation.end_year - sc.simulation.start_year + 1) as u64)
         * u64::from(sc.simulation.steps_per_year);
-    let bar = if sim.quiet {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::with_draw_target(Some(steps), ProgressDrawTarget::stderr())
-    };
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{prefix} [{bar:30}] {pos}/{len} periods  {elapsed_precise} (ETA {eta})",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> "),
-    );
+    let bar = progress::bar(sim.quiet, steps, &progress::counted("{prefix}", "periods"));
     bar.set_prefix(terminal(label).into_owned());
     let cancel = cancel_flag();
     let progress = |done: usize, _total: usize| bar.set_position(done as u64);
@@ -281,4 +273,43 @@ pub fn manifest(l: &Loaded, file: &Path, sim: &SimArgs, wall: f64) -> Manifest {
         effective_scenario: l.raw.to_toml_string(),
         stopping: crate::report::Stopping::fixed(),
     }
+}
+
+/// What a command writes besides its CSVs (`--charts`, `--no-xlsx`, `--no-report`).
+#[derive(Debug, Clone, Copy)]
+pub struct Extras {
+    pub charts: ChartFormat,
+    pub xlsx: bool,
+    pub report: bool,
+}
+
+/// The rest of one run's folder `<sub>/` once its CSVs are written: its charts (on the
+/// shared `axes` of a comparison, if given), the workbook that reads those CSVs back,
+/// and report.html, which embeds the charts just saved.
+#[allow(clippy::too_many_arguments)]
+pub fn finish_run(
+    out: &mut Outputs,
+    sub: &str,
+    summary: &RunSummary,
+    risk: &RiskSummary,
+    scenario: &scenario::Scenario,
+    manifest: &Manifest,
+    axes: Option<&SharedAxes>,
+    x: Extras,
+) -> Result<(), AppError> {
+    let mut files = match axes {
+        Some(a) => charts::render_run_charts_on(summary, a, x.charts)?,
+        None => charts::render_run_charts(summary, x.charts)?,
+    };
+    files.extend(charts::convergence::render_convergence_chart(
+        summary, risk, x.charts,
+    )?);
+    out.charts(sub, files)?;
+    if x.xlsx {
+        rep::xlsx::write_run_workbook(out.staging(), sub)?;
+    }
+    if x.report {
+        rep::html::write_run_report(out, sub, summary, risk, scenario, manifest)?;
+    }
+    Ok(())
 }

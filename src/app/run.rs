@@ -2,9 +2,9 @@
 
 use std::time::Instant;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-
-use super::{cancel_flag, load, manifest, out, simulate_with_targets, AppError};
+use super::{
+    cancel_flag, finish_run, load, manifest, out, progress, simulate_with_targets, AppError, Extras,
+};
 use crate::cli::RunArgs;
 use crate::engine::autostop::{self, AutoStop, SeTarget};
 use crate::engine::input_corr::achieved_ranks_sampled;
@@ -13,7 +13,7 @@ use crate::engine::EngineError;
 use crate::interrupt::Interrupted;
 use crate::model::Model;
 use crate::report::precision::{by_error, interval_error, money_pm, percent_by};
-use crate::report::{self, Staging, Stopping, TargetSe};
+use crate::report::{self, Outputs, Stopping, TargetSe};
 use crate::risk::{RiskSummary, Statistic, Target};
 use crate::summary::{ResultMetric, RunSummary};
 
@@ -64,7 +64,7 @@ pub(super) fn run_one(args: &RunArgs) -> Result<(), AppError> {
         .clone()
         .unwrap_or_else(|| report::default_out_dir_with(&args.file, &args.sim.sets));
     // Stage first: an unwritable location fails before minutes of simulation.
-    let staging = Staging::new(&target)?;
+    let mut outputs = Outputs::new(&target)?;
     let t0 = Instant::now();
     let stop = match &se_target {
         Some(t) => {
@@ -95,7 +95,7 @@ pub(super) fn run_one(args: &RunArgs) -> Result<(), AppError> {
     } else {
         None
     };
-    report::write_run_files(&staging, "", &r.summary, &r.risk, paths_csv, &m)?;
+    report::write_run_files(outputs.staging(), "", &r.summary, &r.risk, paths_csv, &m)?;
     let ranks = achieved_ranks_sampled(
         &l.scenario,
         r.summary.seed,
@@ -103,36 +103,38 @@ pub(super) fn run_one(args: &RunArgs) -> Result<(), AppError> {
         rng::configure(&l.scenario, &Model::new(&l.scenario), args.sim.sampler()),
     );
     if !ranks.is_empty() {
-        staging.write(
+        outputs.write(
             "input_correlation.csv",
             &report::input_corr_csv::input_correlation_csv(&ranks),
         )?;
     }
     let mut attribution = String::new();
     if let (Some(_), Some(t)) = (args.attribute, r.paths.as_ref()) {
-        let rows = super::sensitivity::attribute_channel(&l, &args.sim, t, &staging, args.charts)?;
+        let rows =
+            super::attribution::attribute_channel(&l, &args.sim, t, &mut outputs, args.charts)?;
         attribution.push_str("channel attribution (paired, mean USD bn):");
         for row in &rows {
             attribution.push_str(&format!(" {} {:+.2}", row.component.name(), row.mean_delta));
         }
         attribution.push('\n');
     }
-    report::charts::render_run_charts(&r.summary, &staging.path().join("charts"), args.charts)?;
-    report::charts::convergence::render_convergence_chart(
+    // After every CSV (attribution.csv included): the workbook reads them back.
+    let extras = Extras {
+        charts: args.charts,
+        xlsx: !args.no_xlsx,
+        report: !args.no_report,
+    };
+    finish_run(
+        &mut outputs,
+        "",
         &r.summary,
         &r.risk,
-        &staging.path().join("charts"),
-        args.charts,
+        &l.scenario,
+        &m,
+        None,
+        extras,
     )?;
-    // After every CSV (attribution.csv included): the workbook reads them back.
-    if !args.no_xlsx {
-        report::xlsx::write_run_workbook(&staging, "")?;
-    }
-    // Last before commit: the report inlines every chart written above.
-    if !args.no_report {
-        report::html::write_run_report(&staging, "", &r.summary, &r.risk, &l.scenario, &m)?;
-    }
-    let dir = staging.commit()?;
+    let dir = outputs.commit()?;
     out(&summary_table(&r.summary, &r.risk))?;
     out(&attribution)?;
     if let (Some(t), Some(a)) = (&se_target, &stop) {
@@ -192,14 +194,10 @@ fn find_paths(
     args: &RunArgs,
     t: &SeTarget,
 ) -> Result<AutoStop, AppError> {
-    let bar = if args.sim.quiet {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::with_draw_target(Some(t.max_paths), ProgressDrawTarget::stderr())
-    };
-    bar.set_style(
-        ProgressStyle::with_template("{prefix} {pos} paths (at most {len})  {elapsed_precise}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    let bar = progress::bar(
+        args.sim.quiet,
+        t.max_paths,
+        "{prefix} {pos} paths (at most {len})  {elapsed_precise}",
     );
     bar.set_prefix(format!("--target-se {}", t.metric.name()));
     let progress = |done: u64, _max: u64| bar.set_position(done);

@@ -1,13 +1,14 @@
-//! `dealsim sensitivity` and `run --attribute channel`: orchestration of the extra runs
-//! (all on the base run's seed and paths, so every difference is paired) and their files.
+//! `dealsim sensitivity`: orchestration of the extra runs (all on the base run's seed
+//! and paths, so every difference is paired) and their files. `run --attribute channel`
+//! reuses [`with_set`] and [`quiet_run`] from `app::attribution`.
 
-use super::{load, manifest, out, simulate, AppError};
+use super::{load, manifest, out, progress, simulate, AppError};
 use crate::cli::SensitivityArgs;
 use crate::engine::{PathTable, RunOutput};
-use crate::report::charts::sensitivity::{self as sc_chart, Bar, SensitivityCharts};
-use crate::report::charts::{palette, ChartFormat};
-use crate::report::{self, sensitivity_csv as scsv, Staging};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use crate::report::charts::palette;
+use crate::report::charts::sensitivity::{Bar, SensitivityCharts};
+use crate::report::{self, sensitivity_csv as scsv, Outputs};
+use indicatif::ProgressBar;
 
 use crate::scenario::{self, Loaded};
 use crate::sensitivity::{self as sens, Swing, TARGETS};
@@ -17,7 +18,7 @@ use crate::summary::ResultMetric;
 /// An input of an `[[input_correlation]]` pair held at a constant keeps the pairs: the
 /// copula still draws its normal score from its stream, so every other input (its
 /// partners too) is drawn exactly as in the base run (docs/model.md §7).
-fn with_set(l: &Loaded, set: &str) -> Option<Loaded> {
+pub(super) fn with_set(l: &Loaded, set: &str) -> Option<Loaded> {
     let mut raw = l.raw.clone();
     scenario::apply_set(&mut raw, set).ok()?;
     let mut checked = raw.clone();
@@ -36,7 +37,11 @@ fn with_set(l: &Loaded, set: &str) -> Option<Loaded> {
 }
 
 /// Run `l` quietly (no progress bar) and return its output.
-fn quiet_run(l: &Loaded, args: &crate::cli::SimArgs, keep: bool) -> Result<RunOutput, AppError> {
+pub(super) fn quiet_run(
+    l: &Loaded,
+    args: &crate::cli::SimArgs,
+    keep: bool,
+) -> Result<RunOutput, AppError> {
     let mut sim = args.clone();
     sim.quiet = true;
     Ok(simulate(l, &sim, keep, "")?.0)
@@ -57,7 +62,7 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
         dir.set_file_name(report::output::names::safe_name(&name));
         dir
     });
-    let staging = Staging::new(&target)?;
+    let mut outputs = Outputs::new(&target)?;
     let (base, wall) = simulate(&l, &args.sim, true, "base run")?;
     // `simulate` was asked to keep paths, so the table is there.
     let table = base
@@ -85,20 +90,10 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
         .into_iter()
         .filter_map(|(name, input)| input.as_const().filter(|&v| v != 0.0).map(|v| (name, v)))
         .collect();
-    let bar = if args.sim.quiet {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::with_draw_target(
-            Some((2 * table.draw_names.len() + constants.len() + sens::SHOCK_GROUPS.len()) as u64),
-            ProgressDrawTarget::stderr(),
-        )
-    };
-    bar.set_style(
-        ProgressStyle::with_template(
-            "one at a time [{bar:30}] {pos}/{len} inputs  {elapsed_precise} (ETA {eta})",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> "),
+    let bar = progress::bar(
+        args.sim.quiet,
+        (2 * table.draw_names.len() + constants.len() + sens::SHOCK_GROUPS.len()) as u64,
+        &progress::counted("one at a time", "inputs"),
     );
     let mut swings: Vec<Swing> = Vec::new();
     for (i, name) in table.draw_names.iter().enumerate() {
@@ -134,19 +129,19 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
         w(b).total_cmp(&w(a)).then(a.input.cmp(&b.input))
     });
 
-    staging.write("sensitivity.csv", &scsv::rank_csv(&ranks))?;
-    staging.write("sensitivity_by_year.csv", &scsv::by_year_csv(&years))?;
-    staging.write("sensitivity_oat.csv", &scsv::oat_csv(&swings, &base_means))?;
-    staging.write("sensitivity_variance.csv", &scsv::variance_csv(&variance))?;
+    outputs.write("sensitivity.csv", &scsv::rank_csv(&ranks))?;
+    outputs.write("sensitivity_by_year.csv", &scsv::by_year_csv(&years))?;
+    outputs.write("sensitivity_oat.csv", &scsv::oat_csv(&swings, &base_means))?;
+    outputs.write("sensitivity_variance.csv", &scsv::variance_csv(&variance))?;
     report::write_run_files(
-        &staging,
+        outputs.staging(),
         "base",
         &base.summary,
         &base.risk,
         None,
         &manifest(&l, &args.file, &args.sim, wall),
     )?;
-    sensitivity_charts(
+    let charts = sensitivity_charts(
         &l,
         &base.summary,
         &ranks,
@@ -156,12 +151,13 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
         &base_means,
         &variance,
     )
-    .render(&staging.path().join("charts"), args.charts)?;
+    .render(args.charts)?;
+    outputs.charts("", charts)?;
     let overlap = overlap_note(&variance);
     let why = why_rankings_differ(&ranks, &swings);
     let sentences: Vec<String> = overlap.iter().chain(&why).cloned().collect();
     if !args.no_xlsx {
-        report::xlsx::write_plain_workbook(&staging, "")?;
+        report::xlsx::write_plain_workbook(outputs.staging(), "")?;
     }
     if !args.no_report {
         let input = report::html::sensitivity::SensitivityInput {
@@ -176,9 +172,9 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
             notes: &sentences,
             command_line: &std::env::args().collect::<Vec<_>>(),
         };
-        report::html::sensitivity::write_sensitivity_report(&staging, &input)?;
+        report::html::sensitivity::write_sensitivity_report(&outputs, &input)?;
     }
-    let dir = staging.commit()?;
+    let dir = outputs.commit()?;
     out(&notes)?;
     out(&variance_table(
         &l,
@@ -384,7 +380,7 @@ fn sensitivity_charts(
             palette::VERMILLION
         }
     };
-    let short = sc_chart::short_value;
+    let short = report::precision::short_value;
     SensitivityCharts {
         name: l.scenario.meta.name.clone(),
         note: report::charts::style::summary_note(base_summary),
@@ -473,59 +469,4 @@ fn sensitivity_table(
         ));
     }
     t
-}
-
-/// `run --attribute channel`: every path again with the channel off (ceiling 0), paired.
-pub fn attribute_channel(
-    l: &Loaded,
-    sim: &crate::cli::SimArgs,
-    with: &PathTable,
-    staging: &Staging,
-    format: ChartFormat,
-) -> Result<Vec<sens::AttributionRow>, AppError> {
-    let off = with_set(l, "channel.ceiling=0.0").ok_or_else(|| {
-        AppError::Usage(
-            "cannot switch the channel off (channel.ceiling = 0 fails validation)".into(),
-        )
-    })?;
-    let without = quiet_run(&off, sim, true)?;
-    let without = without
-        .paths
-        .as_ref()
-        .ok_or_else(|| AppError::Runtime(anyhow::anyhow!("no per-path table")))?;
-    let rows = sens::attribution(with, without);
-    staging.write("attribution.csv", &scsv::attribution_csv(&rows))?;
-    if format != ChartFormat::None {
-        let m = &l.scenario.meta;
-        let title = format!(
-            "{}: what the {} channel adds and takes (mean NPV, paired)",
-            m.name, m.channel
-        );
-        let total = rows.last().copied();
-        let steps: Vec<(String, f64)> = rows[..rows.len() - 1]
-            .iter()
-            .map(|r| {
-                (
-                    r.component
-                        .name()
-                        .trim_start_matches("npv_")
-                        .replace('_', " "),
-                    r.mean_delta,
-                )
-            })
-            .collect();
-        if let Some(t) = total {
-            let start = (format!("without {}", m.channel), t.mean_without);
-            let end = (format!("with {}", m.channel), t.mean_with);
-            sc_chart::render_waterfall(
-                &staging.path().join("charts"),
-                format,
-                &title,
-                start,
-                &steps,
-                end,
-            )?;
-        }
-    }
-    Ok(rows)
 }

@@ -7,14 +7,14 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::ProgressBar;
 use serde::Serialize;
 
-use super::{cancel_flag, load, out, AppError};
+use super::{cancel_flag, finish_run, load, out, progress, AppError, Extras};
 use crate::cli::{Emit, EmitArgs, MergeArgs, RunArgs, SimArgs, SweepArgs, TaskArgs};
 use crate::engine::RunOptions;
 use crate::report::charts::ChartFormat;
-use crate::report::{self, Manifest, Staging};
+use crate::report::{self, Manifest, Outputs};
 use crate::resources::{self, RunShape};
 use crate::scenario::{self, Loaded, Scenario};
 use crate::summary::{RunSummary, Stats};
@@ -119,7 +119,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
     }
 
     let _ = cancel_flag();
-    let staging = Staging::new(&target)?;
+    let mut outputs = Outputs::new(&target)?;
     let t0 = Instant::now();
     let bar = bar(args.sim.quiet, plan.points.len() as u64, "points");
     let cancel = cancel_flag();
@@ -149,14 +149,14 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
     };
     let wall = t0.elapsed().as_secs_f64();
     write_sweep(
-        &staging,
+        &mut outputs,
         &plan,
         &result,
         args.charts,
         (args.no_report, args.no_xlsx),
         wall,
     )?;
-    let dir = staging.commit()?;
+    let dir = outputs.commit()?;
     out(&format!(
         "wrote {} ({} points x {} paths in {:.2} s)\n",
         dir.display(),
@@ -166,21 +166,9 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
     ))
 }
 
-/// A progress bar over `len` units (hidden with --quiet or without a terminal).
+/// The sweep's progress bar over `len` units.
 fn bar(quiet: bool, len: u64, unit: &str) -> ProgressBar {
-    let b = if quiet {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr())
-    };
-    b.set_style(
-        ProgressStyle::with_template(&format!(
-            "sweep [{{bar:30}}] {{pos}}/{{len}} {unit}  {{elapsed_precise}} (ETA {{eta}})"
-        ))
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> "),
-    );
-    b
+    progress::bar(quiet, len, &progress::counted("sweep", unit))
 }
 
 fn mib(bytes: u128) -> u64 {
@@ -209,7 +197,7 @@ struct SweepManifest<'a> {
 /// Every file of a sweep folder: sweep.csv, its workbook, the chart, sweep.json,
 /// report.html (`skip`: `--no-report`, `--no-xlsx`).
 fn write_sweep(
-    staging: &Staging,
+    outputs: &mut Outputs,
     plan: &Plan,
     r: &SweepResult,
     charts: ChartFormat,
@@ -217,12 +205,12 @@ fn write_sweep(
     wall: f64,
 ) -> Result<(), AppError> {
     let (no_report, no_xlsx) = skip;
-    staging.write("sweep.csv", &sweep::csv::sweep_csv(r))?;
+    outputs.write("sweep.csv", &sweep::csv::sweep_csv(r))?;
     if !no_xlsx {
         // The folder's only CSV so far: a workbook of one `sweep` sheet.
-        report::xlsx::write_plain_workbook(staging, "")?;
+        report::xlsx::write_plain_workbook(outputs.staging(), "")?;
     }
-    report::charts::sweep::render(r, &staging.path().join("charts"), charts)?;
+    outputs.charts("", report::charts::sweep::render(r, charts)?)?;
     let m = SweepManifest {
         dealsim_version: env!("CARGO_PKG_VERSION"),
         scenario_file: &plan.scenario_file,
@@ -239,9 +227,9 @@ fn write_sweep(
     };
     let mut json = serde_json::to_vec_pretty(&m).unwrap_or_default();
     json.push(b'\n');
-    staging.write("sweep.json", &json)?;
+    outputs.write("sweep.json", &json)?;
     if !no_report {
-        report::html::sweep::write_sweep_report(staging, r, &plan.scenario_file)?;
+        report::html::sweep::write_sweep_report(outputs, r, &plan.scenario_file)?;
     }
     Ok(())
 }
@@ -272,10 +260,10 @@ fn write_plan(
             dir.display()
         )));
     }
-    let staging = Staging::new(dir)?;
-    staging.write(PLAN_FILE, &plan.to_json())?;
+    let outputs = Outputs::new(dir)?;
+    outputs.write(PLAN_FILE, &plan.to_json())?;
     let mk = |rel: &str| {
-        std::fs::create_dir_all(staging.path().join(rel))
+        std::fs::create_dir_all(outputs.path().join(rel))
             .map_err(|e| AppError::Runtime(anyhow::Error::from(e)))
     };
     mk(crate::sweep::plan::PARTS_DIR)?;
@@ -315,16 +303,16 @@ fn write_plan(
             }
         };
         for (rel, text, exec) in files {
-            staging.write(&rel, text.as_bytes())?;
+            outputs.write(&rel, text.as_bytes())?;
             if exec {
                 use std::os::unix::fs::PermissionsExt;
-                let p = staging.path().join(&rel);
+                let p = outputs.path().join(&rel);
                 std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755))
                     .map_err(|e| AppError::Runtime(e.into()))?;
             }
         }
     }
-    staging.commit()?;
+    outputs.commit()?;
     next.push_str(&format!(
         "by hand: dealsim task {d} K (K = 0..{}), then dealsim merge {d} --out {}\n",
         plan.tasks() - 1,
@@ -447,13 +435,13 @@ pub fn merge(args: &MergeArgs) -> Result<(), AppError> {
     let parts =
         part::collect(&args.dir, &plan).map_err(|e| AppError::Runtime(anyhow::anyhow!(e)))?;
     let target: PathBuf = args.out.clone().unwrap_or_else(|| args.dir.join("result"));
-    let staging = Staging::new(&target)?;
+    let mut outputs = Outputs::new(&target)?;
     let t0 = Instant::now();
     match plan.kind {
         Kind::Sweep => {
             let r = merging::sweep(&plan, &parts)?;
             write_sweep(
-                &staging,
+                &mut outputs,
                 &plan,
                 &r,
                 args.charts,
@@ -465,19 +453,16 @@ pub fn merge(args: &MergeArgs) -> Result<(), AppError> {
             let (s, risk) = merging::shards(&plan, &parts, args.threads)?;
             let sc = plan.scenario().map_err(usage)?;
             let m = shard_manifest(&plan, &s, args.threads, t0.elapsed().as_secs_f64());
-            report::write_run_files(&staging, "", &s, &risk, None, &m)?;
-            let charts = staging.path().join("charts");
-            report::charts::render_run_charts(&s, &charts, args.charts)?;
-            report::charts::convergence::render_convergence_chart(&s, &risk, &charts, args.charts)?;
-            if !args.no_xlsx {
-                report::xlsx::write_run_workbook(&staging, "")?;
-            }
-            if !args.no_report {
-                report::html::write_run_report(&staging, "", &s, &risk, &sc, &m)?;
-            }
+            report::write_run_files(outputs.staging(), "", &s, &risk, None, &m)?;
+            let extras = Extras {
+                charts: args.charts,
+                xlsx: !args.no_xlsx,
+                report: !args.no_report,
+            };
+            finish_run(&mut outputs, "", &s, &risk, &sc, &m, None, extras)?;
         }
     }
-    let dir = staging.commit()?;
+    let dir = outputs.commit()?;
     if args.quiet {
         return Ok(());
     }

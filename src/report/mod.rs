@@ -2,6 +2,7 @@
 //! staging folder that replaces the output folder only when complete, and only if
 //! dealsim wrote that folder ([`output`]).
 
+pub mod attribution_csv;
 pub mod charts;
 pub mod compare_csv;
 pub mod csv;
@@ -22,13 +23,7 @@ use crate::engine::PathTable;
 use crate::risk::RiskSummary;
 use crate::summary::RunSummary;
 pub use manifest::{Manifest, Stopping, TargetSe};
-pub use output::Staging;
-
-/// What to write besides the five CSV/JSON files of every run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Extras {
-    pub paths_csv: bool,
-}
+pub use output::{Outputs, Staging};
 
 /// Write the files of one run into `staging_dir` (a folder that is not yet in place).
 pub fn write_run_files(

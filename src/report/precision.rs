@@ -1,5 +1,11 @@
-//! Headline numbers rounded to what their error supports (terminal, report, charts; the
-//! CSV files keep full precision).
+//! The one number formatter for display: terminal, report.html and charts all format
+//! through [`fixed`] (a value to a number of decimals, thousands separators, no `-0`),
+//! and the shapes built on it: [`by_error`] for estimates, [`rounded`] for report cells,
+//! [`money`] for chart amounts and axes, [`thousands`] for counts; [`short_value`] writes
+//! an input's value as a scenario would (no separators) on tornado bars and tables. The
+//! CSV files keep full precision in their own writer (`csv::num`), not for the eye.
+//!
+//! Headline numbers are rounded to what their error supports.
 //!
 //! Rule (the Particle Data Group's, *Review of Particle Physics*, "Rounding" in the
 //! introduction): the error is rounded to two significant digits when its first two
@@ -48,19 +54,59 @@ pub fn fixed(v: f64, d: i32) -> String {
     let s = format!("{:.*}", dec, v.abs());
     let zero = s.chars().all(|c| c == '0' || c == '.');
     let (int, frac) = s.split_once('.').map_or((s.as_str(), ""), |(i, f)| (i, f));
-    let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
+    let grouped = group_digits(int);
     let sign = if v < 0.0 && !zero { "-" } else { "" };
     if frac.is_empty() {
         format!("{sign}{grouped}")
     } else {
         format!("{sign}{grouped}.{frac}")
     }
+}
+
+/// A comma between every three digits of a run of digits, counted from the right.
+pub fn group_digits(digits: &str) -> String {
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// An integer with thousands separators: `10,000`.
+pub fn thousands(n: u64) -> String {
+    group_digits(&n.to_string())
+}
+
+/// `v` to at least `min_dec` decimals and about 3 significant digits below 1 (at most 6
+/// decimals), with thousands separators: the report's table cells. `-0.00` reads
+/// `0.00`; non-finite values read `–`.
+pub fn rounded(v: f64, min_dec: usize) -> String {
+    let a = v.abs();
+    let dec = if a > 0.0 && a < 1.0 && a.is_finite() {
+        (2 - a.log10().floor() as i64).clamp(min_dec as i64, 6) as usize
+    } else {
+        min_dec
+    };
+    fixed(v, dec as i32)
+}
+
+/// USD billions for charts: `$1,234.5bn` with `decimals` after the point, `$0` for
+/// anything that rounds to zero (no `-$0.00bn` reading as a loss).
+pub fn money(v: f64, decimals: usize) -> String {
+    // Beyond 1e15 (more digits than anyone reads, and a 300-digit label for 1e300):
+    // exponent form. Valid runs never get there (see `engine::guard`).
+    if v.abs() >= 1e15 || !v.is_finite() {
+        let sign = if v < 0.0 { "-" } else { "" };
+        return format!("{sign}${:.2e}bn", v.abs());
+    }
+    let digits = fixed(v, decimals as i32);
+    if digits.chars().all(|c| matches!(c, '0' | '.' | '-' | ',')) {
+        return "$0".to_string();
+    }
+    money_text(&digits)
 }
 
 /// `v` rounded by its error `err`, or with `default` decimals if the error gives none.
@@ -92,6 +138,25 @@ fn money_text(digits: &str) -> String {
     match digits.strip_prefix('-') {
         Some(rest) => format!("-${rest}bn"),
         None => format!("${digits}bn"),
+    }
+}
+
+/// A short input value for the ends of tornado bars and their table: about 3 significant
+/// digits, trailing zeros dropped, no separators (`0.225`, `2027`, `2026.5`, `1200`).
+pub fn short_value(v: f64) -> String {
+    if v.abs() >= 100.0 {
+        let t = format!("{v:.1}");
+        t.strip_suffix(".0").map(str::to_string).unwrap_or(t)
+    } else if v == 0.0 {
+        String::from("0")
+    } else {
+        let digits = (2 - v.abs().log10().floor() as i32).clamp(0, 6) as usize;
+        let t = format!("{v:.digits$}");
+        if t.contains('.') {
+            t.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            t
+        }
     }
 }
 
@@ -143,5 +208,27 @@ mod tests {
         assert_eq!(money_pm(-3.17, 0.41), "-$3.2bn ± 0.4bn");
         assert_eq!(money_pm(12.0, 0.0), "$12.00bn ± 0.00bn");
         assert_eq!(percent_by(0.4321, 0.0049), "43.2\u{a0}%");
+    }
+
+    #[test]
+    fn one_formatter_for_cells_money_and_counts() {
+        assert_eq!(rounded(1234.5678, 2), "1,234.57");
+        assert_eq!(rounded(0.0012345, 2), "0.00123");
+        assert_eq!(rounded(-0.0001, 2), "-0.000100");
+        assert_eq!(rounded(-0.001, 0), "-0.00100");
+        assert_eq!(rounded(-0.004, 2), "-0.00400");
+        assert_eq!(rounded(f64::NAN, 2), "–");
+        assert_eq!(money(1234.5, 1), "$1,234.5bn");
+        assert_eq!(money(-3.256, 2), "-$3.26bn");
+        assert_eq!(money(-0.001, 2), "$0");
+        assert_eq!(money(1e16, 0), "$1.00e16bn");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(group_digits("1000"), "1,000");
+        assert_eq!(short_value(0.225), "0.225");
+        assert_eq!(short_value(2026.5), "2026.5");
+        assert_eq!(short_value(1200.0), "1200");
+        assert_eq!(short_value(0.0), "0");
+        assert_eq!(short_value(12.345), "12.3");
     }
 }

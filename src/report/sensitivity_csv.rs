@@ -1,10 +1,10 @@
-//! The sensitivity and attribution CSV files as bytes.
+//! The sensitivity CSV files as bytes.
 
 use csv::Writer;
 
 use super::csv::{finish, num, row};
 use crate::escape::csv_text;
-use crate::sensitivity::{AttributionRow, RankRow, Swing, VarianceRow, YearRow, TARGETS};
+use crate::sensitivity::{RankRow, Swing, VarianceRow, YearRow, TARGETS};
 
 /// sensitivity.csv: `input,target,spearman,ci95_low,ci95_high,rank` (rank 1 = largest |rho|
 /// for that target).
@@ -102,39 +102,6 @@ pub fn oat_csv(swings: &[Swing], base: &[f64; 6]) -> Vec<u8> {
                 ],
             );
         }
-    }
-    finish(w)
-}
-
-/// attribution.csv: `component,mean_with,mean_without,mean_delta,std_error_delta,p5_delta,p95_delta`.
-pub fn attribution_csv(rows: &[AttributionRow]) -> Vec<u8> {
-    let mut w = Writer::from_writer(Vec::new());
-    row(
-        &mut w,
-        [
-            "component",
-            "mean_with",
-            "mean_without",
-            "mean_delta",
-            "std_error_delta",
-            "p5_delta",
-            "p95_delta",
-        ],
-    );
-    for r in rows {
-        let mut rec = vec![r.component.name().to_string()];
-        rec.extend(
-            [
-                r.mean_with,
-                r.mean_without,
-                r.mean_delta,
-                r.std_error_delta,
-                r.p5_delta,
-                r.p95_delta,
-            ]
-            .map(num),
-        );
-        row(&mut w, rec);
     }
     finish(w)
 }

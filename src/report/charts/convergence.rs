@@ -3,10 +3,7 @@
 //! paths on a logarithmic axis (base 2: each tick doubles the paths). A band that narrows
 //! around a flat line says the run has enough paths for its mean.
 
-use std::fs;
-use std::path::{Path, PathBuf};
-
-use anyhow::{Context, Result};
+use anyhow::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -14,7 +11,7 @@ use super::layout::{self, Axis};
 use super::legend::{LegendItem, Swatch};
 use super::palette;
 use super::style;
-use super::{render_svg, write_png, ChartFormat};
+use super::{chart_files, ChartFile, ChartFormat};
 use crate::engine::risk::CONVERGENCE_START;
 use crate::report::precision::money_pm;
 use crate::risk::RiskSummary;
@@ -125,31 +122,12 @@ where
     Ok(())
 }
 
-/// Writes `charts/convergence.{png,svg}` (npv_total) of run `s` into `dir` in `format`.
+/// `convergence.{png,svg}` (npv_total) of run `s` in `format`.
 pub fn render_convergence_chart(
     s: &RunSummary,
     risk: &RiskSummary,
-    dir: &Path,
     format: ChartFormat,
-) -> Result<Vec<PathBuf>> {
+) -> Result<Vec<ChartFile>> {
     let m = ResultMetric::NpvTotal;
-    let mut written = Vec::new();
-    if format == ChartFormat::None {
-        return Ok(written);
-    }
-    fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create chart directory {}", dir.display()))?;
-    if matches!(format, ChartFormat::Png | ChartFormat::Both) {
-        let path = dir.join(format!("{FILE_STEM}.png"));
-        write_png(&path, |root| draw_convergence(root, s, risk, m))?;
-        written.push(path);
-    }
-    if matches!(format, ChartFormat::Svg | ChartFormat::Both) {
-        let path = dir.join(format!("{FILE_STEM}.svg"));
-        let svg = render_svg(|root| draw_convergence(root, s, risk, m))
-            .with_context(|| format!("cannot draw chart {}", path.display()))?;
-        fs::write(&path, svg).with_context(|| format!("cannot write chart {}", path.display()))?;
-        written.push(path);
-    }
-    Ok(written)
+    chart_files(FILE_STEM, format, |root| draw_convergence(root, s, risk, m))
 }

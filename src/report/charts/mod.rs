@@ -152,37 +152,108 @@ impl ChartKind for RunChart {
     }
 }
 
-/// Writes `charts` of `input` into `dir` (created if missing) in `format`, and returns
-/// the files written, in order. `ChartFormat::None` writes nothing.
-pub fn render_charts<K: ChartKind>(
-    charts: &[K],
-    input: &K::Input,
-    dir: &Path,
-    format: ChartFormat,
-) -> Result<Vec<PathBuf>> {
+/// One chart image in memory: what a command saves as `charts/<stem>.<ext>` and what its
+/// report.html embeds (the SVGs), the very same bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChartFile {
+    /// File name without extension (`npv_total_cdf`).
+    pub stem: String,
+    pub format: ImageFormat,
+    pub bytes: Vec<u8>,
+}
+
+/// The two image formats a chart is saved in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageFormat {
+    Png,
+    Svg,
+}
+
+impl ImageFormat {
+    pub fn extension(self) -> &'static str {
+        match self {
+            ImageFormat::Png => "png",
+            ImageFormat::Svg => "svg",
+        }
+    }
+}
+
+impl ChartFile {
+    /// `<stem>.<png|svg>`.
+    pub fn file_name(&self) -> String {
+        format!("{}.{}", self.stem, self.format.extension())
+    }
+
+    /// The SVG text, if this is an SVG (always UTF-8: [`render_svg`] builds a `String`).
+    pub fn svg(&self) -> Option<&str> {
+        match self.format {
+            ImageFormat::Svg => std::str::from_utf8(&self.bytes).ok(),
+            ImageFormat::Png => None,
+        }
+    }
+}
+
+/// One chart in `format`: the SVG is drawn once, and the PNG is that SVG rasterised (see
+/// `raster`), PNG first. `ChartFormat::None` gives nothing.
+pub fn chart_files<F>(stem: &str, format: ChartFormat, draw: F) -> Result<Vec<ChartFile>>
+where
+    F: FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<()>,
+{
     if format == ChartFormat::None {
         return Ok(Vec::new());
     }
-    style::ensure_fonts()?;
-    fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create chart directory {}", dir.display()))?;
-    let mut written = Vec::new();
+    let svg = render_svg(draw).with_context(|| format!("cannot draw chart {stem}"))?;
+    let mut files = Vec::with_capacity(2);
+    if format.png() {
+        let png =
+            raster::svg_to_png(&svg).with_context(|| format!("cannot rasterise chart {stem}"))?;
+        files.push(ChartFile {
+            stem: stem.to_string(),
+            format: ImageFormat::Png,
+            bytes: png,
+        });
+    }
+    if format.svg() {
+        files.push(ChartFile {
+            stem: stem.to_string(),
+            format: ImageFormat::Svg,
+            bytes: svg.into_bytes(),
+        });
+    }
+    Ok(files)
+}
+
+/// Draws `charts` of `input` in `format`, in order (PNG before SVG of each chart).
+pub fn render_charts<K: ChartKind>(
+    charts: &[K],
+    input: &K::Input,
+    format: ChartFormat,
+) -> Result<Vec<ChartFile>> {
+    let mut files = Vec::new();
     for &chart in charts {
+        if format == ChartFormat::None {
+            break;
+        }
         crate::interrupt::check()?;
-        let stem = chart.file_stem();
-        if format.png() {
-            let path = dir.join(format!("{stem}.png"));
-            write_png(&path, |root| chart.draw_on(root, input))?;
-            written.push(path);
-        }
-        if format.svg() {
-            let path = dir.join(format!("{stem}.svg"));
-            let svg = render_svg(|root| chart.draw_on(root, input))
-                .with_context(|| format!("cannot draw chart {}", path.display()))?;
-            fs::write(&path, svg)
-                .with_context(|| format!("cannot write chart {}", path.display()))?;
-            written.push(path);
-        }
+        files.extend(chart_files(&chart.file_stem(), format, |root| {
+            chart.draw_on(root, input)
+        })?);
+    }
+    Ok(files)
+}
+
+/// Saves chart files into a plain folder `dir` (created only if there is a file), for
+/// callers without an output folder (tests, tools); commands save theirs through
+/// `report::Outputs`, which keeps them for the report too. Returns the paths, in order.
+pub fn save(files: &[ChartFile], dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut written = Vec::new();
+    for f in files {
+        fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create chart directory {}", dir.display()))?;
+        let path = dir.join(f.file_name());
+        fs::write(&path, &f.bytes)
+            .with_context(|| format!("cannot write chart {}", path.display()))?;
+        written.push(path);
     }
     Ok(written)
 }
@@ -205,25 +276,20 @@ impl ChartKind for OnAxes {
     }
 }
 
-/// Writes every chart of run `summary` into `dir` on the axes `axes` sets: the members of
-/// a comparison share them, so equal heights mean equal values across folders.
+/// Every chart of run `summary` on the axes `axes` sets: the members of a comparison
+/// share them, so equal heights mean equal values across folders.
 pub fn render_run_charts_on(
     summary: &RunSummary,
     axes: &SharedAxes,
-    dir: &Path,
     format: ChartFormat,
-) -> Result<Vec<PathBuf>> {
+) -> Result<Vec<ChartFile>> {
     let charts = RunChart::ALL.map(OnAxes);
-    render_charts(&charts, &(summary.clone(), axes.clone()), dir, format)
+    render_charts(&charts, &(summary.clone(), axes.clone()), format)
 }
 
-/// Writes every chart of run `summary` into `dir` (see [`render_charts`]).
-pub fn render_run_charts(
-    summary: &RunSummary,
-    dir: &Path,
-    format: ChartFormat,
-) -> Result<Vec<PathBuf>> {
-    render_charts(&RunChart::ALL, summary, dir, format)
+/// Every chart of run `summary` (see [`render_charts`]).
+pub fn render_run_charts(summary: &RunSummary, format: ChartFormat) -> Result<Vec<ChartFile>> {
+    render_charts(&RunChart::ALL, summary, format)
 }
 
 /// Draws with `draw` into an in-memory SVG document of the standard size.
@@ -242,17 +308,5 @@ where
     // Titles and legends carry names from users; a control character in one would make
     // the whole document invalid XML.
     Ok(crate::escape::xml_document(&svg).into_owned())
-}
-
-/// Draws with `draw` as SVG and writes it rasterised as a PNG file at `path` (see
-/// `raster`: real text shaping, and the PNG lays out exactly like the SVG).
-pub fn write_png<F>(path: &Path, draw: F) -> Result<()>
-where
-    F: FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<()>,
-{
-    let svg = render_svg(draw).with_context(|| format!("cannot draw chart {}", path.display()))?;
-    let png = raster::svg_to_png(&svg)
-        .with_context(|| format!("cannot rasterise chart {}", path.display()))?;
-    fs::write(path, png).with_context(|| format!("cannot write chart {}", path.display()))
 }
 pub mod sensitivity;

@@ -8,7 +8,6 @@
 mod grouped;
 
 use std::ops::Range;
-use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use plotters::coord::Shift;
@@ -17,7 +16,7 @@ use plotters::prelude::*;
 use super::distribution::{self, CdfSeries, DistSpec, HistSeries, StatLine};
 use super::fan::{self, FanKind, FanLayers, FanSpec, Marker, SeriesBand};
 use super::layout::{self, Axis};
-use super::{palette, style, ChartFormat};
+use super::{palette, style, ChartFile, ChartFormat};
 use crate::compare::{Comparison, Member};
 use crate::scenario::Meta;
 use crate::summary::{Distribution, ResultMetric, RunSummary};
@@ -86,13 +85,9 @@ impl super::ChartKind for CompareChart {
     }
 }
 
-/// Writes every overlay chart of `c` into `dir` (see [`super::render_charts`]).
-pub fn render_compare_charts(
-    c: &Comparison,
-    dir: &Path,
-    format: ChartFormat,
-) -> Result<Vec<PathBuf>> {
-    super::render_charts(&CompareChart::ALL, c, dir, format)
+/// Every overlay chart of `c` (see [`super::render_charts`]).
+pub fn render_compare_charts(c: &Comparison, format: ChartFormat) -> Result<Vec<ChartFile>> {
+    super::render_charts(&CompareChart::ALL, c, format)
 }
 
 /// Scenario `i`'s colour (the palette repeats after six scenarios).

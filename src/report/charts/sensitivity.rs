@@ -70,24 +70,6 @@ fn span(bars: &[Bar], zero: bool, pad: f64) -> Range<f64> {
     style::safe_range(&(lo..hi))
 }
 
-/// A short input value for bar ends: `0.225`, `2027`, `2026.5`, `1,200`.
-pub fn short_value(v: f64) -> String {
-    if v.abs() >= 100.0 {
-        let t = format!("{v:.1}");
-        t.strip_suffix(".0").map(str::to_string).unwrap_or(t)
-    } else if v == 0.0 {
-        String::from("0")
-    } else {
-        let digits = (2 - v.abs().log10().floor() as i32).clamp(0, 6) as usize;
-        let t = format!("{v:.digits$}");
-        if t.contains('.') {
-            t.trim_end_matches('0').trim_end_matches('.').to_string()
-        } else {
-            t
-        }
-    }
-}
-
 /// Horizontal bars, largest first from the top, with a zero line; whiskers and end labels
 /// where the bars carry them; the x-axis scaled to the data (`x_range` overrides).
 #[allow(clippy::too_many_arguments)]
@@ -543,18 +525,14 @@ impl SensitivityCharts {
         }
     }
 
-    /// Write the charts into `dir` (rank and heat map only when there are uncertain inputs).
-    pub fn render(
-        &self,
-        dir: &std::path::Path,
-        format: super::ChartFormat,
-    ) -> Result<Vec<std::path::PathBuf>> {
+    /// The charts (rank and heat map only when there are uncertain inputs).
+    pub fn render(&self, format: super::ChartFormat) -> Result<Vec<super::ChartFile>> {
         let which: &[Which] = if self.inputs.is_empty() {
             &[Which::Variance, Which::Swing]
         } else {
             &[Which::Variance, Which::Rank, Which::Swing, Which::Heat]
         };
-        super::render_charts(which, self, dir, format)
+        super::render_charts(which, self, format)
     }
 }
 
@@ -572,28 +550,15 @@ impl super::ChartKind for Which {
     }
 }
 
-/// Write the channel-attribution waterfall as `attribution_waterfall.{png,svg}` in `dir`.
+/// The channel-attribution waterfall, `attribution_waterfall.{png,svg}`.
 pub fn render_waterfall(
-    dir: &std::path::Path,
     format: super::ChartFormat,
     title: &str,
     start: (String, f64),
     steps: &[(String, f64)],
     end: (String, f64),
-) -> Result<()> {
-    if format == super::ChartFormat::None {
-        return Ok(());
-    }
-    std::fs::create_dir_all(dir)?;
-    if format.png() {
-        super::write_png(&dir.join("attribution_waterfall.png"), |root| {
-            waterfall(root, title, start.clone(), steps, end.clone())
-        })?;
-    }
-    if format.svg() {
-        let svg =
-            super::render_svg(|root| waterfall(root, title, start.clone(), steps, end.clone()))?;
-        std::fs::write(dir.join("attribution_waterfall.svg"), svg)?;
-    }
-    Ok(())
+) -> Result<Vec<super::ChartFile>> {
+    super::chart_files("attribution_waterfall", format, |root| {
+        waterfall(root, title, start, steps, end)
+    })
 }

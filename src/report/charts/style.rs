@@ -134,47 +134,7 @@ fn trim_zeros(s: &str) -> String {
 /// Past this many USD bn, money axes switch to trillions.
 pub const TN_FROM: f64 = 10_000.0;
 
-/// USD billions with a thousands separator: `$1,234.5bn`; `decimals` after the point.
-pub fn money(v: f64, decimals: usize) -> String {
-    // Beyond 1e15 (more digits than anyone reads, and a 300-digit label for 1e300):
-    // exponent form. Valid runs never get there (see `engine::guard`).
-    if v.abs() >= 1e15 || !v.is_finite() {
-        let sign = if v < 0.0 { "-" } else { "" };
-        return format!("{sign}${:.2e}bn", v.abs());
-    }
-    let s = format!("{:.*}", decimals, v.abs());
-    let (int, frac) = s.split_once('.').map_or((s.as_str(), ""), |(i, f)| (i, f));
-    let grouped = group_digits(int);
-    // `-0` would read as a loss: only print the sign when the rounded value is non-zero.
-    let negative = v < 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0');
-    let sign = if negative { "-" } else { "" };
-    if s.chars().all(|c| c == '0' || c == '.') {
-        return "$0".to_string();
-    }
-    let frac = if frac.is_empty() {
-        String::new()
-    } else {
-        format!(".{frac}")
-    };
-    format!("{sign}${grouped}{frac}bn")
-}
-
-/// An integer with thousands separators: `10,000`.
-pub fn thousands(n: u64) -> String {
-    group_digits(&n.to_string())
-}
-
-/// A comma between every three digits of a run of digits, counted from the right.
-fn group_digits(digits: &str) -> String {
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use crate::report::precision::{money, thousands};
 
 /// "10,000 paths, seed 42": how a chart's numbers were made, for subtitles.
 pub fn run_note(paths: u64, seed: u64) -> String {

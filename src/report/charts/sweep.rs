@@ -3,14 +3,12 @@
 //! printed for two. Same fonts, palette and size as every chart. More keys: no chart
 //! (the report says so; sweep.csv has every point).
 
-use std::path::{Path, PathBuf};
-
 use anyhow::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{palette, style, ChartFormat};
+use super::{palette, style, ChartFile, ChartFormat};
 use crate::summary::Unit;
 use crate::sweep::SweepResult;
 
@@ -19,12 +17,12 @@ pub fn file_stem(r: &SweepResult) -> String {
     format!("sweep_{}", r.metric.name())
 }
 
-/// Write the chart into `dir` (nothing for 0 or 3+ keys, or `--charts none`).
-pub fn render(r: &SweepResult, dir: &Path, format: ChartFormat) -> Result<Vec<PathBuf>> {
+/// The chart (nothing for 0 or 3+ keys, or `--charts none`).
+pub fn render(r: &SweepResult, format: ChartFormat) -> Result<Vec<ChartFile>> {
     if !(1..=2).contains(&r.keys.len()) {
         return Ok(Vec::new());
     }
-    super::render_charts(&[SweepChart(r.metric)], r, dir, format)
+    super::render_charts(&[SweepChart(r.metric)], r, format)
 }
 
 /// The chart, named after its metric.

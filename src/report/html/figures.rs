@@ -1,51 +1,33 @@
-//! Charts inlined into the report: the SVG files found in a charts folder, each wrapped in
-//! a `<figure>` with a `<title>`, an `aria-label` and a one-line caption on how to read it.
+//! Charts inlined into the report: the SVGs a command saved (kept in memory by
+//! `report::Outputs`, the same bytes as the files), each wrapped in a `<figure>` with a
+//! `<title>`, an `aria-label` and a one-line caption on how to read it.
 //!
-//! The chart set is read from the folder, not hard-coded: known charts come in the order
-//! of [`RunChart::ALL`], any others (comparison overlays) after them by name.
-
-use std::fs;
-use std::path::Path;
-
-use anyhow::{Context, Result};
+//! The chart set is the one saved, not hard-coded: known charts come in the order of
+//! [`RunChart::ALL`], any others (comparison overlays) after them by name.
 
 use super::markup::esc;
-use crate::report::charts::RunChart;
+use crate::report::charts::{ChartFile, RunChart};
 
-/// One chart file: its name without `.svg` and its SVG text.
+/// One chart: its file name without `.svg` and its SVG text.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Chart {
     pub stem: String,
     pub svg: String,
 }
 
-/// Reads every `*.svg` in `dir`; a missing folder (`--charts none|png`) gives none.
-pub fn load_charts(dir: &Path) -> Result<Vec<Chart>> {
-    let entries = match fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e).with_context(|| format!("cannot list {}", dir.display())),
-    };
-    let mut charts = Vec::new();
-    for entry in entries {
-        let path = entry
-            .with_context(|| format!("cannot list {}", dir.display()))?
-            .path();
-        if path.extension().and_then(|e| e.to_str()) != Some("svg") {
-            continue;
-        }
-        let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
-            continue;
-        };
-        let svg = fs::read_to_string(&path)
-            .with_context(|| format!("cannot read chart {}", path.display()))?;
-        charts.push(Chart {
-            stem: stem.to_string(),
-            svg,
-        });
-    }
+/// The SVGs among `files` (none with `--charts none|png`), in report order.
+pub fn svg_charts<'a>(files: impl IntoIterator<Item = &'a ChartFile>) -> Vec<Chart> {
+    let mut charts: Vec<Chart> = files
+        .into_iter()
+        .filter_map(|f| {
+            f.svg().map(|svg| Chart {
+                stem: f.stem.clone(),
+                svg: svg.to_string(),
+            })
+        })
+        .collect();
     charts.sort_by(|a, b| (rank(&a.stem), &a.stem).cmp(&(rank(&b.stem), &b.stem)));
-    Ok(charts)
+    charts
 }
 
 /// Where a chart comes in the report: a run's charts in [`RunChart::ALL`] order, then a
@@ -240,5 +222,35 @@ mod tests {
         assert!(f.contains("<svg width=\"10\" height=\"5\" viewBox=\"0 0 10 5\" role=\"img\""));
         assert!(f.contains("aria-label=\"A &amp; B. Bars:"), "{f}");
         assert!(f.contains("<title id=\"chart-3-title\">A &amp; B. Bars:"));
+    }
+
+    #[test]
+    fn only_svgs_are_embedded_in_report_order() {
+        use crate::report::charts::ImageFormat;
+        let file = |stem: &str, format| ChartFile {
+            stem: stem.into(),
+            format,
+            bytes: format!("<svg>{stem}</svg>").into_bytes(),
+        };
+        // Saved in another order than RunChart::ALL's (fan first, ..., cap_timing before
+        // annual_cash_flows), and an unknown chart, which comes after the known ones.
+        let files = [
+            file("zz_other", ImageFormat::Svg),
+            file("cap_timing", ImageFormat::Png),
+            file("annual_cash_flows", ImageFormat::Svg),
+            file("cap_timing", ImageFormat::Svg),
+            file("fan_company_revenue", ImageFormat::Svg),
+        ];
+        let stems: Vec<String> = svg_charts(&files).into_iter().map(|c| c.stem).collect();
+        assert_eq!(
+            stems,
+            [
+                "fan_company_revenue",
+                "cap_timing",
+                "annual_cash_flows",
+                "zz_other"
+            ]
+        );
+        assert_eq!(svg_charts(&files)[1].svg, "<svg>cap_timing</svg>");
     }
 }

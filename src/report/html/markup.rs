@@ -26,38 +26,7 @@ pub enum Show {
     Exact,
 }
 
-/// `v` rounded to at least `min_dec` decimals and about 3 significant digits, with
-/// thousands separators; `-0.00` reads `0.00`; non-finite values read `–`.
-pub fn rounded(v: f64, min_dec: usize) -> String {
-    if !v.is_finite() {
-        return String::from("–");
-    }
-    let a = v.abs();
-    let dec = if a > 0.0 && a < 1.0 {
-        (2 - a.log10().floor() as i64).clamp(min_dec as i64, 6) as usize
-    } else {
-        min_dec
-    };
-    let s = format!("{v:.dec$}");
-    let (sign, body) = match s.strip_prefix('-') {
-        Some(rest) if rest.chars().any(|c| c.is_ascii_digit() && c != '0') => ("-", rest),
-        Some(rest) => ("", rest),
-        None => ("", s.as_str()),
-    };
-    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
-    let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    if frac.is_empty() {
-        format!("{sign}{grouped}")
-    } else {
-        format!("{sign}{grouped}.{frac}")
-    }
-}
+pub use crate::report::precision::rounded;
 
 /// The display text of `v` under `show`.
 pub fn shown(v: f64, show: Show) -> String {

@@ -1,6 +1,6 @@
 //! report.html: a one-page, self-contained report of a run or a comparison, written
-//! into the staging folder after the CSVs and charts, so that it embeds the chart SVGs
-//! found there. No network, no JavaScript, no `src=`: CSS and SVG are inline; the only
+//! into the staging folder after the CSVs and charts, and embeds the chart SVGs saved
+//! there (the same bytes, kept in memory by [`Outputs`]). No network, no JavaScript, no `src=`: CSS and SVG are inline; the only
 //! links are relative (a comparison to its scenarios' reports and back).
 //!
 //! Numbers: every numeric table cell shows a rounded value with thousands separators
@@ -11,7 +11,7 @@
 //! scripts and tests find the exact ones.
 //!
 //! The builders ([`run_page`], [`compare_page`]) are pure; [`write_run_report`] and
-//! [`write_compare_report`] read the charts and write the file.
+//! [`write_compare_report`] take the saved charts and write the file.
 
 mod assumptions;
 mod compare;
@@ -24,23 +24,23 @@ pub mod sweep;
 use anyhow::Result;
 
 use crate::compare::Comparison;
-use crate::report::{Manifest, Staging};
+use crate::report::{Manifest, Outputs};
 use crate::risk::RiskSummary;
 use crate::scenario::Scenario;
 use crate::summary::RunSummary;
 pub use assumptions::dist_text;
 pub use compare::compare_page;
-pub use figures::{caption, load_charts, Chart};
+pub use figures::{caption, svg_charts, Chart};
 pub use markup::{rounded, shown, Show};
 pub use run::{run_page, RunInput};
 
 /// The report's file name in an output folder.
 pub const REPORT_FILE: &str = "report.html";
 
-/// Writes `<sub>/report.html` for one run, embedding the SVGs in `<sub>/charts/`. A run
-/// inside a comparison (`sub` non-empty) links back to the comparison's report.
+/// Writes `<sub>/report.html` for one run, embedding the SVGs saved in `<sub>/charts/`.
+/// A run inside a comparison (`sub` non-empty) links back to the comparison's report.
 pub fn write_run_report(
-    staging: &Staging,
+    out: &Outputs,
     sub: &str,
     summary: &RunSummary,
     risk: &RiskSummary,
@@ -54,7 +54,7 @@ pub fn write_run_report(
             format!("{sub}/{name}")
         }
     };
-    let charts = load_charts(&staging.path().join(rel("charts")))?;
+    let charts = svg_charts(out.charts_of(sub));
     let input = RunInput {
         summary,
         risk,
@@ -62,17 +62,13 @@ pub fn write_run_report(
         manifest,
         parent: (!sub.is_empty()).then_some("../report.html"),
     };
-    staging.write(&rel(REPORT_FILE), run_page(&input, &charts).as_bytes())
+    out.write(&rel(REPORT_FILE), run_page(&input, &charts).as_bytes())
 }
 
-/// Writes the comparison's report.html, embedding the SVGs in the staging `charts/`
-/// folder (overlays) and linking each member's `<id>/report.html`.
-pub fn write_compare_report(
-    staging: &Staging,
-    c: &Comparison,
-    manifests: &[Manifest],
-) -> Result<()> {
-    let charts = load_charts(&staging.path().join("charts"))?;
+/// Writes the comparison's report.html, embedding the SVGs saved in `charts/` (overlays)
+/// and linking each member's `<id>/report.html`.
+pub fn write_compare_report(out: &Outputs, c: &Comparison, manifests: &[Manifest]) -> Result<()> {
+    let charts = svg_charts(out.charts_of(""));
     let html = compare_page(c, manifests, &charts, true);
-    staging.write(REPORT_FILE, html.as_bytes())
+    out.write(REPORT_FILE, html.as_bytes())
 }

@@ -6,10 +6,10 @@ use std::fmt::Write;
 
 use anyhow::Result;
 
-use super::figures::load_charts;
+use super::figures::svg_charts;
 use super::markup::{document, esc, rounded, section, table, Cell, Row, Show};
 use super::run::{charts_section, command_line};
-use crate::report::Staging;
+use crate::report::Outputs;
 use crate::sensitivity::{RankRow, Swing, VarianceRow};
 use crate::summary::ResultMetric;
 
@@ -124,12 +124,12 @@ pub fn sensitivity_page(r: &SensitivityInput, charts: &[super::Chart]) -> String
                     Cell::text(s.kind),
                     Cell::Shown(
                         s.low_value,
-                        crate::report::charts::sensitivity::short_value(s.low_value),
+                        crate::report::precision::short_value(s.low_value),
                     ),
                     Cell::Num(s.mean_low[0] - r.base_mean, Show::Amount),
                     Cell::Shown(
                         s.high_value,
-                        crate::report::charts::sensitivity::short_value(s.high_value),
+                        crate::report::precision::short_value(s.high_value),
                     ),
                     Cell::Num(s.mean_high[0] - r.base_mean, Show::Amount),
                 ],
@@ -166,8 +166,8 @@ pub fn sensitivity_page(r: &SensitivityInput, charts: &[super::Chart]) -> String
     document(&format!("{}: sensitivity", r.name), &body)
 }
 
-/// Writes report.html for a sensitivity run, embedding the SVGs in `charts/`.
-pub fn write_sensitivity_report(staging: &Staging, r: &SensitivityInput) -> Result<()> {
-    let charts = load_charts(&staging.path().join("charts"))?;
-    staging.write(super::REPORT_FILE, sensitivity_page(r, &charts).as_bytes())
+/// Writes report.html for a sensitivity run, embedding the SVGs saved in `charts/`.
+pub fn write_sensitivity_report(out: &Outputs, r: &SensitivityInput) -> Result<()> {
+    let charts = svg_charts(out.charts_of(""));
+    out.write(super::REPORT_FILE, sensitivity_page(r, &charts).as_bytes())
 }

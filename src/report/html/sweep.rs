@@ -6,10 +6,10 @@ use std::fmt::Write;
 
 use anyhow::Result;
 
-use super::figures::{load_charts, Chart};
+use super::figures::{svg_charts, Chart};
 use super::markup::{document, esc, facts, rounded, section, table, Cell, Row};
 use super::run::{charts_section, label, show_of, unit_text};
-use crate::report::Staging;
+use crate::report::Outputs;
 use crate::sweep::SweepResult;
 
 /// The page, from the result and the chart SVGs.
@@ -111,10 +111,10 @@ pub fn sweep_page(r: &SweepResult, scenario_file: &str, charts: &[Chart]) -> Str
     document(&format!("{} — sweep", r.name), &body)
 }
 
-/// Write report.html into the staging folder, embedding the chart SVGs written there.
-pub fn write_sweep_report(staging: &Staging, r: &SweepResult, scenario_file: &str) -> Result<()> {
-    let charts = load_charts(&staging.path().join("charts"))?;
-    staging.write(
+/// Write report.html into the output folder, embedding the chart SVGs saved there.
+pub fn write_sweep_report(out: &Outputs, r: &SweepResult, scenario_file: &str) -> Result<()> {
+    let charts = svg_charts(out.charts_of(""));
+    out.write(
         super::REPORT_FILE,
         sweep_page(r, scenario_file, &charts).as_bytes(),
     )

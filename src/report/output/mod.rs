@@ -7,13 +7,14 @@
 //! may be replaced at all ([`owner`]: it does not exist, is empty, or holds only dealsim's
 //! own earlier output), takes the target's lock ([`lock`]) and clears leftovers of dead
 //! runs ([`stale`]). Names made from user text go through [`names`]. Every command that
-//! writes an output folder goes through here.
+//! writes an output folder goes through here, by way of [`Outputs`].
 
 pub mod lock;
 pub mod names;
 pub mod owner;
 pub mod stale;
 pub mod swap;
+mod writer;
 
 use std::fs;
 use std::io;
@@ -23,6 +24,7 @@ use anyhow::{Context, Result};
 
 use crate::interrupt;
 use lock::OutputLock;
+pub use writer::Outputs;
 
 /// The output folder may not be replaced (exit 2: the command line asks for something
 /// dealsim refuses to do). Nothing was written.
