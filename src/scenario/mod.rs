@@ -22,6 +22,7 @@ mod inputs;
 mod load;
 mod raw;
 mod sections;
+pub mod table;
 mod types;
 mod validate;
 
@@ -35,6 +36,7 @@ pub use error::{Problem, ScenarioError};
 pub use example::EXAMPLE;
 pub use inputs::{Range, Rule, MONEY_MAX, SANITY_MAX};
 pub use raw::{Origin, RawNode, RawValue};
+pub use table::{InputDef, InputId, INPUTS};
 pub use types::*;
 pub use validate::validate;
 
