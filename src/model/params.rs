@@ -682,7 +682,7 @@ mod tests {
     /// from another equals it (the struct's only other field is `round_amounts`).
     #[test]
     fn accessors_cover_every_scalar_field() {
-        let sc = crate::scenario::parse_str(crate::scenario::EXAMPLE, "example.toml").unwrap();
+        let sc = crate::scenario::parse_str(&crate::scenario::EXAMPLE, "example.toml").unwrap();
         let model = Model::new(&sc);
         let a = PathParams::new(&sc, &model, |i, _| match i {
             Input::Const(v) => *v,

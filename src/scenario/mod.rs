@@ -180,7 +180,7 @@ mod tests {
 
     #[test]
     fn example_validates() {
-        let s = parse_str(EXAMPLE, "example.toml").unwrap_or_else(|e| panic!("{e}"));
+        let s = parse_str(&EXAMPLE, "example.toml").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(s.meta.name, "Example");
         assert!(matches!(s.revenue_share.rate, Scheduled::Schedule(_)));
         assert_eq!(s.uncertain_inputs().len(), 1);

@@ -417,7 +417,7 @@ mod tests {
     #[test]
     fn accessors_reach_distinct_fields() {
         let mut sc =
-            crate::scenario::parse_str(crate::scenario::EXAMPLE, "example.toml").unwrap();
+            crate::scenario::parse_str(&crate::scenario::EXAMPLE, "example.toml").unwrap();
         sc.revenue_share.rate = Scheduled::Input(Input::Const(0.0));
         let numbers: Vec<&InputDef> = INPUTS.iter().filter(|d| d.is_number()).collect();
         for (i, d) in numbers.iter().enumerate() {
@@ -435,7 +435,8 @@ mod tests {
         )));
     }
 
-    /// The schedule keys are exactly the five of MODEL.md §4.
+    /// The schedule keys are exactly the five of MODEL.md §4, and the error message's
+    /// list (`SCHEDULED_KEYS`, in its own order) names the same ones.
     #[test]
     fn schedule_keys_are_models() {
         let sched: Vec<&str> = INPUTS
@@ -453,5 +454,25 @@ mod tests {
                 "cloud.compute_margin"
             ]
         );
+        let mut listed = super::super::inputs::SCHEDULED_KEYS.to_vec();
+        listed.sort_unstable();
+        let mut sched = sched;
+        sched.sort_unstable();
+        assert_eq!(listed, sched);
+    }
+
+    /// `dealsim example` shows every key of the table with its example value, and each
+    /// written number reads back as that value.
+    #[test]
+    fn example_lists_every_key() {
+        let text: &str = &crate::scenario::EXAMPLE;
+        let sc = crate::scenario::parse_str(text, "example.toml").unwrap();
+        for d in INPUTS {
+            let line = format!("\n{} = {}", d.split().1, d.example.0);
+            assert!(text.contains(&line), "{} missing from the example", d.key);
+            if let (Some(Input::Const(v)), Ok(x)) = (d.input(&sc), d.example.0.parse::<f64>()) {
+                assert_eq!(*v, x, "{}", d.key);
+            }
+        }
     }
 }
