@@ -22,6 +22,7 @@ mod inputs;
 mod load;
 mod raw;
 mod sections;
+mod swing;
 pub mod table;
 mod types;
 mod validate;

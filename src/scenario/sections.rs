@@ -42,6 +42,9 @@ pub const META: [&str; 6] = [
 ];
 pub const SIMULATION: [&str; 5] = ["start_year", "end_year", "steps_per_year", "paths", "seed"];
 pub const CORRELATION: [&str; 3] = ["revenue_growth", "revenue_multiple", "growth_multiple"];
+/// The rules of a round's `amount` (money, >= 0) and `probability` ([0, 1]).
+pub const ROUND_AMOUNT: Rule = Rule::money(Range::NonNegative);
+pub const ROUND_PROBABILITY: Rule = Rule::new(Range::Unit);
 /// Keys of one `[[stake.rounds]]` table.
 pub const ROUND: [&str; 3] = ["date", "amount", "probability"];
 
@@ -266,11 +269,11 @@ pub fn rounds(ck: &mut Checker, node: &RawNode, horizon: Option<(Date, Date)>) -
         };
         let date = field(ck, "date").and_then(|n| ck.date(n, &format!("{path}.date"), horizon));
         let amount = field(ck, "amount")
-            .and_then(|n| input(ck, n, &format!("{path}.amount"), Rule::money(Range::NonNegative)));
+            .and_then(|n| input(ck, n, &format!("{path}.amount"), ROUND_AMOUNT));
         // Optional (MODEL.md §6.2); a bad one drops the round, as a bad amount does.
         let probability = match item.get("probability") {
             None => Some(None),
-            Some(n) => input(ck, n, &format!("{path}.probability"), Rule::new(Range::Unit)).map(Some),
+            Some(n) => input(ck, n, &format!("{path}.probability"), ROUND_PROBABILITY).map(Some),
         };
         if let (Some(date), Some(amount), Some(probability)) = (date, amount, probability) {
             out.push(Round {
