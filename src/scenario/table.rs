@@ -393,6 +393,64 @@ pub fn required_keys(name: &str) -> Vec<&'static str> {
         .collect()
 }
 
+impl Rule {
+    /// The range and bounds in the docs' words.
+    fn doc_text(self) -> String {
+        let range = match self.range {
+            _ if self.vol => "[0, 5]",
+            Unit => "[0, 1]",
+            Pos => "> 0",
+            NonNeg => "≥ 0",
+            GtM1 => "> −1",
+            Any => "any finite",
+        };
+        if self.money {
+            format!("{range} (money)")
+        } else {
+            range.to_string()
+        }
+    }
+}
+
+/// The key table of `section` in docs/scenario-format.md (Markdown), generated from the
+/// rows: a test checks the document holds exactly this between its markers.
+pub fn doc_table(section_name: &str) -> String {
+    let mut out = String::from(
+        "| key | required | unit | range | default | Dist/Sched | meaning |\n|---|---|---|---|---|---|---|\n",
+    );
+    for d in section(section_name) {
+        let (range, dist) = match &d.slot {
+            Slot::Other { kind, .. } => (kind.to_string(), ""),
+            _ if d.may_be_schedule() => (d.rule.doc_text(), "Dist or Sched"),
+            _ => (d.rule.doc_text(), "Dist"),
+        };
+        let (required, default) = match d.need {
+            Need::Required => ("yes", String::new()),
+            Need::Default(x) => ("no", format!("{x}")),
+            Need::Absent(text) => ("no", text.to_string()),
+        };
+        out.push_str(&format!(
+            "| `{}` | {required} | {} | {range} | {default} | {dist} | {} |\n",
+            d.split().1,
+            d.unit,
+            d.meaning
+        ));
+    }
+    out
+}
+
+/// The sections whose key tables are generated, in the document's order.
+pub const DOC_SECTIONS: [&str; 8] = [
+    "company",
+    "stake",
+    "revenue_share",
+    "channel",
+    "cloud",
+    "discount",
+    "licence",
+    "renegotiation",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -473,6 +531,31 @@ mod tests {
             if let (Some(Input::Const(v)), Ok(x)) = (d.input(&sc), d.example.0.parse::<f64>()) {
                 assert_eq!(*v, x, "{}", d.key);
             }
+        }
+    }
+
+    /// docs/scenario-format.md holds each generated key table between its markers, so
+    /// the document cannot drift from the table. `DEALSIM_BLESS_DOCS=1 cargo test
+    /// --lib docs_key_tables` rewrites the blocks after a change to the table.
+    #[test]
+    fn docs_key_tables_match_the_table() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/scenario-format.md");
+        let mut doc = std::fs::read_to_string(path).unwrap();
+        let bless = std::env::var_os("DEALSIM_BLESS_DOCS").is_some();
+        for name in DOC_SECTIONS {
+            let begin = format!("<!-- BEGIN generated key table: {name} -->\n");
+            let end = format!("<!-- END generated key table: {name} -->");
+            let a = doc.find(&begin).unwrap_or_else(|| panic!("no marker {begin}")) + begin.len();
+            let b = a + doc[a..].find(&end).unwrap_or_else(|| panic!("no marker {end}"));
+            let want = doc_table(name);
+            if bless {
+                doc.replace_range(a..b, &want);
+            } else {
+                assert_eq!(doc[a..b], want, "docs/scenario-format.md [{name}] differs from the table");
+            }
+        }
+        if bless {
+            std::fs::write(path, doc).unwrap();
         }
     }
 }
