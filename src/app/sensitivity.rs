@@ -196,20 +196,21 @@ fn variance_rows(
     let npv = |r: &RunOutput| r.summary.result(ResultMetric::NpvTotal).std_dev;
     let base_sd = npv(base);
     let mut rows = Vec::new();
-    let mut frozen = |source: String, kind, key: &str, value: f64, at: String| -> Result<(), AppError> {
-        if let Some(f) = with_value(l, key, value) {
-            let sd = npv(&quiet_run(&f, &args.sim, false)?);
-            rows.push(sens::VarianceRow {
-                source,
-                kind,
-                frozen_at: at,
-                std_dev: sd,
-                share: sens::variance_share(base_sd, sd),
-            });
-        }
-        bar.inc(1);
-        Ok(())
-    };
+    let mut frozen =
+        |source: String, kind, key: &str, value: f64, at: String| -> Result<(), AppError> {
+            if let Some(f) = with_value(l, key, value) {
+                let sd = npv(&quiet_run(&f, &args.sim, false)?);
+                rows.push(sens::VarianceRow {
+                    source,
+                    kind,
+                    frozen_at: at,
+                    std_dev: sd,
+                    share: sens::variance_share(base_sd, sd),
+                });
+            }
+            bar.inc(1);
+            Ok(())
+        };
     for (i, name) in table.draw_names.iter().enumerate() {
         let m = sens::median(table, i);
         frozen(name.clone(), "input", name, m, format!("median {m}"))?;

@@ -297,17 +297,16 @@ impl PathParams {
         let compute_margin = d!(CloudComputeMargin);
         let discount_rate = d!(DiscountRate);
         let equity_rate = opt!(DiscountEquityRate).unwrap_or(discount_rate);
-        let (renewal_u, renewal_p, retention, product_value0, product_growth) =
-            match &sc.licence {
-                Some(_) => (
-                    event!("licence.renewed"),
-                    d!(LicenceRenewalProbability),
-                    d!(LicenceRetention),
-                    d!(LicenceProductValue0),
-                    d!(LicenceProductGrowth),
-                ),
-                None => (0.0, 1.0, 1.0, 0.0, 0.0),
-            };
+        let (renewal_u, renewal_p, retention, product_value0, product_growth) = match &sc.licence {
+            Some(_) => (
+                event!("licence.renewed"),
+                d!(LicenceRenewalProbability),
+                d!(LicenceRetention),
+                d!(LicenceProductValue0),
+                d!(LicenceProductGrowth),
+            ),
+            None => (0.0, 1.0, 1.0, 0.0, 0.0),
+        };
         let (renegotiation_t, renegotiation_keep) = match &sc.renegotiation {
             Some(r) => {
                 let rate = d!(RenegotiationRate);

@@ -66,8 +66,14 @@ const SECTIONS: [(&str, &str); 8] = [
     ("channel", "all six keys required"),
     ("cloud", "all keys required except stop_paying"),
     ("discount", ""),
-    ("licence", "optional; all five keys required (MODEL.md §6.1)"),
-    ("renegotiation", "optional; rate and haircut required (MODEL.md §6.3)"),
+    (
+        "licence",
+        "optional; all five keys required (MODEL.md §6.1)",
+    ),
+    (
+        "renegotiation",
+        "optional; rate and haircut required (MODEL.md §6.3)",
+    ),
 ];
 
 /// Comments start in this column (or two spaces after a longer line).

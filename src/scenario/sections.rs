@@ -126,9 +126,7 @@ fn other(
                 .unwrap_or(false);
         }
         InputId::CloudStopPaying => {
-            sc.cloud.stop_paying = s
-                .get("stop_paying")
-                .and_then(|n| ck.date(n, path, horizon));
+            sc.cloud.stop_paying = s.get("stop_paying").and_then(|n| ck.date(n, path, horizon));
         }
         InputId::LicenceEnd => {
             // On or after the first day of the horizon; a date after its last day is fine
@@ -268,8 +266,8 @@ pub fn rounds(ck: &mut Checker, node: &RawNode, horizon: Option<(Date, Date)>) -
             v
         };
         let date = field(ck, "date").and_then(|n| ck.date(n, &format!("{path}.date"), horizon));
-        let amount = field(ck, "amount")
-            .and_then(|n| input(ck, n, &format!("{path}.amount"), ROUND_AMOUNT));
+        let amount =
+            field(ck, "amount").and_then(|n| input(ck, n, &format!("{path}.amount"), ROUND_AMOUNT));
         // Optional (MODEL.md §6.2); a bad one drops the round, as a bad amount does.
         let probability = match item.get("probability") {
             None => Some(None),

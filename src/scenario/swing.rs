@@ -91,7 +91,9 @@ mod tests {
         assert!(sc.with_input("company.revenue0", 2e6).is_err());
         assert!(sc.with_input("stake.rounds[0].probability", 1.5).is_err());
         // incremental 0.4 + cloud_cannibalization 0.7 > 1.
-        let e = sc.with_input("channel.cloud_cannibalization", 0.7).unwrap_err();
+        let e = sc
+            .with_input("channel.cloud_cannibalization", 0.7)
+            .unwrap_err();
         assert!(e.contains("must be <= 1"), "{e}");
         assert!(sc.with_input("channel.cloud_cannibalization", 0.6).is_ok());
         // A schedule is not a scalar input; nor is a year, an unknown key or round.

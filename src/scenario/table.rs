@@ -462,10 +462,17 @@ mod tests {
             assert_eq!(d.id as usize, i, "{}", d.key);
             assert_eq!(d.id.key(), d.key);
             let (s, k) = d.split();
-            assert!(!s.is_empty() && !k.is_empty() && !k.contains('.'), "{}", d.key);
+            assert!(
+                !s.is_empty() && !k.is_empty() && !k.contains('.'),
+                "{}",
+                d.key
+            );
             assert_eq!(INPUTS.iter().filter(|e| e.key == d.key).count(), 1);
         }
-        assert_eq!(find("channel.ceiling").map(|d| d.id), Some(InputId::ChannelCeiling));
+        assert_eq!(
+            find("channel.ceiling").map(|d| d.id),
+            Some(InputId::ChannelCeiling)
+        );
         assert!(find("channel.nope").is_none());
     }
 
@@ -474,8 +481,7 @@ mod tests {
     /// written (a swapped pair of accessors would read the other's value).
     #[test]
     fn accessors_reach_distinct_fields() {
-        let mut sc =
-            crate::scenario::parse_str(&crate::scenario::EXAMPLE, "example.toml").unwrap();
+        let mut sc = crate::scenario::parse_str(&crate::scenario::EXAMPLE, "example.toml").unwrap();
         sc.revenue_share.rate = Scheduled::Input(Input::Const(0.0));
         let numbers: Vec<&InputDef> = INPUTS.iter().filter(|d| d.is_number()).collect();
         for (i, d) in numbers.iter().enumerate() {
@@ -483,14 +489,29 @@ mod tests {
                 Input::Const(i as f64 + 0.5);
         }
         for (i, d) in numbers.iter().enumerate() {
-            assert_eq!(d.input(&sc), Some(&Input::Const(i as f64 + 0.5)), "{}", d.key);
+            assert_eq!(
+                d.input(&sc),
+                Some(&Input::Const(i as f64 + 0.5)),
+                "{}",
+                d.key
+            );
         }
         // The typed fields themselves, spot-checked by name.
         assert_eq!(sc.company.revenue0, Input::Const(0.5));
-        assert_eq!(sc.renegotiation.as_ref().unwrap().haircut.as_const(), Some(numbers.len() as f64 - 0.5));
-        assert_eq!(sc.discount.equity_rate, Some(Input::Const(
-            numbers.iter().position(|d| d.key == "discount.equity_rate").unwrap() as f64 + 0.5
-        )));
+        assert_eq!(
+            sc.renegotiation.as_ref().unwrap().haircut.as_const(),
+            Some(numbers.len() as f64 - 0.5)
+        );
+        assert_eq!(
+            sc.discount.equity_rate,
+            Some(Input::Const(
+                numbers
+                    .iter()
+                    .position(|d| d.key == "discount.equity_rate")
+                    .unwrap() as f64
+                    + 0.5
+            ))
+        );
     }
 
     /// The schedule keys are exactly the five of MODEL.md §4, and the error message's
@@ -545,13 +566,22 @@ mod tests {
         for name in DOC_SECTIONS {
             let begin = format!("<!-- BEGIN generated key table: {name} -->\n");
             let end = format!("<!-- END generated key table: {name} -->");
-            let a = doc.find(&begin).unwrap_or_else(|| panic!("no marker {begin}")) + begin.len();
-            let b = a + doc[a..].find(&end).unwrap_or_else(|| panic!("no marker {end}"));
+            let a = doc
+                .find(&begin)
+                .unwrap_or_else(|| panic!("no marker {begin}"))
+                + begin.len();
+            let b = a + doc[a..]
+                .find(&end)
+                .unwrap_or_else(|| panic!("no marker {end}"));
             let want = doc_table(name);
             if bless {
                 doc.replace_range(a..b, &want);
             } else {
-                assert_eq!(doc[a..b], want, "docs/scenario-format.md [{name}] differs from the table");
+                assert_eq!(
+                    doc[a..b],
+                    want,
+                    "docs/scenario-format.md [{name}] differs from the table"
+                );
             }
         }
         if bless {
