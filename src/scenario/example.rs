@@ -58,14 +58,11 @@ growth_multiple = 0.3
 
 "#;
 
-/// The input sections in file order, each header with its comment.
-const SECTIONS: [(&str, &str); 8] = [
+/// The comments on the input sections' headers (the others have none).
+const NOTES: [(&str, &str); 5] = [
     ("company", "all ten keys required"),
-    ("stake", ""),
-    ("revenue_share", ""),
     ("channel", "all six keys required"),
     ("cloud", "all keys required except stop_paying"),
-    ("discount", ""),
     (
         "licence",
         "optional; all five keys required (MODEL.md §6.1)",
@@ -108,7 +105,9 @@ fn commented(out: &mut String, line: &str, comment: &str) {
 /// The example scenario's text.
 fn example() -> String {
     let mut out = String::from(HEAD);
-    for (i, (name, note)) in SECTIONS.into_iter().enumerate() {
+    let sections = table::sections();
+    for (i, &name) in sections.iter().enumerate() {
+        let note = NOTES.iter().find(|n| n.0 == name).map_or("", |n| n.1);
         if name == "licence" {
             out.push_str(CORRELATION);
         }
@@ -121,7 +120,7 @@ fn example() -> String {
             out.push('\n');
             out.push_str(ROUNDS);
         }
-        if i + 1 < SECTIONS.len() {
+        if i + 1 < sections.len() {
             out.push('\n');
         }
     }

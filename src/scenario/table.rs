@@ -439,17 +439,16 @@ pub fn doc_table(section_name: &str) -> String {
     out
 }
 
-/// The sections whose key tables are generated, in the document's order.
-pub const DOC_SECTIONS: [&str; 8] = [
-    "company",
-    "stake",
-    "revenue_share",
-    "channel",
-    "cloud",
-    "discount",
-    "licence",
-    "renegotiation",
-];
+/// The sections that hold inputs, in file order.
+pub fn sections() -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for d in INPUTS {
+        if out.last() != Some(&d.section()) {
+            out.push(d.section());
+        }
+    }
+    out
+}
 
 #[cfg(test)]
 mod tests {
@@ -563,7 +562,7 @@ mod tests {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/scenario-format.md");
         let mut doc = std::fs::read_to_string(path).unwrap();
         let bless = std::env::var_os("DEALSIM_BLESS_DOCS").is_some();
-        for name in DOC_SECTIONS {
+        for name in sections() {
             let begin = format!("<!-- BEGIN generated key table: {name} -->\n");
             let end = format!("<!-- END generated key table: {name} -->");
             let a = doc

@@ -48,27 +48,18 @@ pub fn validate(raw: &RawNode, label: &str) -> Result<Scenario, ScenarioError> {
             ck.bad(v, k, msg);
         }
     }
-    let section =
-        |ck: &mut Checker, name| open_section(ck, raw, &root_origin, name, &known_keys(name));
-    let meta_s = section(&mut ck, "meta");
-    let sim_s = section(&mut ck, "simulation");
-    let input_sections: Vec<Section<'_>> = [
-        "company",
-        "stake",
-        "revenue_share",
-        "channel",
-        "cloud",
-        "discount",
-    ]
-    .into_iter()
-    .map(|name| section(&mut ck, name))
-    .collect();
-    let corr_s = section(&mut ck, "correlation");
-    let licence_s = section(&mut ck, "licence");
-    let reneg_s = section(&mut ck, "renegotiation");
+    // Every section but `[[input_correlation]]` (read last, against the inputs), in
+    // file order: `[meta]`, `[simulation]`, then the input sections with `[correlation]`.
+    let sections: Vec<Section<'_>> = SECTIONS
+        .iter()
+        .filter(|&&name| name != "input_correlation")
+        .map(|&name| open_section(&mut ck, raw, &root_origin, name, &known_keys(name)))
+        .collect();
+    let present = |name: &str| sections.iter().any(|s| s.path == name && s.node.is_some());
+    let (meta_s, sim_s) = (&sections[0], &sections[1]);
 
-    let meta = meta(&mut ck, &meta_s, label);
-    let sim = simulation(&mut ck, &sim_s);
+    let meta = meta(&mut ck, meta_s, label);
+    let sim = simulation(&mut ck, sim_s);
     let start = sim.map(|s| s.start_year);
     let horizon = sim.and_then(|s| {
         Some((
@@ -94,26 +85,27 @@ pub fn validate(raw: &RawNode, label: &str) -> Result<Scenario, ScenarioError> {
         cloud: Cloud::default(),
         discount: Discount::default(),
         correlation: Correlation::default(),
-        licence: licence_s.node.map(|_| Licence::default()),
-        renegotiation: reneg_s.node.map(|_| Renegotiation::default()),
+        licence: present("licence").then(Licence::default),
+        renegotiation: present("renegotiation").then(Renegotiation::default),
         input_correlation: Vec::new(),
     };
     // In file order (problems on one line are reported in reading order).
-    for s in &input_sections {
-        read_inputs(&mut ck, s, &mut sc, start, horizon);
+    for s in &sections[2..] {
         match s.path {
+            "correlation" => sc.correlation = correlation(&mut ck, s),
             "stake" => {
+                read_inputs(&mut ck, s, &mut sc, start, horizon);
                 if let Some(n) = s.get("rounds") {
                     sc.stake.rounds = rounds(&mut ck, n, horizon);
                 }
             }
-            "channel" => channel_check(&mut ck, s, &sc.channel),
-            _ => {}
+            "channel" => {
+                read_inputs(&mut ck, s, &mut sc, start, horizon);
+                channel_check(&mut ck, s, &sc.channel);
+            }
+            _ => read_inputs(&mut ck, s, &mut sc, start, horizon),
         }
     }
-    sc.correlation = correlation(&mut ck, &corr_s);
-    read_inputs(&mut ck, &licence_s, &mut sc, start, horizon);
-    read_inputs(&mut ck, &reneg_s, &mut sc, start, horizon);
     let bad: HashSet<String> = ck.problems.iter().map(|p| p.key_path.clone()).collect();
     sc.input_correlation =
         input_correlation(&mut ck, raw.get("input_correlation"), &sc.inputs(), &bad);
@@ -160,22 +152,10 @@ fn open_section<'a>(
     }
 }
 
-/// A top-level key that belongs in a section (`paths = 5` at the top): say where.
+/// A top-level key that belongs in a section (`paths = 5` at the top): say where (the
+/// first section that has it: `end_year` is `simulation.end_year`).
 fn misplaced_key(k: &str) -> Option<String> {
-    let s = [
-        "simulation",
-        "company",
-        "stake",
-        "revenue_share",
-        "channel",
-        "cloud",
-        "meta",
-        "correlation",
-        "licence",
-        "renegotiation",
-    ]
-    .into_iter()
-    .find(|s| known_keys(s).contains(&k))?;
+    let s = SECTIONS.into_iter().find(|s| known_keys(s).contains(&k))?;
     Some(format!(
         "unknown top-level key; did you mean {s}.{k} (under [{s}])?"
     ))
