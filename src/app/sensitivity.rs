@@ -19,7 +19,7 @@ use crate::summary::ResultMetric;
 /// constant keeps the pairs: the copula still draws its normal score from its stream, so
 /// every other input (its partners too) is drawn exactly as in the base run
 /// (docs/model.md §7). The raw tree stays the base's: runs read only the typed scenario.
-fn with_value(l: &Loaded, key: &str, value: f64) -> Option<Loaded> {
+pub(super) fn with_value(l: &Loaded, key: &str, value: f64) -> Option<Loaded> {
     let scenario = l.scenario.with_input(key, value).ok()?;
     Some(Loaded {
         scenario,

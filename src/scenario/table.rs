@@ -24,6 +24,9 @@ use Range::{AboveMinusOne as GtM1, Any, NonNegative as NonNeg, Positive as Pos, 
 /// Where a number input lives in the typed scenario: read and write access (`None`
 /// when its section is absent). Used at setup only, never per step.
 pub struct Access<T: 'static> {
+    /// The field it reaches, as written (`company.revenue0`): a test checks it is the
+    /// row's key, so two rows cannot swap fields unnoticed.
+    pub field: &'static str,
     pub get: for<'a> fn(&'a Scenario) -> Option<&'a T>,
     pub get_mut: for<'a> fn(&'a mut Scenario) -> Option<&'a mut T>,
 }
@@ -76,12 +79,14 @@ pub struct InputDef {
 macro_rules! at {
     ($sec:ident . $f:ident) => {
         Access {
+            field: concat!(stringify!($sec), ".", stringify!($f)),
             get: |s| Some(&s.$sec.$f),
             get_mut: |s| Some(&mut s.$sec.$f),
         }
     };
     (opt $sec:ident . $f:ident) => {
         Access {
+            field: concat!(stringify!($sec), ".", stringify!($f)),
             get: |s| s.$sec.as_ref().map(|x| &x.$f),
             get_mut: |s| s.$sec.as_mut().map(|x| &mut x.$f),
         }
@@ -473,6 +478,21 @@ mod tests {
             Some(InputId::ChannelCeiling)
         );
         assert!(find("channel.nope").is_none());
+    }
+
+    /// Each number row's accessor names the field of its own key (`company.revenue0`
+    /// reaches `sc.company.revenue0`), so a swapped pair of rows fails here.
+    #[test]
+    fn accessors_name_their_keys() {
+        for d in INPUTS {
+            let field = match &d.slot {
+                Slot::Input(a) => a.field,
+                Slot::Scheduled(a) => a.field,
+                Slot::Optional(a) => a.field,
+                Slot::Other { .. } => continue,
+            };
+            assert_eq!(field, d.key);
+        }
     }
 
     /// Each accessor reads and writes its own field: writing a distinct constant through
