@@ -102,4 +102,23 @@ mod tests {
         assert!(sc.with_input("channel.nope", 0.1).is_err());
         assert!(sc.with_input("stake.rounds[3].amount", 1.0).is_err());
     }
+
+    /// The typed route agrees with the written one: for every scalar input of the
+    /// example and values inside and outside its range, setting it typed gives exactly
+    /// the scenario (or the refusal) that `--set key=value` and validation give.
+    #[test]
+    fn agrees_with_set_and_validate() {
+        let text: &str = &EXAMPLE;
+        let raw = crate::scenario::parse_raw(text, "example.toml").unwrap();
+        let sc = example();
+        for (key, _) in sc.inputs() {
+            for v in [0.0, 0.25, 0.75, 1.0, 1.5, 3.0, 7.0, -0.5, -2.0, 2e6, 2028.0] {
+                let typed = sc.with_input(&key, v).ok();
+                let mut r = raw.clone();
+                crate::scenario::apply_set(&mut r, &format!("{key}={v}")).unwrap();
+                let written = crate::scenario::validate(&r, "example.toml").ok();
+                assert_eq!(typed, written, "{key} = {v}");
+            }
+        }
+    }
 }
