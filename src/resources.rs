@@ -420,7 +420,7 @@ mod tests {
 
     #[test]
     fn the_engine_reports_what_it_stores_per_path() {
-        let sc = crate::scenario::parse_str(crate::scenario::EXAMPLE, "e.toml").unwrap();
+        let sc = crate::scenario::parse_str(&crate::scenario::EXAMPLE, "e.toml").unwrap();
         let s = RunShape::of(&sc);
         // Every uncertain input varies at least one word; none is a scheduled round
         // amount unless some round amount is uncertain or some round is conditional (a

@@ -242,9 +242,9 @@ fn set_overrides_apply_after_extends() {
 
 #[test]
 fn effective_toml_round_trips_and_flatten_lists_differences() {
-    let raw = parse_raw(EXAMPLE, "example.toml").unwrap();
+    let raw = parse_raw(&EXAMPLE, "example.toml").unwrap();
     let again = parse_str(&raw.to_toml_string(), "example.toml").unwrap();
-    assert_eq!(again, parse_str(EXAMPLE, "example.toml").unwrap());
+    assert_eq!(again, parse_str(&EXAMPLE, "example.toml").unwrap());
     let other = parse_raw(
         &EXAMPLE.replace("ramp_speed = 1.2 ", "ramp_speed = 2.0 "),
         "b.toml",
@@ -294,7 +294,7 @@ fn every_shipped_scenario_validates() {
 
 #[test]
 fn the_example_validates() {
-    let s = parse_str(EXAMPLE, "example.toml").unwrap_or_else(|e| panic!("{e}"));
+    let s = parse_str(&EXAMPLE, "example.toml").unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(s.stake.rounds.len(), 1);
     assert_eq!(s.discount.equity_rate, Some(Input::Const(0.13)));
 }

@@ -2,7 +2,7 @@
 //! base run's seed and paths, the paired differences ([`crate::attribution`]) saved as
 //! attribution.csv and a waterfall chart.
 
-use super::sensitivity::{quiet_run, with_set};
+use super::sensitivity::{quiet_run, with_value};
 use super::AppError;
 use crate::attribution::{self, AttributionRow};
 use crate::cli::SimArgs;
@@ -11,7 +11,7 @@ use crate::report::attribution_csv::attribution_csv;
 use crate::report::charts::sensitivity::render_waterfall;
 use crate::report::charts::ChartFormat;
 use crate::report::Outputs;
-use crate::scenario::Loaded;
+use crate::scenario::{InputId, Loaded};
 
 /// Runs `l` without its channel, compares path by path with `with` (the run with it)
 /// and writes attribution.csv and `charts/attribution_waterfall.*` into `outputs`.
@@ -22,7 +22,7 @@ pub fn attribute_channel(
     outputs: &mut Outputs,
     format: ChartFormat,
 ) -> Result<Vec<AttributionRow>, AppError> {
-    let off = with_set(l, "channel.ceiling=0.0").ok_or_else(|| {
+    let off = with_value(l, InputId::ChannelCeiling.key(), 0.0).ok_or_else(|| {
         AppError::Usage(
             "cannot switch the channel off (channel.ceiling = 0 fails validation)".into(),
         )

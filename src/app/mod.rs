@@ -119,7 +119,7 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
         Command::Run(args) => run::run_one(&args),
         Command::Compare(args) => compare::compare(&args),
         Command::Sensitivity(args) => sensitivity::sensitivity(&args),
-        Command::Example => out(scenario::EXAMPLE),
+        Command::Example => out(&scenario::EXAMPLE),
         Command::Sweep(args) => sweep::sweep(&args),
         Command::Task(args) => sweep::task(&args),
         Command::Merge(args) => sweep::merge(&args),

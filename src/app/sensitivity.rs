@@ -1,6 +1,6 @@
 //! `dealsim sensitivity`: orchestration of the extra runs (all on the base run's seed
 //! and paths, so every difference is paired) and their files. `run --attribute channel`
-//! reuses [`with_set`] and [`quiet_run`] from `app::attribution`.
+//! reuses [`with_value`] and [`quiet_run`] from `app::attribution`.
 
 use super::{load, manifest, out, progress, simulate, AppError};
 use crate::cli::SensitivityArgs;
@@ -10,29 +10,21 @@ use crate::report::charts::sensitivity::{Bar, SensitivityCharts};
 use crate::report::{self, sensitivity_csv as scsv, Outputs};
 use indicatif::ProgressBar;
 
-use crate::scenario::{self, Loaded};
+use crate::scenario::Loaded;
 use crate::sensitivity::{self as sens, Swing, TARGETS};
 use crate::summary::ResultMetric;
 
-/// Re-validate `l` with one more `--set` override; `None` if the value is out of range.
-/// An input of an `[[input_correlation]]` pair held at a constant keeps the pairs: the
-/// copula still draws its normal score from its stream, so every other input (its
-/// partners too) is drawn exactly as in the base run (docs/model.md §7).
-pub(super) fn with_set(l: &Loaded, set: &str) -> Option<Loaded> {
-    let mut raw = l.raw.clone();
-    scenario::apply_set(&mut raw, set).ok()?;
-    let mut checked = raw.clone();
-    if let scenario::RawValue::Table(t) = &mut checked.value {
-        t.retain(|(k, _)| k != "input_correlation");
-    }
-    let mut s = scenario::validate(&checked, "sensitivity").ok()?;
-    s.input_correlation = l.scenario.input_correlation.clone();
-    s.simulation = l.scenario.simulation;
+/// `l` with the scalar input `key` set to the constant `value` through its typed
+/// accessor (checked by its rule and the cross-key rule, `Scenario::with_input`); `None`
+/// if the value is out of range. An input of an `[[input_correlation]]` pair held at a
+/// constant keeps the pairs: the copula still draws its normal score from its stream, so
+/// every other input (its partners too) is drawn exactly as in the base run
+/// (docs/model.md §7). The raw tree stays the base's: runs read only the typed scenario.
+pub(super) fn with_value(l: &Loaded, key: &str, value: f64) -> Option<Loaded> {
+    let scenario = l.scenario.with_input(key, value).ok()?;
     Some(Loaded {
-        scenario: s,
-        raw,
-        files: l.files.clone(),
-        bytes: l.bytes.clone(),
+        scenario,
+        ..l.clone()
     })
 }
 
@@ -200,28 +192,24 @@ fn variance_rows(
     let npv = |r: &RunOutput| r.summary.result(ResultMetric::NpvTotal).std_dev;
     let base_sd = npv(base);
     let mut rows = Vec::new();
-    let mut frozen = |source: String, kind, set: String, at: String| -> Result<(), AppError> {
-        if let Some(f) = with_set(l, &set) {
-            let sd = npv(&quiet_run(&f, &args.sim, false)?);
-            rows.push(sens::VarianceRow {
-                source,
-                kind,
-                frozen_at: at,
-                std_dev: sd,
-                share: sens::variance_share(base_sd, sd),
-            });
-        }
-        bar.inc(1);
-        Ok(())
-    };
+    let mut frozen =
+        |source: String, kind, key: &str, value: f64, at: String| -> Result<(), AppError> {
+            if let Some(f) = with_value(l, key, value) {
+                let sd = npv(&quiet_run(&f, &args.sim, false)?);
+                rows.push(sens::VarianceRow {
+                    source,
+                    kind,
+                    frozen_at: at,
+                    std_dev: sd,
+                    share: sens::variance_share(base_sd, sd),
+                });
+            }
+            bar.inc(1);
+            Ok(())
+        };
     for (i, name) in table.draw_names.iter().enumerate() {
         let m = sens::median(table, i);
-        frozen(
-            name.clone(),
-            "input",
-            format!("{name}={m}"),
-            format!("median {m}"),
-        )?;
+        frozen(name.clone(), "input", name, m, format!("median {m}"))?;
     }
     let inputs = l.scenario.inputs();
     for (key, group) in sens::SHOCK_GROUPS {
@@ -236,7 +224,8 @@ fn variance_rows(
         frozen(
             format!("{group} ({key})"),
             "shocks",
-            format!("{key}=0.0"),
+            key,
+            0.0,
             format!("{key}=0"),
         )?;
     }
@@ -341,10 +330,7 @@ fn swing(
     lo: f64,
     hi: f64,
 ) -> Result<Option<Swing>, AppError> {
-    let (Some(a), Some(b)) = (
-        with_set(l, &format!("{name}={lo}")),
-        with_set(l, &format!("{name}={hi}")),
-    ) else {
+    let (Some(a), Some(b)) = (with_value(l, name, lo), with_value(l, name, hi)) else {
         return Ok(None);
     };
     let ra = quiet_run(&a, &args.sim, false)?;

@@ -110,7 +110,7 @@ mod tests {
     /// from the standard errors of a variance, sqrt(2/n), and a correlation, 1/sqrt(n)).
     #[test]
     fn bridge_increments_are_standard_and_uncorrelated() {
-        let sc = crate::scenario::parse_str(crate::scenario::EXAMPLE, "x.toml").unwrap();
+        let sc = crate::scenario::parse_str(&crate::scenario::EXAMPLE, "x.toml").unwrap();
         let mut model = Model::new(&sc);
         model.sampler = Sampler::Sobol {
             replicates: 4,

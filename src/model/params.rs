@@ -4,7 +4,7 @@ use super::{
     compute_share, discount_factor, logistic, product_growth, to_cents, Flows, Model, PathResults,
     PathState, Period, CENTS_PER_BN,
 };
-use crate::scenario::{Dist, Input, Scenario, Scheduled};
+use crate::scenario::{Dist, Input, InputId, Scenario};
 
 /// A stable 64-bit id of an input's key path (FNV-1a), used to key its random stream.
 /// Computed at compile time for the fixed keys, so drawing needs no strings.
@@ -203,44 +203,53 @@ accessors!(
 
 impl PathParams {
     /// Draw every input through `draw(input, stream_key)`, in the order of
-    /// `Scenario::inputs()` (constants included: `draw` returns them as they are).
+    /// `Scenario::inputs()` (constants included: `draw` returns them as they are), the
+    /// event uniforms at their fixed places (the order is the QMC dimensions' order).
     pub fn new(
         sc: &Scenario,
         model: &Model,
         mut draw: impl FnMut(&Input, u64) -> f64,
     ) -> PathParams {
+        // Each input through its row of the table: its value in `sc` and its stream key
+        // (computed at compile time from its key path), so drawing needs no strings.
+        // `opt!`: `None` when the input is left out, or is a schedule (read per period
+        // from the grid, never per path); `d!` then gives the never-used NaN.
+        macro_rules! opt {
+            ($id:ident) => {{
+                const ID: InputId = InputId::$id;
+                ID.def()
+                    .input(sc)
+                    .map(|i| draw(i, const { stream_key(ID.key()) }))
+            }};
+        }
         macro_rules! d {
-            ($input:expr, $key:literal) => {
-                draw(&$input, const { stream_key($key) })
+            ($id:ident) => {
+                opt!($id).unwrap_or(f64::NAN)
             };
         }
-        macro_rules! ds {
-            ($sched:expr, $key:literal) => {
-                match &$sched {
-                    Scheduled::Input(i) => draw(i, const { stream_key($key) }),
-                    // Read per period from the grid; never used per path.
-                    Scheduled::Schedule(_) => f64::NAN,
-                }
+        // A per-path event's uniform, from its own named stream (MODEL.md §6).
+        macro_rules! event {
+            ($key:literal) => {
+                draw(&UNIFORM, const { stream_key($key) })
             };
         }
         let dt = model.dt;
-        let c = &sc.company;
-        let revenue0 = d!(c.revenue0, "company.revenue0");
-        let growth0 = d!(c.growth0, "company.growth0");
-        let growth_long = d!(c.growth_long, "company.growth_long");
-        let growth_half_life = d!(c.growth_half_life, "company.growth_half_life");
-        let growth_vol = d!(c.growth_vol, "company.growth_vol");
-        let revenue_vol = d!(c.revenue_vol, "company.revenue_vol");
-        let valuation0 = d!(c.valuation0, "company.valuation0");
-        let multiple_long = d!(c.multiple_long, "company.multiple_long");
-        let multiple_half_life = d!(c.multiple_half_life, "company.multiple_half_life");
-        let multiple_vol = d!(c.multiple_vol, "company.multiple_vol");
+        let revenue0 = d!(CompanyRevenue0);
+        let growth0 = d!(CompanyGrowth0);
+        let growth_long = d!(CompanyGrowthLong);
+        let growth_half_life = d!(CompanyGrowthHalfLife);
+        let growth_vol = d!(CompanyGrowthVol);
+        let revenue_vol = d!(CompanyRevenueVol);
+        let valuation0 = d!(CompanyValuation0);
+        let multiple_long = d!(CompanyMultipleLong);
+        let multiple_half_life = d!(CompanyMultipleHalfLife);
+        let multiple_vol = d!(CompanyMultipleVol);
+        let stake0 = d!(StakeInitial);
+        let dilution = d!(StakeAnnualDilution);
+        let liquidity_discount = d!(StakeLiquidityDiscount);
+        let rounds_per_year = d!(StakeRandomRoundsPerYear);
+        let round_fraction = d!(StakeRandomRoundFraction);
         let s = &sc.stake;
-        let stake0 = d!(s.initial, "stake.initial");
-        let dilution = ds!(s.annual_dilution, "stake.annual_dilution");
-        let liquidity_discount = d!(s.liquidity_discount, "stake.liquidity_discount");
-        let rounds_per_year = d!(s.random_rounds_per_year, "stake.random_rounds_per_year");
-        let round_fraction = d!(s.random_round_fraction, "stake.random_round_fraction");
         let per_path_rounds = s
             .rounds
             .iter()
@@ -270,49 +279,40 @@ impl PathParams {
         } else {
             Vec::new()
         };
-        let rs = &sc.revenue_share;
-        let rate = ds!(rs.rate, "revenue_share.rate");
-        let cap_cents = match &rs.cap {
-            Some(cap) => to_cents(d!(*cap, "revenue_share.cap")),
-            None => i64::MAX,
-        };
-        let ch = &sc.channel;
-        let addressable = d!(ch.addressable_share, "channel.addressable_share");
-        let ceiling = d!(ch.ceiling, "channel.ceiling");
-        let midpoint = d!(ch.midpoint_year, "channel.midpoint_year");
-        let ramp = d!(ch.ramp_speed, "channel.ramp_speed");
-        let incremental = d!(ch.incremental, "channel.incremental");
-        let cannibalization = d!(ch.cloud_cannibalization, "channel.cloud_cannibalization");
-        let cl = &sc.cloud;
-        let model_revenue0 = d!(cl.model_revenue0, "cloud.model_revenue0");
-        let model_margin = ds!(cl.model_margin, "cloud.model_margin");
-        let share_to_company = d!(cl.share_to_company, "cloud.share_to_company");
-        let spend_ratio = ds!(cl.compute_spend_ratio, "cloud.compute_spend_ratio");
-        let z0 = d!(cl.compute_share0, "cloud.compute_share0");
-        let z_long = d!(cl.compute_share_long, "cloud.compute_share_long");
-        let z_half_life = d!(cl.compute_share_half_life, "cloud.compute_share_half_life");
-        let compute_margin = ds!(cl.compute_margin, "cloud.compute_margin");
-        let discount_rate = d!(sc.discount.rate, "discount.rate");
-        let equity_rate = match &sc.discount.equity_rate {
-            Some(e) => d!(*e, "discount.equity_rate"),
-            None => discount_rate,
-        };
+        let rate = d!(RevenueShareRate);
+        let cap_cents = opt!(RevenueShareCap).map_or(i64::MAX, to_cents);
+        let addressable = d!(ChannelAddressableShare);
+        let ceiling = d!(ChannelCeiling);
+        let midpoint = d!(ChannelMidpointYear);
+        let ramp = d!(ChannelRampSpeed);
+        let incremental = d!(ChannelIncremental);
+        let cannibalization = d!(ChannelCloudCannibalization);
+        let model_revenue0 = d!(CloudModelRevenue0);
+        let model_margin = d!(CloudModelMargin);
+        let share_to_company = d!(CloudShareToCompany);
+        let spend_ratio = d!(CloudComputeSpendRatio);
+        let z0 = d!(CloudComputeShare0);
+        let z_long = d!(CloudComputeShareLong);
+        let z_half_life = d!(CloudComputeShareHalfLife);
+        let compute_margin = d!(CloudComputeMargin);
+        let discount_rate = d!(DiscountRate);
+        let equity_rate = opt!(DiscountEquityRate).unwrap_or(discount_rate);
         let (renewal_u, renewal_p, retention, product_value0, product_growth) = match &sc.licence {
-            Some(l) => (
-                d!(UNIFORM, "licence.renewed"),
-                d!(l.renewal_probability, "licence.renewal_probability"),
-                d!(l.retention, "licence.retention"),
-                d!(l.product_value0, "licence.product_value0"),
-                d!(l.product_growth, "licence.product_growth"),
+            Some(_) => (
+                event!("licence.renewed"),
+                d!(LicenceRenewalProbability),
+                d!(LicenceRetention),
+                d!(LicenceProductValue0),
+                d!(LicenceProductGrowth),
             ),
             None => (0.0, 1.0, 1.0, 0.0, 0.0),
         };
         let (renegotiation_t, renegotiation_keep) = match &sc.renegotiation {
             Some(r) => {
-                let rate = d!(r.rate, "renegotiation.rate");
-                let haircut = d!(r.haircut, "renegotiation.haircut");
+                let rate = d!(RenegotiationRate);
+                let haircut = d!(RenegotiationHaircut);
                 // E ~ Exp(1) by inversion of one uniform u in [0, 1): E = -ln(1 - u).
-                let e = -(-d!(UNIFORM, "renegotiation.time")).ln_1p();
+                let e = -(-event!("renegotiation.time")).ln_1p();
                 let from = r
                     .from
                     .map_or(f64::from(model.grid.start_year), |d| d.decimal_year());
@@ -682,7 +682,7 @@ mod tests {
     /// from another equals it (the struct's only other field is `round_amounts`).
     #[test]
     fn accessors_cover_every_scalar_field() {
-        let sc = crate::scenario::parse_str(crate::scenario::EXAMPLE, "example.toml").unwrap();
+        let sc = crate::scenario::parse_str(&crate::scenario::EXAMPLE, "example.toml").unwrap();
         let model = Model::new(&sc);
         let a = PathParams::new(&sc, &model, |i, _| match i {
             Input::Const(v) => *v,

@@ -109,44 +109,54 @@ impl Rule {
     }
 }
 
+impl Rule {
+    /// Why `x` breaks the magnitude bounds, if it does: `MONEY_MAX` for money,
+    /// `SANITY_MAX` for the rest, and `VOL_MAX` above for volatilities (below, the range
+    /// says `>= 0`).
+    pub fn bound_problem(self, x: f64) -> Option<String> {
+        if self.vol && x > VOL_MAX {
+            return Some(format!(
+                "{} is too large for a volatility: must be in [0, 5] (a yearly fraction, 0.2 = 20 %; 5 is far above any company's, and a slip such as 20 for 0.20 drives revenue past 1e180 in ten years)",
+                num(x)
+            ));
+        }
+        let (max, what) = if self.money {
+            (MONEY_MAX, "money amounts must be <= 1e6 (USD bn)")
+        } else {
+            (SANITY_MAX, "|value| must be <= 1e6 (sanity bound)")
+        };
+        (x.abs() > max).then(|| format!("{} is too large: {what}", num(x)))
+    }
+
+    /// Why the constant `x` is not allowed, if it is not: its bounds, then its range.
+    /// The one check of a constant, whether read from a file or set by a typed swing.
+    pub fn constant_problem(self, x: f64) -> Option<String> {
+        self.bound_problem(x).or_else(|| {
+            (!self.range.contains(x))
+                .then(|| format!("{} is out of range: {}", num(x), self.range.rule()))
+        })
+    }
+}
+
 /// A constant, checked for bounds and range.
 fn constant(ck: &mut Checker, node: &RawNode, path: &str, rule: Rule) -> Option<f64> {
     let x = ck.number(node, path)?;
-    if !bounded(ck, node, path, x, rule) {
-        return None;
-    }
-    if !rule.range.contains(x) {
-        ck.bad(
-            node,
-            path,
-            format!("{} is out of range: {}", num(x), rule.range.rule()),
-        );
+    if let Some(msg) = rule.constant_problem(x) {
+        ck.bad(node, path, msg);
         return None;
     }
     Some(x)
 }
 
-/// The magnitude bounds: `MONEY_MAX` for money, `SANITY_MAX` for the rest, and
-/// `VOL_MAX` above for volatilities (below, the range says `>= 0`).
+/// The magnitude bounds of [`Rule::bound_problem`], recorded against `node`.
 pub(super) fn bounded(ck: &mut Checker, node: &RawNode, path: &str, x: f64, rule: Rule) -> bool {
-    if rule.vol && x > VOL_MAX {
-        let msg = format!(
-            "{} is too large for a volatility: must be in [0, 5] (a yearly fraction, 0.2 = 20 %; 5 is far above any company's, and a slip such as 20 for 0.20 drives revenue past 1e180 in ten years)",
-            num(x)
-        );
-        ck.bad(node, path, msg);
-        return false;
+    match rule.bound_problem(x) {
+        Some(msg) => {
+            ck.bad(node, path, msg);
+            false
+        }
+        None => true,
     }
-    let (max, what) = if rule.money {
-        (MONEY_MAX, "money amounts must be <= 1e6 (USD bn)")
-    } else {
-        (SANITY_MAX, "|value| must be <= 1e6 (sanity bound)")
-    };
-    if x.abs() > max {
-        ck.bad(node, path, format!("{} is too large: {what}", num(x)));
-        return false;
-    }
-    true
 }
 
 /// A number that may be a distribution: `0.2` or `{ dist = "...", ... }`.
@@ -168,7 +178,8 @@ pub fn input(ck: &mut Checker, node: &RawNode, path: &str, rule: Rule) -> Option
     }
 }
 
-/// The keys that accept a step schedule (MODEL.md §4).
+/// The keys that accept a step schedule (MODEL.md §4), in the order the error message
+/// names them; a test checks they are the table's `Slot::Scheduled` keys.
 pub const SCHEDULED_KEYS: [&str; 5] = [
     "revenue_share.rate",
     "stake.annual_dilution",

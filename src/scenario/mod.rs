@@ -22,6 +22,8 @@ mod inputs;
 mod load;
 mod raw;
 mod sections;
+mod swing;
+pub mod table;
 mod types;
 mod validate;
 
@@ -35,6 +37,7 @@ pub use error::{Problem, ScenarioError};
 pub use example::EXAMPLE;
 pub use inputs::{Range, Rule, MONEY_MAX, SANITY_MAX};
 pub use raw::{Origin, RawNode, RawValue};
+pub use table::{InputDef, InputId, INPUTS};
 pub use types::*;
 pub use validate::validate;
 
@@ -178,7 +181,7 @@ mod tests {
 
     #[test]
     fn example_validates() {
-        let s = parse_str(EXAMPLE, "example.toml").unwrap_or_else(|e| panic!("{e}"));
+        let s = parse_str(&EXAMPLE, "example.toml").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(s.meta.name, "Example");
         assert!(matches!(s.revenue_share.rate, Scheduled::Schedule(_)));
         assert_eq!(s.uncertain_inputs().len(), 1);

@@ -1,5 +1,7 @@
-//! Readers for each section of a scenario (MODEL.md §4): which keys it holds, their
-//! ranges and defaults, and the checks that involve several keys of one section
+//! Readers for each section of a scenario (MODEL.md §4). The keys of the input sections
+//! (their ranges, defaults and places in the typed scenario) come from `table`; here are
+//! the readers of what is not a plain number (years, dates, a flag, rounds, `[meta]`,
+//! `[simulation]`, `[correlation]`) and the checks that involve several keys
 //! (`incremental + cloud_cannibalization <= 1`, the correlation matrix, round order).
 //!
 //! Each reader returns a value even when keys are bad (placeholders stand in), having
@@ -11,10 +13,9 @@ use super::check::{misspelt, Checker, Section};
 use super::dist::support_max;
 use super::inputs::{input, scheduled, Range, Rule};
 use super::raw::{RawNode, RawValue};
+use super::table::{self, InputId, Need, Slot};
 use super::types::*;
 use crate::date::Date;
-
-use Range::{AboveMinusOne as GtM1, Any, NonNegative as NonNeg, Positive as Pos, Unit};
 
 /// Top-level sections. `extends` is resolved (and removed) before validation.
 pub const SECTIONS: [&str; 12] = [
@@ -40,94 +41,123 @@ pub const META: [&str; 6] = [
     "cloud",
 ];
 pub const SIMULATION: [&str; 5] = ["start_year", "end_year", "steps_per_year", "paths", "seed"];
-pub const COMPANY: [(&str, Rule); 10] = [
-    ("revenue0", Rule::money(Pos)),
-    ("growth0", Rule::new(GtM1)),
-    ("growth_long", Rule::new(GtM1)),
-    ("growth_half_life", Rule::new(Pos)),
-    ("growth_vol", Rule::vol()),
-    ("revenue_vol", Rule::vol()),
-    ("valuation0", Rule::money(Pos)),
-    ("multiple_long", Rule::new(Pos)),
-    ("multiple_half_life", Rule::new(Pos)),
-    ("multiple_vol", Rule::vol()),
-];
-pub const STAKE: [&str; 6] = [
-    "initial",
-    "annual_dilution",
-    "liquidity_discount",
-    "random_rounds_per_year",
-    "random_round_fraction",
-    "rounds",
-];
-pub const REVENUE_SHARE: [&str; 4] = ["rate", "end_year", "cap", "base_includes_channel"];
-pub const CHANNEL: [(&str, Rule); 6] = [
-    ("addressable_share", Rule::new(Unit)),
-    ("ceiling", Rule::new(Unit)),
-    ("midpoint_year", Rule::new(Any)),
-    ("ramp_speed", Rule::new(NonNeg)),
-    ("incremental", Rule::new(Unit)),
-    ("cloud_cannibalization", Rule::new(Unit)),
-];
-pub const CLOUD: [&str; 9] = [
-    "model_revenue0",
-    "model_margin",
-    "share_to_company",
-    "stop_paying",
-    "compute_spend_ratio",
-    "compute_share0",
-    "compute_share_long",
-    "compute_share_half_life",
-    "compute_margin",
-];
-pub const DISCOUNT: [&str; 2] = ["rate", "equity_rate"];
 pub const CORRELATION: [&str; 3] = ["revenue_growth", "revenue_multiple", "growth_multiple"];
-/// `[licence]` (MODEL.md §6.1): `end` (a date) and four numbers, all required.
-pub const LICENCE: [&str; 5] = [
-    "end",
-    "renewal_probability",
-    "retention",
-    "product_value0",
-    "product_growth",
-];
-pub const LICENCE_NUMBERS: [(&str, Rule); 4] = [
-    ("renewal_probability", Rule::new(Unit)),
-    ("retention", Rule::new(Unit)),
-    ("product_value0", Rule::money(NonNeg)),
-    ("product_growth", Rule::new(GtM1)),
-];
-/// `[renegotiation]` (MODEL.md §6.3): `rate` and `haircut` required, `from` optional.
-pub const RENEGOTIATION: [&str; 3] = ["rate", "from", "haircut"];
+/// The rules of a round's `amount` (money, >= 0) and `probability` ([0, 1]).
+pub const ROUND_AMOUNT: Rule = Rule::money(Range::NonNegative);
+pub const ROUND_PROBABILITY: Rule = Rule::new(Range::Unit);
 /// Keys of one `[[stake.rounds]]` table.
 pub const ROUND: [&str; 3] = ["date", "amount", "probability"];
 
-/// A required number-or-distribution; a placeholder when missing or bad (then a problem
-/// has been recorded).
-pub fn req_input(ck: &mut Checker, s: &Section<'_>, key: &str, rule: Rule) -> Input {
-    s.required(ck, key)
-        .and_then(|n| input(ck, n, &s.key_path(key), rule))
-        .unwrap_or(Input::Const(0.0))
-}
-
-pub fn opt_input(ck: &mut Checker, s: &Section<'_>, key: &str, rule: Rule) -> Option<Input> {
-    s.get(key)
-        .and_then(|n| input(ck, n, &s.key_path(key), rule))
-}
-
-pub fn opt_input_or_zero(ck: &mut Checker, s: &Section<'_>, key: &str, rule: Rule) -> Input {
-    opt_input(ck, s, key, rule).unwrap_or(Input::Const(0.0))
-}
-
-pub fn req_scheduled(
+/// Reads every key of section `s` that the table lists, in table order (the order
+/// problems on one line are reported in), into `sc`: number inputs through their rule and
+/// slot, the others through [`other`]. Keys of an absent optional section are skipped
+/// (their accessors have nowhere to write).
+pub fn read_inputs(
     ck: &mut Checker,
     s: &Section<'_>,
-    key: &str,
-    rule: Rule,
+    sc: &mut Scenario,
     start: Option<i32>,
-) -> Scheduled {
-    s.required(ck, key)
-        .and_then(|n| scheduled(ck, n, &s.key_path(key), rule, start))
-        .unwrap_or(Scheduled::Input(Input::Const(0.0)))
+    horizon: Option<(Date, Date)>,
+) {
+    for d in table::section(s.path) {
+        let key = d.split().1;
+        if matches!(d.slot, Slot::Other { .. }) {
+            other(ck, s, sc, d.id, horizon);
+            continue;
+        }
+        let node = match d.need {
+            Need::Required => s.required(ck, key),
+            _ => s.get(key),
+        };
+        let default = match d.need {
+            Need::Default(x) => Some(Input::Const(x)),
+            _ => None,
+        };
+        match &d.slot {
+            Slot::Scheduled(a) => {
+                let v = match node {
+                    Some(n) => scheduled(ck, n, d.key, d.rule, start),
+                    None => default.map(Scheduled::Input),
+                };
+                if let (Some(v), Some(slot)) = (v, (a.get_mut)(sc)) {
+                    *slot = v;
+                }
+            }
+            Slot::Input(a) => {
+                let v = match node {
+                    Some(n) => input(ck, n, d.key, d.rule),
+                    None => default,
+                };
+                if let (Some(v), Some(slot)) = (v, (a.get_mut)(sc)) {
+                    *slot = v;
+                }
+            }
+            Slot::Optional(a) => {
+                let v = node.and_then(|n| input(ck, n, d.key, d.rule));
+                if let (Some(v), Some(slot)) = (v, (a.get_mut)(sc)) {
+                    *slot = Some(v);
+                }
+            }
+            Slot::Other { .. } => {}
+        }
+    }
+}
+
+/// The keys of the input sections that are not numbers, each with its own check.
+fn other(
+    ck: &mut Checker,
+    s: &Section<'_>,
+    sc: &mut Scenario,
+    id: InputId,
+    horizon: Option<(Date, Date)>,
+) {
+    let path = id.key();
+    match id {
+        InputId::RevenueShareEndYear => {
+            sc.revenue_share.end_year = s
+                .required(ck, "end_year")
+                .and_then(|n| ck.year(n, path))
+                .unwrap_or(0);
+        }
+        InputId::RevenueShareBaseIncludesChannel => {
+            sc.revenue_share.base_includes_channel = s
+                .required(ck, "base_includes_channel")
+                .and_then(|n| ck.boolean(n, path))
+                .unwrap_or(false);
+        }
+        InputId::CloudStopPaying => {
+            sc.cloud.stop_paying = s.get("stop_paying").and_then(|n| ck.date(n, path, horizon));
+        }
+        InputId::LicenceEnd => {
+            // On or after the first day of the horizon; a date after its last day is fine
+            // (the licence then covers every period).
+            let end = s.required(ck, "end").and_then(|n| {
+                let d = ck.date(n, path, None)?;
+                match horizon {
+                    Some((first, _)) if d < first => {
+                        let msg = format!(
+                            "{d} is before the simulation starts: must be on or after {first}"
+                        );
+                        ck.bad(n, path, msg);
+                        None
+                    }
+                    _ => Some(d),
+                }
+            });
+            // A placeholder stays only when a problem has been recorded.
+            if let (Some(end), Some(l)) = (end, sc.licence.as_mut()) {
+                l.end = end;
+            }
+        }
+        InputId::RenegotiationFrom => {
+            let from = s.get("from").and_then(|n| ck.date(n, path, horizon));
+            if let Some(r) = sc.renegotiation.as_mut() {
+                r.from = from;
+            }
+        }
+        // Every other row is a number, read by `read_inputs`.
+        _ => {}
+    }
 }
 
 pub fn meta(ck: &mut Checker, s: &Section<'_>, label: &str) -> Meta {
@@ -210,53 +240,6 @@ pub fn simulation(ck: &mut Checker, s: &Section<'_>) -> Option<Simulation> {
     })
 }
 
-pub fn company(ck: &mut Checker, s: &Section<'_>) -> Company {
-    let v: Vec<Input> = COMPANY
-        .iter()
-        .map(|&(k, rule)| req_input(ck, s, k, rule))
-        .collect();
-    Company {
-        revenue0: v[0],
-        growth0: v[1],
-        growth_long: v[2],
-        growth_half_life: v[3],
-        growth_vol: v[4],
-        revenue_vol: v[5],
-        valuation0: v[6],
-        multiple_long: v[7],
-        multiple_half_life: v[8],
-        multiple_vol: v[9],
-    }
-}
-
-pub fn stake(
-    ck: &mut Checker,
-    s: &Section<'_>,
-    start: Option<i32>,
-    horizon: Option<(Date, Date)>,
-) -> Stake {
-    let annual_dilution = match s.get("annual_dilution") {
-        Some(n) => scheduled(ck, n, "stake.annual_dilution", Rule::new(NonNeg), start),
-        None => None,
-    };
-    Stake {
-        initial: req_input(ck, s, "initial", Rule::new(Unit)),
-        annual_dilution: annual_dilution.unwrap_or(Scheduled::Input(Input::Const(0.0))),
-        liquidity_discount: opt_input_or_zero(ck, s, "liquidity_discount", Rule::new(Unit)),
-        random_rounds_per_year: opt_input_or_zero(
-            ck,
-            s,
-            "random_rounds_per_year",
-            Rule::new(NonNeg),
-        ),
-        random_round_fraction: opt_input_or_zero(ck, s, "random_round_fraction", Rule::new(NonNeg)),
-        rounds: s
-            .get("rounds")
-            .map(|n| rounds(ck, n, horizon))
-            .unwrap_or_default(),
-    }
-}
-
 /// `[[stake.rounds]]`: each `date` (inside the horizon) and `amount` (>= 0, money);
 /// returned in the order they apply: by date, same-date rounds as listed (stable sort).
 pub fn rounds(ck: &mut Checker, node: &RawNode, horizon: Option<(Date, Date)>) -> Vec<Round> {
@@ -283,12 +266,12 @@ pub fn rounds(ck: &mut Checker, node: &RawNode, horizon: Option<(Date, Date)>) -
             v
         };
         let date = field(ck, "date").and_then(|n| ck.date(n, &format!("{path}.date"), horizon));
-        let amount = field(ck, "amount")
-            .and_then(|n| input(ck, n, &format!("{path}.amount"), Rule::money(NonNeg)));
+        let amount =
+            field(ck, "amount").and_then(|n| input(ck, n, &format!("{path}.amount"), ROUND_AMOUNT));
         // Optional (MODEL.md §6.2); a bad one drops the round, as a bad amount does.
         let probability = match item.get("probability") {
             None => Some(None),
-            Some(n) => input(ck, n, &format!("{path}.probability"), Rule::new(Unit)).map(Some),
+            Some(n) => input(ck, n, &format!("{path}.probability"), ROUND_PROBABILITY).map(Some),
         };
         if let (Some(date), Some(amount), Some(probability)) = (date, amount, probability) {
             out.push(Round {
@@ -303,80 +286,31 @@ pub fn rounds(ck: &mut Checker, node: &RawNode, horizon: Option<(Date, Date)>) -
     out
 }
 
-pub fn revenue_share(ck: &mut Checker, s: &Section<'_>, start: Option<i32>) -> RevenueShare {
-    RevenueShare {
-        rate: req_scheduled(ck, s, "rate", Rule::new(Unit), start),
-        end_year: s
-            .required(ck, "end_year")
-            .and_then(|n| ck.year(n, "revenue_share.end_year"))
-            .unwrap_or(0),
-        cap: opt_input(ck, s, "cap", Rule::money(NonNeg)),
-        base_includes_channel: s
-            .required(ck, "base_includes_channel")
-            .and_then(|n| ck.boolean(n, "revenue_share.base_includes_channel"))
-            .unwrap_or(false),
-    }
-}
-
-pub fn channel(ck: &mut Checker, s: &Section<'_>) -> Channel {
-    let v: Vec<Input> = CHANNEL
-        .iter()
-        .map(|&(k, rule)| req_input(ck, s, k, rule))
-        .collect();
-    let c = Channel {
-        addressable_share: v[0],
-        ceiling: v[1],
-        midpoint_year: v[2],
-        ramp_speed: v[3],
-        incremental: v[4],
-        cloud_cannibalization: v[5],
-    };
-    // Checked on the support maxima, so no draw can break it (MODEL.md §4).
+/// `incremental + cloud_cannibalization <= 1`, checked on the support maxima so that no
+/// draw can break it (MODEL.md §4): why it fails, if it does.
+pub fn channel_sum_problem(c: &Channel) -> Option<String> {
     let (a, b) = (
         support_max(&c.incremental),
         support_max(&c.cloud_cannibalization),
     );
+    (a + b > 1.0 + 1e-12).then(|| {
+        format!(
+            "incremental + cloud_cannibalization can reach {a} + {b} = {}: must be <= 1",
+            a + b
+        )
+    })
+}
+
+/// The cross-key check of `[channel]`, blamed on both keys (when both are written).
+pub fn channel_check(ck: &mut Checker, s: &Section<'_>, c: &Channel) {
     if let (Some(i), Some(n)) = (s.get("incremental"), s.get("cloud_cannibalization")) {
-        if a + b > 1.0 + 1e-12 {
-            let msg = format!(
-                "incremental + cloud_cannibalization can reach {a} + {b} = {}: must be <= 1",
-                a + b
-            );
+        if let Some(msg) = channel_sum_problem(c) {
             let keys = [
                 (&n.origin, "channel.cloud_cannibalization"),
                 (&i.origin, "channel.incremental"),
             ];
             ck.across(&keys, msg);
         }
-    }
-    c
-}
-
-pub fn cloud(
-    ck: &mut Checker,
-    s: &Section<'_>,
-    start: Option<i32>,
-    horizon: Option<(Date, Date)>,
-) -> Cloud {
-    Cloud {
-        model_revenue0: req_input(ck, s, "model_revenue0", Rule::money(NonNeg)),
-        model_margin: req_scheduled(ck, s, "model_margin", Rule::new(Unit), start),
-        share_to_company: req_input(ck, s, "share_to_company", Rule::new(Unit)),
-        stop_paying: s
-            .get("stop_paying")
-            .and_then(|n| ck.date(n, "cloud.stop_paying", horizon)),
-        compute_spend_ratio: req_scheduled(ck, s, "compute_spend_ratio", Rule::new(NonNeg), start),
-        compute_share0: req_input(ck, s, "compute_share0", Rule::new(Unit)),
-        compute_share_long: req_input(ck, s, "compute_share_long", Rule::new(Unit)),
-        compute_share_half_life: req_input(ck, s, "compute_share_half_life", Rule::new(Pos)),
-        compute_margin: req_scheduled(ck, s, "compute_margin", Rule::new(Unit), start),
-    }
-}
-
-pub fn discount(ck: &mut Checker, s: &Section<'_>) -> Discount {
-    Discount {
-        rate: req_input(ck, s, "rate", Rule::new(GtM1)),
-        equity_rate: opt_input(ck, s, "equity_rate", Rule::new(GtM1)),
     }
 }
 
@@ -433,52 +367,18 @@ pub fn correlation(ck: &mut Checker, s: &Section<'_>) -> Correlation {
     corr
 }
 
-/// `[licence]`, when the section is there. `end` must be on or after the first day of the
-/// horizon; a date after its last day is fine (the licence then covers every period).
-pub fn licence(
-    ck: &mut Checker,
-    s: &Section<'_>,
-    horizon: Option<(Date, Date)>,
-) -> Option<Licence> {
-    s.node?;
-    let end = s.required(ck, "end").and_then(|n| {
-        let d = ck.date(n, "licence.end", None)?;
-        match horizon {
-            Some((first, _)) if d < first => {
-                let msg =
-                    format!("{d} is before the simulation starts: must be on or after {first}");
-                ck.bad(n, "licence.end", msg);
-                None
-            }
-            _ => Some(d),
+/// The keys a section may hold: the table's for the input sections (plus `rounds` in
+/// `[stake]`), the lists above for the others.
+pub fn known_keys(section: &str) -> Vec<&'static str> {
+    match section {
+        "meta" => META.to_vec(),
+        "simulation" => SIMULATION.to_vec(),
+        "correlation" => CORRELATION.to_vec(),
+        "stake" => {
+            let mut k = table::section_keys(section);
+            k.push("rounds");
+            k
         }
-    });
-    let v: Vec<Input> = LICENCE_NUMBERS
-        .iter()
-        .map(|&(k, rule)| req_input(ck, s, k, rule))
-        .collect();
-    Some(Licence {
-        // A placeholder only when a problem has been recorded.
-        end: end.unwrap_or(Date::new(2000, 1, 1)?),
-        renewal_probability: v[0],
-        retention: v[1],
-        product_value0: v[2],
-        product_growth: v[3],
-    })
-}
-
-/// `[renegotiation]`, when the section is there; `from` must lie in the horizon.
-pub fn renegotiation(
-    ck: &mut Checker,
-    s: &Section<'_>,
-    horizon: Option<(Date, Date)>,
-) -> Option<Renegotiation> {
-    s.node?;
-    Some(Renegotiation {
-        rate: req_input(ck, s, "rate", Rule::new(NonNeg)),
-        from: s
-            .get("from")
-            .and_then(|n| ck.date(n, "renegotiation.from", horizon)),
-        haircut: req_input(ck, s, "haircut", Rule::new(Unit)),
-    })
+        _ => table::section_keys(section),
+    }
 }

@@ -84,6 +84,14 @@ pub enum Input {
     Dist(Dist),
 }
 
+/// The placeholder validation starts from (a key it cannot read keeps it, with a problem
+/// recorded, so it never escapes) and the value of an optional key left out.
+impl Default for Input {
+    fn default() -> Input {
+        Input::Const(0.0)
+    }
+}
+
 impl Input {
     /// The constant, if this input is one.
     pub fn as_const(&self) -> Option<f64> {
@@ -101,6 +109,12 @@ impl Input {
 pub enum Scheduled {
     Input(Input),
     Schedule(Vec<(i32, f64)>),
+}
+
+impl Default for Scheduled {
+    fn default() -> Scheduled {
+        Scheduled::Input(Input::default())
+    }
 }
 
 impl Scheduled {
@@ -124,7 +138,7 @@ impl Scheduled {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Company {
     pub revenue0: Input,
     pub growth0: Input,
@@ -151,7 +165,7 @@ pub struct Round {
     pub probability: Option<Input>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Stake {
     pub initial: Input,
     pub annual_dilution: Scheduled,
@@ -162,7 +176,7 @@ pub struct Stake {
     pub rounds: Vec<Round>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RevenueShare {
     pub rate: Scheduled,
     pub end_year: i32,
@@ -171,7 +185,7 @@ pub struct RevenueShare {
     pub base_includes_channel: bool,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Channel {
     pub addressable_share: Input,
     pub ceiling: Input,
@@ -181,7 +195,7 @@ pub struct Channel {
     pub cloud_cannibalization: Input,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Cloud {
     pub model_revenue0: Input,
     pub model_margin: Scheduled,
@@ -195,7 +209,7 @@ pub struct Cloud {
     pub compute_margin: Scheduled,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Discount {
     pub rate: Input,
     /// `None`: the stake is discounted at `rate`.
@@ -213,9 +227,22 @@ pub struct Licence {
     pub product_growth: Input,
 }
 
+/// Placeholders (validation fills every field in).
+impl Default for Licence {
+    fn default() -> Licence {
+        Licence {
+            end: Date::month_start(2000, 0),
+            renewal_probability: Input::default(),
+            retention: Input::default(),
+            product_value0: Input::default(),
+            product_growth: Input::default(),
+        }
+    }
+}
+
 /// `[renegotiation]` (MODEL.md §6.3): the first event of a Poisson process cuts what is
 /// left of the revenue share.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Renegotiation {
     pub rate: Input,
     /// No event before this date; `None`: the start of the horizon.
@@ -276,38 +303,31 @@ impl Scenario {
         out
     }
 
-    /// Every scalar input (constant or distribution) with its key path, in file order.
-    /// Schedules are not listed (their values are constants).
+    /// Every scalar input (constant or distribution) with its key path, in file order:
+    /// the table's number inputs that hold one (not schedules, not left-out optional
+    /// keys or absent sections), each scheduled round's after the `[stake]` keys.
     pub fn inputs(&self) -> Vec<(String, Input)> {
-        let c = &self.company;
-        let mut v: Vec<(String, Input)> = vec![
-            ("company.revenue0".into(), c.revenue0),
-            ("company.growth0".into(), c.growth0),
-            ("company.growth_long".into(), c.growth_long),
-            ("company.growth_half_life".into(), c.growth_half_life),
-            ("company.growth_vol".into(), c.growth_vol),
-            ("company.revenue_vol".into(), c.revenue_vol),
-            ("company.valuation0".into(), c.valuation0),
-            ("company.multiple_long".into(), c.multiple_long),
-            ("company.multiple_half_life".into(), c.multiple_half_life),
-            ("company.multiple_vol".into(), c.multiple_vol),
-        ];
-        let s = &self.stake;
-        v.push(("stake.initial".into(), s.initial));
-        if let Scheduled::Input(i) = s.annual_dilution {
-            v.push(("stake.annual_dilution".into(), i));
+        let mut v = Vec::new();
+        let mut rounds_done = false;
+        for d in super::table::INPUTS {
+            if !rounds_done && d.section() != "company" && d.section() != "stake" {
+                self.round_inputs(&mut v);
+                rounds_done = true;
+            }
+            if let Some(i) = d.input(self) {
+                v.push((d.key.to_string(), *i));
+            }
         }
-        v.push(("stake.liquidity_discount".into(), s.liquidity_discount));
-        v.push((
-            "stake.random_rounds_per_year".into(),
-            s.random_rounds_per_year,
-        ));
-        v.push((
-            "stake.random_round_fraction".into(),
-            s.random_round_fraction,
-        ));
-        // In file order, the order of their key paths.
-        let mut rounds: Vec<&Round> = s.rounds.iter().collect();
+        if !rounds_done {
+            self.round_inputs(&mut v);
+        }
+        v
+    }
+
+    /// Each round's amount and written probability, in file order (the order of their
+    /// key paths).
+    fn round_inputs(&self, v: &mut Vec<(String, Input)>) {
+        let mut rounds: Vec<&Round> = self.stake.rounds.iter().collect();
         rounds.sort_by_key(|r| r.index);
         for r in rounds {
             v.push((format!("stake.rounds[{}].amount", r.index), r.amount));
@@ -315,61 +335,5 @@ impl Scenario {
                 v.push((format!("stake.rounds[{}].probability", r.index), p));
             }
         }
-        let r = &self.revenue_share;
-        if let Scheduled::Input(i) = r.rate {
-            v.push(("revenue_share.rate".into(), i));
-        }
-        if let Some(cap) = r.cap {
-            v.push(("revenue_share.cap".into(), cap));
-        }
-        let ch = &self.channel;
-        v.extend([
-            ("channel.addressable_share".into(), ch.addressable_share),
-            ("channel.ceiling".into(), ch.ceiling),
-            ("channel.midpoint_year".into(), ch.midpoint_year),
-            ("channel.ramp_speed".into(), ch.ramp_speed),
-            ("channel.incremental".into(), ch.incremental),
-            (
-                "channel.cloud_cannibalization".into(),
-                ch.cloud_cannibalization,
-            ),
-        ]);
-        let cl = &self.cloud;
-        v.push(("cloud.model_revenue0".into(), cl.model_revenue0));
-        if let Scheduled::Input(i) = cl.model_margin {
-            v.push(("cloud.model_margin".into(), i));
-        }
-        v.push(("cloud.share_to_company".into(), cl.share_to_company));
-        if let Scheduled::Input(i) = cl.compute_spend_ratio {
-            v.push(("cloud.compute_spend_ratio".into(), i));
-        }
-        v.extend([
-            ("cloud.compute_share0".into(), cl.compute_share0),
-            ("cloud.compute_share_long".into(), cl.compute_share_long),
-            (
-                "cloud.compute_share_half_life".into(),
-                cl.compute_share_half_life,
-            ),
-        ]);
-        if let Scheduled::Input(i) = cl.compute_margin {
-            v.push(("cloud.compute_margin".into(), i));
-        }
-        v.push(("discount.rate".into(), self.discount.rate));
-        if let Some(e) = self.discount.equity_rate {
-            v.push(("discount.equity_rate".into(), e));
-        }
-        if let Some(l) = &self.licence {
-            v.extend([
-                ("licence.renewal_probability".into(), l.renewal_probability),
-                ("licence.retention".into(), l.retention),
-                ("licence.product_value0".into(), l.product_value0),
-                ("licence.product_growth".into(), l.product_growth),
-            ]);
-        }
-        if let Some(r) = &self.renegotiation {
-            v.push(("renegotiation.rate".into(), r.rate));
-            v.push(("renegotiation.haircut".into(), r.haircut));
-        }
-        v
     }
 }

@@ -13,24 +13,17 @@ use super::error::{unknown_key_message, Problem, ScenarioError};
 use super::input_correlation::input_correlation;
 use super::raw::{Origin, RawNode};
 use super::sections::*;
+use super::table;
 use super::types::*;
 use crate::date::Date;
 
-/// Required keys of each section, for the one problem reported when a section is missing.
+/// Required keys of each section, for the one problem reported when a section is missing
+/// (none for the optional sections).
 fn required_keys(section: &str) -> Vec<&'static str> {
     match section {
         "simulation" => SIMULATION[..3].to_vec(),
-        "company" => COMPANY.iter().map(|c| c.0).collect(),
-        "stake" => vec!["initial"],
-        "revenue_share" => vec!["rate", "end_year", "base_includes_channel"],
-        "channel" => CHANNEL.iter().map(|c| c.0).collect(),
-        "cloud" => CLOUD
-            .iter()
-            .copied()
-            .filter(|k| *k != "stop_paying")
-            .collect(),
-        "discount" => vec!["rate"],
-        _ => Vec::new(),
+        "licence" | "renegotiation" => Vec::new(),
+        s => table::required_keys(s),
     }
 }
 
@@ -55,23 +48,18 @@ pub fn validate(raw: &RawNode, label: &str) -> Result<Scenario, ScenarioError> {
             ck.bad(v, k, msg);
         }
     }
-    let section = |ck: &mut Checker, name, known: &[&'static str]| {
-        open_section(ck, raw, &root_origin, name, known)
-    };
-    let meta_s = section(&mut ck, "meta", &META);
-    let sim_s = section(&mut ck, "simulation", &SIMULATION);
-    let company_s = section(&mut ck, "company", &COMPANY.map(|c| c.0));
-    let stake_s = section(&mut ck, "stake", &STAKE);
-    let share_s = section(&mut ck, "revenue_share", &REVENUE_SHARE);
-    let channel_s = section(&mut ck, "channel", &CHANNEL.map(|c| c.0));
-    let cloud_s = section(&mut ck, "cloud", &CLOUD);
-    let discount_s = section(&mut ck, "discount", &DISCOUNT);
-    let corr_s = section(&mut ck, "correlation", &CORRELATION);
-    let licence_s = section(&mut ck, "licence", &LICENCE);
-    let reneg_s = section(&mut ck, "renegotiation", &RENEGOTIATION);
+    // Every section but `[[input_correlation]]` (read last, against the inputs), in
+    // file order: `[meta]`, `[simulation]`, then the input sections with `[correlation]`.
+    let sections: Vec<Section<'_>> = SECTIONS
+        .iter()
+        .filter(|&&name| name != "input_correlation")
+        .map(|&name| open_section(&mut ck, raw, &root_origin, name, &known_keys(name)))
+        .collect();
+    let present = |name: &str| sections.iter().any(|s| s.path == name && s.node.is_some());
+    let (meta_s, sim_s) = (&sections[0], &sections[1]);
 
-    let meta = meta(&mut ck, &meta_s, label);
-    let sim = simulation(&mut ck, &sim_s);
+    let meta = meta(&mut ck, meta_s, label);
+    let sim = simulation(&mut ck, sim_s);
     let start = sim.map(|s| s.start_year);
     let horizon = sim.and_then(|s| {
         Some((
@@ -79,17 +67,8 @@ pub fn validate(raw: &RawNode, label: &str) -> Result<Scenario, ScenarioError> {
             Date::new(s.end_year, 12, 31)?,
         ))
     });
-    let company = company(&mut ck, &company_s);
-    let stake = stake(&mut ck, &stake_s, start, horizon);
-    let revenue_share = revenue_share(&mut ck, &share_s, start);
-    let channel = channel(&mut ck, &channel_s);
-    let cloud = cloud(&mut ck, &cloud_s, start, horizon);
-    let discount = discount(&mut ck, &discount_s);
-    let correlation = correlation(&mut ck, &corr_s);
-    let licence = licence(&mut ck, &licence_s, horizon);
-    let renegotiation = renegotiation(&mut ck, &reneg_s, horizon);
-    // Checked against the inputs read above (placeholders where a key was bad: those
-    // keys are skipped, their own problems are reported).
+    // Placeholders, filled in key by key from the table; a key that cannot be read keeps
+    // its placeholder, and its problem makes the result an error.
     let mut sc = Scenario {
         meta,
         simulation: sim.unwrap_or(Simulation {
@@ -99,17 +78,34 @@ pub fn validate(raw: &RawNode, label: &str) -> Result<Scenario, ScenarioError> {
             paths: 1,
             seed: 0,
         }),
-        company,
-        stake,
-        revenue_share,
-        channel,
-        cloud,
-        discount,
-        correlation,
-        licence,
-        renegotiation,
+        company: Company::default(),
+        stake: Stake::default(),
+        revenue_share: RevenueShare::default(),
+        channel: Channel::default(),
+        cloud: Cloud::default(),
+        discount: Discount::default(),
+        correlation: Correlation::default(),
+        licence: present("licence").then(Licence::default),
+        renegotiation: present("renegotiation").then(Renegotiation::default),
         input_correlation: Vec::new(),
     };
+    // In file order (problems on one line are reported in reading order).
+    for s in &sections[2..] {
+        match s.path {
+            "correlation" => sc.correlation = correlation(&mut ck, s),
+            "stake" => {
+                read_inputs(&mut ck, s, &mut sc, start, horizon);
+                if let Some(n) = s.get("rounds") {
+                    sc.stake.rounds = rounds(&mut ck, n, horizon);
+                }
+            }
+            "channel" => {
+                read_inputs(&mut ck, s, &mut sc, start, horizon);
+                channel_check(&mut ck, s, &sc.channel);
+            }
+            _ => read_inputs(&mut ck, s, &mut sc, start, horizon),
+        }
+    }
     let bad: HashSet<String> = ck.problems.iter().map(|p| p.key_path.clone()).collect();
     sc.input_correlation =
         input_correlation(&mut ck, raw.get("input_correlation"), &sc.inputs(), &bad);
@@ -156,21 +152,10 @@ fn open_section<'a>(
     }
 }
 
-/// A top-level key that belongs in a section (`paths = 5` at the top): say where.
+/// A top-level key that belongs in a section (`paths = 5` at the top): say where (the
+/// first section that has it: `end_year` is `simulation.end_year`).
 fn misplaced_key(k: &str) -> Option<String> {
-    let lists: [(&str, Vec<&str>); 10] = [
-        ("simulation", SIMULATION.to_vec()),
-        ("company", COMPANY.map(|c| c.0).to_vec()),
-        ("stake", STAKE.to_vec()),
-        ("revenue_share", REVENUE_SHARE.to_vec()),
-        ("channel", CHANNEL.map(|c| c.0).to_vec()),
-        ("cloud", CLOUD.to_vec()),
-        ("meta", META.to_vec()),
-        ("correlation", CORRELATION.to_vec()),
-        ("licence", LICENCE.to_vec()),
-        ("renegotiation", RENEGOTIATION.to_vec()),
-    ];
-    let (s, _) = lists.iter().find(|(_, keys)| keys.contains(&k))?;
+    let s = SECTIONS.into_iter().find(|s| known_keys(s).contains(&k))?;
     Some(format!(
         "unknown top-level key; did you mean {s}.{k} (under [{s}])?"
     ))
