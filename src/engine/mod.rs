@@ -9,7 +9,6 @@
 mod aggregate;
 pub mod autostop;
 mod compact;
-pub mod floor;
 pub mod guard;
 pub mod input_corr;
 pub mod intervals;
