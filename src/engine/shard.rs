@@ -69,7 +69,7 @@ pub fn run_shard(
         .build()?;
     pool.install(|| {
         let model = Model::new(sc);
-        let mut block = PathBlock::new(sc, &model, opts, first, count as usize)?;
+        let mut block = PathBlock::new(sc, &model, opts, first, count as usize, None)?;
         block.advance(&model, opts, |_, partials, buffers| {
             on_period(partials, buffers)
         })?;
