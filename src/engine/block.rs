@@ -56,7 +56,7 @@ impl PathBlock {
         n: usize,
         record: Option<&Recorded>,
     ) -> Result<PathBlock, EngineError> {
-        let seed = opts.seed;
+        let seed = sc.simulation.seed;
         let params = CompactParams::build(sc, model, seed, first, n, opts.cancel, record)
             .ok_or(EngineError::Cancelled)?;
         let lanes: Vec<Lane> = (0..n)

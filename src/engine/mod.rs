@@ -38,10 +38,11 @@ pub use table::PathTable;
 /// Paths per work item. Fixed, so the reduction order never depends on threads.
 pub const CHUNK: usize = 4096;
 
-/// How to run.
+/// How to run. The path count and seed are not here: they are the scenario's
+/// (`Simulation::paths`, `Simulation::seed`), their one owner, into which the command
+/// line's `--paths` and `--seed` are folded when it is loaded (`app::load`), so the engine,
+/// the manifest and the summary cannot read different copies.
 pub struct RunOptions<'a> {
-    pub paths: u64,
-    pub seed: u64,
     /// Worker threads of the run's own pool (0 = all cores).
     pub threads: usize,
     /// Keep each path's results and draws (paths.csv, comparisons, sensitivity).
@@ -86,7 +87,7 @@ pub fn per_path_sizes(sc: &Scenario) -> (usize, usize) {
     CompactParams::per_path_sizes(sc)
 }
 
-/// Run `sc` over `opts.paths` paths.
+/// Run `sc` over its `simulation.paths` paths from its `simulation.seed`.
 pub fn run(sc: &Scenario, opts: &RunOptions) -> Result<RunOutput, EngineError> {
     run_with_targets(sc, opts, &[])
 }
@@ -108,10 +109,12 @@ pub fn run_sampled(
     targets: &[Target],
     sampler: rng::Sampler,
 ) -> Result<RunOutput, EngineError> {
-    if opts.paths == 0 {
+    if sc.simulation.paths == 0 {
         return Err(EngineError::NoPaths);
     }
-    sampler.check(opts.paths).map_err(EngineError::Sampler)?;
+    sampler
+        .check(sc.simulation.paths)
+        .map_err(EngineError::Sampler)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads)
         .build()?;
@@ -130,7 +133,7 @@ fn run_in_pool(
 ) -> Result<RunOutput, EngineError> {
     let mut model = Model::new(sc);
     model.sampler = rng::configure(sc, &model, sampler);
-    let n = opts.paths as usize;
+    let n = sc.simulation.paths as usize;
     let record = opts.keep_paths.then(|| Recorded::of(sc));
     let mut block = PathBlock::new(sc, &model, opts, 0, n, record.as_ref())?;
     checkpoint(opts, "draw")?;
@@ -162,11 +165,11 @@ fn simulate(
     block: &mut PathBlock,
     annual: &mut AnnualCashFlow,
 ) -> Result<Vec<PeriodSummary>, EngineError> {
-    let n = opts.paths as usize;
+    let (n, seed) = (sc.simulation.paths as usize, sc.simulation.seed);
     let mut periods = Vec::with_capacity(model.grid.len());
     block.advance(model, opts, |per, partials, buffers| {
         annual.add(per, buffers);
-        periods.push(checked_period(sc, opts.seed, per, partials, buffers, n)?);
+        periods.push(checked_period(sc, seed, per, partials, buffers, n)?);
         Ok(())
     })?;
     Ok(periods)
@@ -193,7 +196,7 @@ fn summarise(
         &block.renegotiation_years(),
         periods,
     )
-    .map_err(|stop| summary_error(sc, opts.seed, stop))
+    .map_err(|stop| summary_error(sc, sc.simulation.seed, stop))
 }
 
 /// Period `per`'s summary from its chunk partials (chunk order) and value buffers (path

@@ -93,10 +93,18 @@ pub fn parse(text: &str) -> Scenario {
     scenario::parse_str(text, "test.toml").unwrap_or_else(|e| panic!("test scenario invalid:\n{e}"))
 }
 
+/// `sc` with its run size and seed set (the scenario owns them; `--paths`/`--seed` are
+/// folded into it the same way).
+pub fn sized(sc: &Scenario, paths: u64, seed: u64) -> Scenario {
+    let mut sc = sc.clone();
+    sc.simulation.paths = paths;
+    sc.simulation.seed = seed;
+    sc
+}
+
 pub fn run(sc: &Scenario, paths: u64, seed: u64, threads: usize, keep: bool) -> RunOutput {
+    let sc = &sized(sc, paths, seed);
     let opts = RunOptions {
-        paths,
-        seed,
         threads,
         keep_paths: keep,
         progress: None,
