@@ -241,3 +241,37 @@ impl CompactParams {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Draws are kept only when asked for (plain runs pay no memory for them), one row of
+    /// the uncertain inputs per path, equal to what the path's own draw reports.
+    #[test]
+    fn draws_are_recorded_only_on_request() {
+        let text =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/base.toml"))
+                .expect("base");
+        let sc = crate::scenario::parse_str(&text, "base.toml").expect("valid");
+        let model = Model::new(&sc);
+        let mut plain = CompactParams::build(&sc, &model, 3, 10, 6, None, None).expect("built");
+        assert!(plain.take_draws().is_empty());
+        let rec = Recorded::of(&sc);
+        let mut kept =
+            CompactParams::build(&sc, &model, 3, 10, 6, None, Some(&rec)).expect("built");
+        let draws = kept.take_draws();
+        let w = rec.keys.len();
+        assert!(w > 0);
+        assert_eq!(draws.len(), 6 * w);
+        for j in 0..6 {
+            let mut seen = vec![f64::NAN; w];
+            rng::path_params_reporting(&sc, &model, 3, 10 + j as u64, |k, v| {
+                if let Some(c) = rec.keys.iter().position(|&x| x == k) {
+                    seen[c] = v;
+                }
+            });
+            assert_eq!(&draws[j * w..(j + 1) * w], &seen[..], "path {}", 10 + j);
+        }
+    }
+}

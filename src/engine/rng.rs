@@ -291,6 +291,19 @@ impl StepStreams {
         }
     }
 
+    /// Step `k`'s (0-based) uniform in [0, 1) of the random rounds: the first 53-bit
+    /// uniform of the rounds stream's step-k sub-sequence (mirrored on the second path of
+    /// an antithetic pair).
+    #[inline]
+    pub fn round_uniform(&self, k: u64) -> f64 {
+        let u = at_step(self.rounds, k).random::<f64>();
+        if self.mirror {
+            MIRROR_53 - u
+        } else {
+            u
+        }
+    }
+
     /// Step `k`'s inputs: correlated shocks (revenue, growth, multiple) and the number
     /// of random rounds (their uniform is drawn only when the path can have any).
     #[inline]
@@ -308,8 +321,7 @@ impl StepStreams {
         z: [f64; 3],
     ) -> ([f64; 3], u32) {
         let rounds = if model.random_rounds && p.has_random_rounds() {
-            let u = at_step(self.rounds, k).random::<f64>();
-            p.random_round_count(if self.mirror { MIRROR_53 - u } else { u })
+            p.random_round_count(self.round_uniform(k))
         } else {
             0
         };
