@@ -6,6 +6,8 @@
 
 mod common;
 
+use common::dealsim;
+
 use common::{parse, run, sized, with, DET};
 use dealsim::compare::{self, Member};
 use dealsim::engine::autostop::{self, SeTarget, StopReason};
@@ -464,15 +466,6 @@ fn es_batch_means_interval_coverage_on_a_normal_sample() {
             "{c:?}"
         );
     }
-}
-
-fn dealsim(args: &[&str], cwd: &std::path::Path) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_dealsim"))
-        .args(args)
-        .current_dir(cwd)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("binary runs")
 }
 
 #[test]

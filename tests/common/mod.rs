@@ -216,3 +216,52 @@ pub fn csv_rows(path: &std::path::Path) -> Vec<Vec<String>> {
         .map(|rec| rec.unwrap().iter().map(String::from).collect())
         .collect()
 }
+
+/// The rows of a CSV file after its header.
+pub fn csv_body(path: &std::path::Path) -> Vec<Vec<String>> {
+    csv_rows(path).split_off(1)
+}
+
+/// A CSV file as (header, rows).
+pub fn csv_table(path: &std::path::Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut rows = csv_rows(path);
+    assert!(!rows.is_empty(), "{}: no header", path.display());
+    let head = rows.remove(0);
+    (head, rows)
+}
+
+/// `o`'s standard output, after checking that it succeeded (else its exit and stderr).
+pub fn ok(o: &std::process::Output) -> String {
+    assert!(
+        o.status.success(),
+        "exit {:?}\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Run the binary to completion and check that it succeeded.
+pub fn dealsim_ok(args: &[&str], cwd: &std::path::Path) -> std::process::Output {
+    let o = dealsim(args, cwd);
+    assert!(
+        o.status.success(),
+        "dealsim {args:?} failed:\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o
+}
+
+/// DET with market noise (revenue and growth volatility) and one uncertain input, the
+/// channel ceiling (uniform on 0–0.6), over `paths` paths: results differ per path.
+pub fn noisy(paths: u64) -> String {
+    let mut t = with(DET, "company", "revenue_vol", "0.4");
+    t = with(&t, "company", "growth_vol", "0.3");
+    t = with(
+        &t,
+        "channel",
+        "ceiling",
+        r#"{ dist = "uniform", low = 0.0, high = 0.6 }"#,
+    );
+    with(&t, "simulation", "paths", &paths.to_string())
+}
