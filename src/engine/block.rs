@@ -23,7 +23,7 @@ struct Lane {
 /// A contiguous block of paths `first..first+n` of a run: their parameters and moving
 /// parts.
 pub(crate) struct PathBlock {
-    pub(super) params: CompactParams,
+    params: CompactParams,
     lanes: Vec<Lane>,
     /// First path's index in the run, and the run's step-stream keys.
     first: u64,
@@ -122,6 +122,12 @@ impl PathBlock {
             }
         }
         Ok(())
+    }
+
+    /// The draws recorded when the block was drawn (see `PathBlock::new`'s `record`),
+    /// handed over once.
+    pub(super) fn take_draws(&mut self) -> Vec<f64> {
+        self.params.take_draws()
     }
 
     /// Path `i`'s (block-local index) results, after `advance`.

@@ -146,7 +146,7 @@ fn run_in_pool(
     checkpoint(opts, "aggregate")?;
 
     let paths = opts.keep_paths.then(|| {
-        let draws = block.params.take_draws();
+        let draws = block.take_draws();
         PathTable::new(sc, block.results(&model), draws, annual)
     });
     Ok(RunOutput {

@@ -54,6 +54,7 @@ pub(super) struct AnnualCashFlow {
     /// Year-major, `years.len() x paths`; empty when not kept.
     sums: Vec<f64>,
     paths: usize,
+    keep: bool,
 }
 
 impl AnnualCashFlow {
@@ -69,13 +70,14 @@ impl AnnualCashFlow {
             years,
             sums,
             paths,
+            keep,
         }
     }
 
     /// Add period `per`'s cash flows; `buffers` must still be in path order (before the
     /// percentiles reorder them).
     pub(super) fn add(&mut self, per: &Period, buffers: &[Vec<f64>]) {
-        if self.sums.is_empty() {
+        if !self.keep {
             return;
         }
         let n = self.paths;
