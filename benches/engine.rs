@@ -43,7 +43,9 @@ fn step(c: &mut Criterion) {
 }
 
 fn run_10k(c: &mut Criterion) {
-    let sc = base();
+    let mut sc = base();
+    sc.simulation.paths = 10_000;
+    sc.simulation.seed = 1;
     let mut g = c.benchmark_group("run");
     g.sample_size(20);
     for threads in [1usize, 2] {
@@ -52,8 +54,6 @@ fn run_10k(c: &mut Criterion) {
             |b| {
                 b.iter(|| {
                     let opts = RunOptions {
-                        paths: 10_000,
-                        seed: 1,
                         threads,
                         keep_paths: false,
                         progress: None,

@@ -188,12 +188,25 @@ pub fn estimate_compare(shapes: &[RunShape]) -> u128 {
 /// Bytes this process can use: `MemAvailable` of /proc/meminfo, lowered to what is left
 /// under the memory cgroup's limit when there is one (v2 or v1). `None` when neither is
 /// readable (then nothing is refused).
+#[cfg(target_os = "linux")]
 pub fn available_bytes() -> Option<u64> {
     let mem = std::fs::read_to_string("/proc/meminfo")
         .ok()
         .and_then(|t| parse_meminfo(&t));
-    let cgroup = cgroup_headroom();
-    match (mem, cgroup) {
+    tighter(mem, cgroup_headroom())
+}
+
+/// Bytes this process can use: unknown off Linux (no /proc, no cgroups), so nothing is
+/// refused up front; a run too large for the machine fails as any allocation would.
+#[cfg(not(target_os = "linux"))]
+pub fn available_bytes() -> Option<u64> {
+    None
+}
+
+/// The tighter of two optional limits (either may be unknown).
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+fn tighter(a: Option<u64>, b: Option<u64>) -> Option<u64> {
+    match (a, b) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     }
@@ -249,7 +262,8 @@ pub fn parse_headroom(limit: &str, usage: &str) -> Option<u64> {
 /// The tightest headroom found: cgroup v2 (`memory.max - memory.current`), then v1
 /// (`memory.limit_in_bytes - memory.usage_in_bytes`), each in the process's own group
 /// and, where that is not mounted (inside a container the group's path is the host's),
-/// at the root of the mount.
+/// at the root of the mount. Cgroups are Linux's.
+#[cfg(target_os = "linux")]
 fn cgroup_headroom() -> Option<u64> {
     use std::path::{Path, PathBuf};
     let paths = parse_proc_cgroup(&std::fs::read_to_string("/proc/self/cgroup").ok()?);
@@ -289,10 +303,21 @@ pub fn report_peak_rss() {
     if std::env::var_os(PEAK_RSS_ENV).is_none() {
         return;
     }
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    if let Some(b) = parse_vm_hwm(&status) {
+    if let Some(b) = peak_rss_bytes() {
         eprintln!("peak_rss_bytes={b}");
     }
+}
+
+/// This process's peak resident set (VmHWM of /proc/self/status).
+#[cfg(target_os = "linux")]
+fn peak_rss_bytes() -> Option<u64> {
+    parse_vm_hwm(&std::fs::read_to_string("/proc/self/status").ok()?)
+}
+
+/// Unknown off Linux: nothing is printed (the variable serves Linux's tests only).
+#[cfg(not(target_os = "linux"))]
+fn peak_rss_bytes() -> Option<u64> {
+    None
 }
 
 /// `VmHWM:  123456 kB` of /proc/self/status -> bytes. The high-water mark of this
@@ -525,6 +550,15 @@ mod tests {
         assert_eq!(parse_vm_hwm("VmRSS: 5 kB\n"), None);
     }
 
+    #[test]
+    fn the_tighter_known_limit_wins() {
+        assert_eq!(tighter(Some(5), Some(3)), Some(3));
+        assert_eq!(tighter(Some(5), None), Some(5));
+        assert_eq!(tighter(None, Some(3)), Some(3));
+        assert_eq!(tighter(None, None), None);
+    }
+
+    #[cfg(target_os = "linux")]
     #[test]
     fn this_machine_reports_some_memory() {
         let a = available_bytes().expect("/proc/meminfo on Linux");

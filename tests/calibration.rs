@@ -20,10 +20,9 @@ fn scenario_path(name: &str) -> PathBuf {
 fn run(name: &str) -> RunSummary {
     let loaded = dealsim::scenario::load(&scenario_path(name), &[])
         .unwrap_or_else(|e| panic!("{name} does not validate:\n{e}"));
-    let sc = loaded.scenario;
+    let mut sc = loaded.scenario;
+    sc.simulation.paths = PATHS;
     let opts = RunOptions {
-        paths: PATHS,
-        seed: sc.simulation.seed,
         threads: 0,
         keep_paths: false,
         progress: None,

@@ -2,16 +2,7 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn dealsim(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dealsim"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("binary runs")
-}
+use common::{csv_body, dealsim};
 
 fn noisy() -> String {
     let mut t = common::with(common::DET, "company", "revenue_vol", "0.4");
@@ -24,15 +15,6 @@ fn noisy() -> String {
         r#"{ dist = "uniform", low = 0.0, high = 0.6 }"#,
     );
     t
-}
-
-/// Rows of a CSV as (scenario, metric) -> fields.
-fn rows(path: &Path) -> Vec<Vec<String>> {
-    let text = std::fs::read_to_string(path).unwrap();
-    text.lines()
-        .skip(1)
-        .map(|l| l.split(',').map(String::from).collect())
-        .collect()
 }
 
 #[test]
@@ -57,7 +39,7 @@ fn comparing_a_scenario_with_itself_gives_exactly_zero_deltas() {
         assert!(c.join(f).is_file(), "{f}");
     }
     assert!(c.join("a/summary.csv").is_file() && c.join("b/summary.csv").is_file());
-    let d = rows(&c.join("compare_deltas.csv"));
+    let d = csv_body(&c.join("compare_deltas.csv"));
     assert_eq!(d.len(), 13);
     for r in &d {
         assert_eq!(r[0], "b");
@@ -99,7 +81,7 @@ fn a_cap_change_moves_revenue_share_not_revenue_and_pairing_shrinks_the_error() 
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let c = dir.path().join("c");
-    let ts = rows(&c.join("compare_timeseries.csv"));
+    let ts = csv_body(&c.join("compare_timeseries.csv"));
     let series = |sc: &str, m: &str| -> Vec<Vec<String>> {
         ts.iter()
             .filter(|r| r[0] == sc && r[3] == m)
@@ -114,7 +96,7 @@ fn a_cap_change_moves_revenue_share_not_revenue_and_pairing_shrinks_the_error() 
         series("base", "revenue_share"),
         series("cap", "revenue_share")
     );
-    let d = rows(&c.join("compare_deltas.csv"));
+    let d = csv_body(&c.join("compare_deltas.csv"));
     let npv_rs = d.iter().find(|r| r[1] == "npv_revenue_share").unwrap();
     let (mean, se_paired, se_unpaired): (f64, f64, f64) = (
         npv_rs[3].parse().unwrap(),

@@ -3,11 +3,11 @@
 
 mod common;
 
+use common::dealsim;
+
 use common::decode_png;
 
 use std::collections::HashSet;
-use std::path::Path;
-use std::process::{Command, Output};
 
 const STEMS: [&str; 8] = [
     "compare_npv_total_cdf",
@@ -19,14 +19,6 @@ const STEMS: [&str; 8] = [
     "compare_components",
     "compare_npv_delta_histogram",
 ];
-
-fn dealsim(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dealsim"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("binary runs")
-}
 
 /// The deterministic fixture with some noise, so distributions have a width.
 fn noisy(name: &str) -> String {

@@ -8,7 +8,7 @@ mod common;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use common::{with, DET};
+use common::{sized, with, DET};
 use dealsim::engine::guard::{CARRY_MAX, LEDGER_MAX};
 use dealsim::engine::{self, EngineError, RunOptions};
 use dealsim::report::csv;
@@ -32,12 +32,10 @@ fn accepted(text: &str) {
 }
 
 fn run(text: &str, paths: u64, keep: bool) -> Result<engine::RunOutput, EngineError> {
-    let sc = common::parse(text);
+    let sc = sized(&common::parse(text), paths, 11);
     engine::run(
         &sc,
         &RunOptions {
-            paths,
-            seed: 11,
             threads: 1,
             keep_paths: keep,
             progress: None,

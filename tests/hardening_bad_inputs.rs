@@ -3,10 +3,14 @@
 //! message naming the key or the problem, no panic, and nothing written: no output folder,
 //! no staging folder left beside it, and a previous output folder byte-identical.
 
+mod common;
+
+use common::dealsim;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 /// (fixture, a substring stderr must contain: the key path or the problem).
 const CASES: &[(&str, &str)] = &[
@@ -115,15 +119,6 @@ fn det() -> &'static str {
         .nth(1)
         .and_then(|s| s.split("\"#;").next())
         .expect("DET in tests/common/mod.rs")
-}
-
-fn dealsim(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dealsim"))
-        .args(args)
-        .current_dir(cwd)
-        .stdin(Stdio::null())
-        .output()
-        .expect("binary runs")
 }
 
 /// Every file under `dir`, relative path -> bytes.

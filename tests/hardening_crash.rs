@@ -3,26 +3,17 @@
 //! next run; an unwritable output location is a clear error (exit 1); a run too large for
 //! memory is refused before anything is written (exit 2).
 
+mod common;
+
+use common::dealsim;
+
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_dealsim"))
-}
 
 fn base() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios/base.toml")
-}
-
-fn dealsim(args: &[&str], cwd: &Path) -> Output {
-    bin()
-        .args(args)
-        .current_dir(cwd)
-        .stdin(Stdio::null())
-        .output()
-        .expect("binary runs")
 }
 
 /// A small finished run in `<dir>/out`, returning its summary.csv bytes.
@@ -58,7 +49,7 @@ fn staging_dirs(dir: &Path) -> Vec<String> {
 /// Starts a long run into `<dir>/out` and waits until its staging folder exists.
 fn start_long_run(dir: &Path) -> Child {
     let b = base();
-    let mut child = bin()
+    let mut child = Command::new(common::bin_path())
         .args([
             "run",
             b.to_str().unwrap(),

@@ -4,27 +4,14 @@
 
 mod common;
 
+use common::{csv_table, dealsim_ok};
+
 use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use scraper::{Html, Selector};
-
-/// Runs the binary in `cwd`; panics with its stderr if it fails.
-fn dealsim(args: &[&str], cwd: &Path) {
-    let o = Command::new(env!("CARGO_BIN_EXE_dealsim"))
-        .args(args)
-        .current_dir(cwd)
-        .stdin(Stdio::null())
-        .output()
-        .expect("binary runs");
-    assert!(
-        o.status.success(),
-        "dealsim {args:?} failed:\n{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
 
 /// The deterministic fixture with some volatility, so that every statistic differs.
 fn scenario(name: &str, ceiling: &str) -> String {
@@ -57,7 +44,7 @@ fn run(dir: &Path, extra: &[&str]) -> PathBuf {
         "out",
     ];
     args.extend_from_slice(extra);
-    dealsim(&args, dir);
+    dealsim_ok(&args, dir);
     dir.join("out")
 }
 
@@ -73,22 +60,12 @@ fn compare(dir: &Path, extra: &[&str]) -> PathBuf {
         "cmp",
     ];
     args.extend_from_slice(extra);
-    dealsim(&args, dir);
+    dealsim_ok(&args, dir);
     dir.join("cmp")
 }
 
 fn read(p: &Path) -> String {
     fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
-
-/// `(header, rows)` of a CSV without quoted fields.
-fn csv(p: &Path) -> (Vec<String>, Vec<Vec<String>>) {
-    let text = read(p);
-    let mut lines = text
-        .lines()
-        .map(|l| l.split(',').map(String::from).collect());
-    let head: Vec<String> = lines.next().expect("header");
-    (head, lines.collect())
 }
 
 fn col(head: &[String], name: &str) -> usize {
@@ -100,7 +77,7 @@ fn col(head: &[String], name: &str) -> usize {
 /// Asserts the headline numbers of `summary.csv` appear exactly in `html` (as the
 /// `data-value` of their cells).
 fn assert_headline_exact(html: &str, summary: &Path) {
-    let (head, rows) = csv(summary);
+    let (head, rows) = csv_table(summary);
     let metrics = [
         "npv_total",
         "npv_revenue_share",
@@ -241,7 +218,7 @@ fn run_writes_a_self_contained_report_with_exact_headline_numbers() {
     let sha = manifest["scenario_sha256"].as_str().unwrap();
     assert!(html.contains(sha));
     // Every cap_hits.csv row is in the cap timing table, exactly.
-    let (head, rows) = csv(&out.join("cap_hits.csv"));
+    let (head, rows) = csv_table(&out.join("cap_hits.csv"));
     for r in rows {
         let p = &r[col(&head, "cumulative_probability")];
         assert!(
@@ -254,7 +231,7 @@ fn run_writes_a_self_contained_report_with_exact_headline_numbers() {
 #[test]
 fn distributions_read_like_calls() {
     let dir = fixture();
-    dealsim(
+    dealsim_ok(
         &[
             "run",
             "wide.toml",
@@ -291,7 +268,7 @@ fn compare_writes_reports_for_the_comparison_and_each_scenario() {
         assert!(own.contains("href=\"../report.html\""));
         assert!(html.contains(&format!("href=\"./{id}/report.html\"")));
         // Side by side: each scenario's headline means, exactly.
-        let (head, rows) = csv(&sub.join("summary.csv"));
+        let (head, rows) = csv_table(&sub.join("summary.csv"));
         for r in rows
             .iter()
             .filter(|r| r[0].starts_with("npv_") || r[0] == "cap_hit")
@@ -305,7 +282,7 @@ fn compare_writes_reports_for_the_comparison_and_each_scenario() {
         }
     }
     // The paired deltas, exactly as compare_deltas.csv writes them.
-    let (head, rows) = csv(&out.join("compare_deltas.csv"));
+    let (head, rows) = csv_table(&out.join("compare_deltas.csv"));
     for r in &rows {
         for c in [
             "mean_delta",

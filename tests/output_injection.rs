@@ -5,19 +5,13 @@
 
 mod common;
 
+use common::dealsim;
+
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use dealsim::report::output::names::safe_name;
-
-fn dealsim(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dealsim"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("binary runs")
-}
 
 /// A name with an escape sequence (colour, clear screen), a bell, a C1 CSI, a NUL-like
 /// control and a bidi override: everything that must not reach a terminal or an SVG raw.

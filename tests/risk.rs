@@ -6,7 +6,9 @@
 
 mod common;
 
-use common::{parse, run, with, DET};
+use common::dealsim;
+
+use common::{parse, run, sized, with, DET};
 use dealsim::compare::{self, Member};
 use dealsim::engine::autostop::{self, SeTarget, StopReason};
 use dealsim::engine::intervals::{binomial_cdf, quantile_ci_ranks, quantile_interval, wilson};
@@ -249,14 +251,12 @@ fn risk_rows_order_units_and_consistency() {
     let sc = parse(&noisy());
     let t = Target::parse("npv_total>5").unwrap();
     let opts = RunOptions {
-        paths: 5000,
-        seed: 11,
         threads: 2,
         keep_paths: false,
         progress: None,
         cancel: None,
     };
-    let o = engine::run_with_targets(&sc, &opts, &[t]).unwrap();
+    let o = engine::run_with_targets(&sized(&sc, 5000, 11), &opts, &[t]).unwrap();
     let s = &o.summary;
     let text = String::from_utf8(risk_csv::risk_csv(&o.risk)).unwrap();
     let lines: Vec<&str> = text.lines().collect();
@@ -340,14 +340,12 @@ fn risk_files_are_byte_identical_on_1_and_2_threads() {
     let t = [Target::parse("pv_stake<100").unwrap()];
     let files = |threads: usize| {
         let opts = RunOptions {
-            paths: 9_000,
-            seed: 3,
             threads,
             keep_paths: false,
             progress: None,
             cancel: None,
         };
-        let o = engine::run_with_targets(&sc, &opts, &t).unwrap();
+        let o = engine::run_with_targets(&sized(&sc, 9_000, 3), &opts, &t).unwrap();
         [
             csv::summary_csv_with_intervals(&o.summary, &o.risk),
             risk_csv::risk_csv(&o.risk),
@@ -382,8 +380,8 @@ fn auto_stop_finds_the_same_count_on_1_and_2_threads_and_it_is_the_first_batch_t
         max_std_error: target_se,
         max_paths: 20_000,
     };
-    let one = autostop::find_paths(&sc, 8, 1, &t, None, None).unwrap();
-    let two = autostop::find_paths(&sc, 8, 2, &t, None, None).unwrap();
+    let one = autostop::find_paths(&sized(&sc, t.max_paths, 8), 1, &t, None, None).unwrap();
+    let two = autostop::find_paths(&sized(&sc, t.max_paths, 8), 2, &t, None, None).unwrap();
     assert_eq!(one, two);
     assert_eq!(one.reason, StopReason::TargetReached);
     assert_eq!(one.paths as usize, expected);
@@ -397,7 +395,7 @@ fn auto_stop_finds_the_same_count_on_1_and_2_threads_and_it_is_the_first_batch_t
         max_std_error: 1e-9,
         ..t
     };
-    let s = autostop::find_paths(&sc, 8, 2, &short, None, None).unwrap();
+    let s = autostop::find_paths(&sized(&sc, short.max_paths, 8), 2, &short, None, None).unwrap();
     assert_eq!((s.paths, s.reason), (1500, StopReason::MaxPaths));
 }
 
@@ -468,15 +466,6 @@ fn es_batch_means_interval_coverage_on_a_normal_sample() {
             "{c:?}"
         );
     }
-}
-
-fn dealsim(args: &[&str], cwd: &std::path::Path) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_dealsim"))
-        .args(args)
-        .current_dir(cwd)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("binary runs")
 }
 
 #[test]

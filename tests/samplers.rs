@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{parse, with, DET};
+use common::{parse, sized, with, DET};
 use dealsim::engine::{self, RunOptions, RunOutput};
 use dealsim::model::dist::cdf;
 use dealsim::model::sampler::Sampler;
@@ -40,14 +40,12 @@ fn scenario() -> Scenario {
 
 fn run(sc: &Scenario, paths: u64, seed: u64, threads: usize, s: Sampler) -> RunOutput {
     let opts = RunOptions {
-        paths,
-        seed,
         threads,
         keep_paths: false,
         progress: None,
         cancel: None,
     };
-    engine::run_sampled(sc, &opts, &[], s).expect("run")
+    engine::run_sampled(&sized(sc, paths, seed), &opts, &[], s).expect("run")
 }
 
 fn sobol(replicates: u32) -> Sampler {
@@ -133,14 +131,12 @@ fn samplers_keep_every_marginal() {
     let n = 16_384u64;
     for (s, eff) in [(Sampler::Antithetic, n / 2), (sobol(16), n)] {
         let opts = RunOptions {
-            paths: n,
-            seed: 4,
             threads: 2,
             keep_paths: true,
             progress: None,
             cancel: None,
         };
-        let t = engine::run_sampled(&sc, &opts, &[], s)
+        let t = engine::run_sampled(&sized(&sc, n, 4), &opts, &[], s)
             .unwrap()
             .paths
             .unwrap();

@@ -2,16 +2,10 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::{Command, Output};
+use common::{csv_body, dealsim};
 
-fn dealsim(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dealsim"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("binary runs")
-}
+use std::path::Path;
+use std::process::Output;
 
 /// Write `text` as `s.toml` in `dir` and run `dealsim <command> s.toml --out o -q` plus
 /// `extra`; the run must succeed.
@@ -22,15 +16,6 @@ fn run_ok(dir: &Path, text: &str, command: &str, extra: &[&str]) -> Output {
     let o = dealsim(&args, dir);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     o
-}
-
-fn csv_rows(path: &Path) -> Vec<Vec<String>> {
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').map(String::from).collect())
-        .collect()
 }
 
 #[test]
@@ -49,7 +34,7 @@ fn a_single_monotone_uncertain_input_ranks_first() {
         "sensitivity",
         &["--paths", "400", "--charts", "svg"],
     );
-    let rows = csv_rows(&dir.path().join("o/sensitivity.csv"));
+    let rows = csv_body(&dir.path().join("o/sensitivity.csv"));
     let first = rows.iter().find(|r| r[1] == "npv_total").unwrap();
     assert_eq!(first[0], "stake.initial");
     assert_eq!(first[5], "1");
@@ -79,7 +64,7 @@ fn no_uncertain_inputs_is_said_plainly() {
         &["--paths", "20", "--charts", "svg"],
     );
     assert!(String::from_utf8_lossy(&o.stdout).contains("no uncertain inputs"));
-    assert!(csv_rows(&dir.path().join("o/sensitivity.csv")).is_empty());
+    assert!(csv_body(&dir.path().join("o/sensitivity.csv")).is_empty());
     let oat = std::fs::read_to_string(dir.path().join("o/sensitivity_oat.csv")).unwrap();
     assert!(!oat.contains("NaN") && !oat.contains("inf"));
     // Only the one-at-a-time tornado: there is nothing to rank or to map.
@@ -106,7 +91,7 @@ fn a_higher_cap_never_lowers_the_revenue_share() {
         "sensitivity",
         &["--paths", "2000", "--charts", "none"],
     );
-    let rows = csv_rows(&dir.path().join("o/sensitivity_oat.csv"));
+    let rows = csv_body(&dir.path().join("o/sensitivity_oat.csv"));
     let cap = rows
         .iter()
         .find(|r| r[0] == "revenue_share.cap" && r[4] == "npv_revenue_share")
@@ -129,7 +114,7 @@ fn attribution_is_exactly_zero_without_a_channel() {
         "run",
         &["--paths", "300", "--attribute", "channel"],
     );
-    let rows = csv_rows(&dir.path().join("o/attribution.csv"));
+    let rows = csv_body(&dir.path().join("o/attribution.csv"));
     assert_eq!(rows.len(), 6);
     for r in &rows {
         assert_eq!(&r[3..], &["0", "0", "0", "0"], "{r:?}");
@@ -160,7 +145,7 @@ fn a_share_on_core_revenue_does_not_move_with_a_neutral_channel() {
             "none",
         ],
     );
-    let rows = csv_rows(&dir.path().join("o/attribution.csv"));
+    let rows = csv_body(&dir.path().join("o/attribution.csv"));
     let rs = rows.iter().find(|r| r[0] == "npv_revenue_share").unwrap();
     assert_eq!(&rs[3..], &["0", "0", "0", "0"]);
     // The channel still touches nothing else here either: no cannibalisation, no new revenue.

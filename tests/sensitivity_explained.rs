@@ -6,20 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{dealsim, DET};
-
-/// DET with revenue and growth shocks and one uncertain input (the channel ceiling).
-fn noisy() -> String {
-    let mut t = common::with(DET, "company", "revenue_vol", "0.4");
-    t = common::with(&t, "company", "growth_vol", "0.3");
-    t = common::with(
-        &t,
-        "channel",
-        "ceiling",
-        r#"{ dist = "uniform", low = 0.0, high = 0.6 }"#,
-    );
-    common::with(&t, "simulation", "paths", "600")
-}
+use common::{dealsim, noisy};
 
 fn col(rows: &[Vec<String>], name: &str) -> usize {
     rows[0]
@@ -51,7 +38,7 @@ fn run(d: &Path, args: &[&str]) -> String {
 fn the_headline_ranking_covers_shocks_and_inputs_by_the_stated_method() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    std::fs::write(d.join("s.toml"), noisy()).unwrap();
+    std::fs::write(d.join("s.toml"), noisy(600)).unwrap();
     let stdout = run(
         d,
         &[
@@ -143,7 +130,7 @@ fn the_headline_ranking_covers_shocks_and_inputs_by_the_stated_method() {
 fn year_keys_swing_by_a_year_and_bars_say_which_end_is_which() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    std::fs::write(d.join("s.toml"), noisy()).unwrap();
+    std::fs::write(d.join("s.toml"), noisy(600)).unwrap();
     run(
         d,
         &[
@@ -198,7 +185,7 @@ fn year_keys_swing_by_a_year_and_bars_say_which_end_is_which() {
 fn intervals_heat_map_key_report_and_the_reason_the_rankings_differ() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    std::fs::write(d.join("s.toml"), noisy()).unwrap();
+    std::fs::write(d.join("s.toml"), noisy(600)).unwrap();
     let stdout = run(
         d,
         &[

@@ -6,19 +6,14 @@
 //! through Slurm, byte-identical to the single run. Skips, saying why, only when no
 //! cluster answers.
 
+mod common;
+
+use common::dealsim;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
-
-fn dealsim(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dealsim"))
-        .args(args)
-        .current_dir(cwd)
-        .stdin(Stdio::null())
-        .output()
-        .expect("binary runs")
-}
 
 fn ok(o: &Output) -> String {
     assert!(

@@ -2,18 +2,13 @@
 //! Byte identity is checked by comparing files; expected values come from independent
 //! single runs (`dealsim run --set`), never from the sweep's own output.
 
+mod common;
+
+use common::{csv_rows, dealsim};
+
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-
-fn dealsim(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dealsim"))
-        .args(args)
-        .current_dir(cwd)
-        .stdin(Stdio::null())
-        .output()
-        .expect("binary runs")
-}
+use std::process::Output;
 
 fn ok(o: &Output) {
     assert!(
@@ -38,15 +33,6 @@ fn base() -> String {
 
 fn read(p: &Path) -> Vec<u8> {
     fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
-
-fn csv_rows(p: &Path) -> Vec<Vec<String>> {
-    let mut r = csv::Reader::from_path(p).unwrap();
-    let mut rows = vec![r.headers().unwrap().iter().map(String::from).collect()];
-    for rec in r.records() {
-        rows.push(rec.unwrap().iter().map(String::from).collect());
-    }
-    rows
 }
 
 const GRID_A: &str = "revenue_share.cap=25,50";

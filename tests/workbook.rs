@@ -10,28 +10,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{dealsim, DET};
-
-fn noisy() -> String {
-    let mut t = common::with(DET, "company", "revenue_vol", "0.4");
-    t = common::with(&t, "company", "growth_vol", "0.3");
-    t = common::with(
-        &t,
-        "channel",
-        "ceiling",
-        r#"{ dist = "uniform", low = 0.0, high = 0.6 }"#,
-    );
-    common::with(&t, "simulation", "paths", "500")
-}
-
-fn ok(o: &std::process::Output) {
-    assert!(
-        o.status.success(),
-        "exit {:?}\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
+use common::{dealsim, noisy, ok};
 
 /// The names and contents of a zip archive's entries.
 fn unzip(path: &Path) -> Vec<(String, String)> {
@@ -106,7 +85,7 @@ fn same_cell(csv: &str, lo: &str) -> bool {
 fn the_workbook_holds_every_csv_and_libreoffice_reads_the_same_numbers() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    std::fs::write(d.join("a.toml"), noisy()).unwrap();
+    std::fs::write(d.join("a.toml"), noisy(500)).unwrap();
     ok(&dealsim(
         &["run", "a.toml", "--out", "r", "-q", "--charts", "none"],
         d,
@@ -215,7 +194,7 @@ fn the_workbook_holds_every_csv_and_libreoffice_reads_the_same_numbers() {
 fn compare_writes_a_workbook_per_member_and_one_of_deltas_and_no_xlsx_skips_them() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    std::fs::write(d.join("a.toml"), noisy()).unwrap();
+    std::fs::write(d.join("a.toml"), noisy(500)).unwrap();
     let args = [
         "compare",
         "a.toml",

@@ -3,37 +3,13 @@
 
 mod common;
 
-use common::{dealsim, snapshot, DET};
-
-/// DET with market noise and an uncertain channel ceiling: results differ per path, so
-/// paired deltas mean something.
-fn noisy() -> String {
-    let mut t = common::with(DET, "company", "revenue_vol", "0.4");
-    t = common::with(&t, "company", "growth_vol", "0.3");
-    t = common::with(
-        &t,
-        "channel",
-        "ceiling",
-        r#"{ dist = "uniform", low = 0.0, high = 0.6 }"#,
-    );
-    common::with(&t, "simulation", "paths", "400")
-}
-
-fn ok(o: &std::process::Output) -> String {
-    assert!(
-        o.status.success(),
-        "exit {:?}\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
+use common::{dealsim, noisy, ok, snapshot};
 
 #[test]
 fn a_variant_is_the_first_file_plus_its_edits_under_its_own_name() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    std::fs::write(d.join("a.toml"), noisy()).unwrap();
+    std::fs::write(d.join("a.toml"), noisy(400)).unwrap();
     let o = dealsim(
         &[
             "compare",
@@ -130,7 +106,7 @@ fn a_variant_is_the_first_file_plus_its_edits_under_its_own_name() {
 fn variant_errors_name_the_variant_and_the_edit_and_write_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    std::fs::write(d.join("a.toml"), noisy()).unwrap();
+    std::fs::write(d.join("a.toml"), noisy(400)).unwrap();
     let o = dealsim(
         &[
             "compare",
@@ -173,7 +149,7 @@ fn variant_errors_name_the_variant_and_the_edit_and_write_nothing() {
 fn set_on_compare_says_it_applies_to_every_member() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    std::fs::write(d.join("a.toml"), noisy()).unwrap();
+    std::fs::write(d.join("a.toml"), noisy(400)).unwrap();
     let o = dealsim(
         &[
             "compare",
@@ -205,7 +181,7 @@ fn set_on_compare_says_it_applies_to_every_member() {
 fn a_run_with_set_is_labelled_and_never_replaces_the_plain_run() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    std::fs::write(d.join("a.toml"), noisy()).unwrap();
+    std::fs::write(d.join("a.toml"), noisy(400)).unwrap();
     let plain = ["run", "a.toml", "-q", "--charts", "svg"];
     let stdout = ok(&dealsim(&plain, d));
     assert!(!stdout.contains(" with "), "{stdout}");

@@ -226,8 +226,6 @@ pub fn simulate_with_targets(
     let cancel = cancel_flag();
     let progress = |done: usize, _total: usize| bar.set_position(done as u64);
     let opts = RunOptions {
-        paths: sc.simulation.paths,
-        seed: sc.simulation.seed,
         threads: sim.threads,
         keep_paths,
         progress: Some(&progress),
@@ -235,7 +233,7 @@ pub fn simulate_with_targets(
     };
     let sampler = sim.sampler();
     sampler
-        .check(opts.paths)
+        .check(sc.simulation.paths)
         .map_err(|e| AppError::Usage(e.to_string()))?;
     let t0 = Instant::now();
     let r = engine::run_sampled(sc, &opts, targets, sampler).map_err(|e| match e {

@@ -204,7 +204,6 @@ fn find_paths(
     let cancel = cancel_flag();
     let r = autostop::find_paths(
         &l.scenario,
-        l.scenario.simulation.seed,
         args.sim.threads,
         t,
         Some(&progress),

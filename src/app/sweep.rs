@@ -126,8 +126,6 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
     let mut stats: Vec<Vec<Stats>> = Vec::with_capacity(scenarios.len());
     for sc in &scenarios {
         let opts = RunOptions {
-            paths: plan.paths,
-            seed: plan.seed,
             threads: args.sim.threads,
             keep_paths: false,
             progress: None,
@@ -378,8 +376,8 @@ pub fn task(args: &TaskArgs) -> Result<(), AppError> {
             let sc = plan
                 .point_scenario(&base, k)
                 .map_err(|e| usage(e.join("\n")))?;
-            let stats = task::run_point(&sc, &plan, args.threads)
-                .map_err(|e| AppError::Runtime(e.into()))?;
+            let stats =
+                task::run_point(&sc, args.threads).map_err(|e| AppError::Runtime(e.into()))?;
             task::write_point(&args.dir, &plan, k, &stats)?
         }
         Kind::Shards => {
@@ -389,8 +387,6 @@ pub fn task(args: &TaskArgs) -> Result<(), AppError> {
             let progress = |done: usize, _: usize| b.set_position(done as u64);
             let cancel = cancel_flag();
             let opts = RunOptions {
-                paths: plan.paths,
-                seed: plan.seed,
                 threads: args.threads,
                 keep_paths: false,
                 progress: Some(&progress),

@@ -372,8 +372,8 @@ pub fn run_summary(
     };
     let summary = RunSummary {
         meta: sc.meta.clone(),
-        paths: opts.paths,
-        seed: opts.seed,
+        paths: sc.simulation.paths,
+        seed: sc.simulation.seed,
         start_year: y0,
         end_year: y1,
         steps_per_year: model.grid.steps_per_year,

@@ -87,9 +87,9 @@ pub fn path_values(
 }
 
 /// Search for the path count (see the module notes). `progress(paths done, max)`.
+/// The seed is the scenario's; the path count is the search's, at most `target.max_paths`.
 pub fn find_paths(
     sc: &Scenario,
-    seed: u64,
     threads: usize,
     target: &SeTarget,
     progress: Option<&(dyn Fn(u64, u64) + Sync)>,
@@ -103,6 +103,7 @@ pub fn find_paths(
         .build()?;
     pool.install(|| {
         let model = Model::new(sc);
+        let seed = sc.simulation.seed;
         let mut values: Vec<f64> = Vec::new();
         let mut done = 0u64;
         loop {

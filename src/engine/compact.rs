@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use rayon::prelude::*;
 
 use super::{rng, CHUNK};
-use crate::model::{Model, PathParams, ACCESSORS};
+use crate::model::{stream_key, Model, PathParams, ACCESSORS};
 use crate::scenario::Scenario;
 
 /// Seeds of the probe draws used to find which words vary (never used for results).
@@ -23,6 +23,28 @@ pub struct CompactParams {
     /// `paths x rounds`, only when some round amount is uncertain.
     rounds: Vec<f64>,
     nrounds: usize,
+    /// The values each path drew for the uncertain inputs, when asked to record them
+    /// (see [`Recorded`]); empty otherwise.
+    draws: Vec<f64>,
+}
+
+/// The uncertain inputs whose draws a run records (paths.csv, sensitivity): recorded as
+/// the path draws them, so they are never drawn a second time.
+pub struct Recorded {
+    /// Their stream keys, in `Scenario::uncertain_inputs()` order (the columns).
+    keys: Vec<u64>,
+}
+
+impl Recorded {
+    pub fn of(sc: &Scenario) -> Recorded {
+        Recorded {
+            keys: sc
+                .uncertain_inputs()
+                .iter()
+                .map(|(name, _)| stream_key(name))
+                .collect(),
+        }
+    }
 }
 
 /// Indices into `ACCESSORS` of the words that differ between the probe draws.
@@ -39,7 +61,8 @@ impl CompactParams {
     /// Draw the parameters of paths `first..first+n` (in parallel; path i depends only on
     /// seed and i), stored under block-local indices `0..n`. `None` when `cancel` was
     /// raised meanwhile: drawing millions of paths takes seconds, and a signal must stop a
-    /// run within one, so every chunk looks at the flag before it starts.
+    /// run within one, so every chunk looks at the flag before it starts. With `record`,
+    /// each path's draws of those inputs are kept too (`take_draws`).
     pub fn build(
         sc: &Scenario,
         model: &Model,
@@ -47,6 +70,7 @@ impl CompactParams {
         first: u64,
         n: usize,
         cancel: Option<&AtomicBool>,
+        record: Option<&Recorded>,
     ) -> Option<CompactParams> {
         let cancelled = || cancel.is_some_and(|c| c.load(Ordering::Relaxed));
         // Words that differ between three independent probe draws are stored per path.
@@ -63,6 +87,7 @@ impl CompactParams {
             n,
             probes[0].clone(),
             varying,
+            record,
             &cancelled,
         );
         if cancelled() {
@@ -81,6 +106,7 @@ impl CompactParams {
             n,
             probes[0].clone(),
             (0..ACCESSORS.len()).collect(),
+            record,
             &cancelled,
         );
         (!cancelled()).then_some(all.0)
@@ -114,6 +140,7 @@ impl CompactParams {
         n: usize,
         base: PathParams,
         varying: Vec<usize>,
+        record: Option<&Recorded>,
         cancelled: &(dyn Fn() -> bool + Sync),
     ) -> (CompactParams, bool) {
         let nv = varying.len();
@@ -137,18 +164,33 @@ impl CompactParams {
         } else {
             rounds.chunks_mut(CHUNK * nrounds).collect()
         };
+        let keys = record.map_or(&[][..], |r| &r.keys[..]);
+        let nd = keys.len();
+        let mut draws = vec![0.0f64; n * nd];
+        let dchunks: Vec<&mut [f64]> = if nd == 0 {
+            (0..nchunks).map(|_| &mut [][..]).collect()
+        } else {
+            draws.chunks_mut(CHUNK * nd).collect()
+        };
         let consistent = wchunks
             .into_par_iter()
             .zip(rchunks)
+            .zip(dchunks)
             .enumerate()
-            .map(|(c, (w, r))| {
+            .map(|(c, ((w, r), d))| {
                 if cancelled() {
                     return true;
                 }
                 let paths = c * CHUNK..((c + 1) * CHUNK).min(n);
                 let mut ok = true;
                 for (j, i) in paths.enumerate() {
-                    let p = rng::path_params(sc, model, seed, first + i as u64);
+                    let row = &mut d[j * nd..(j + 1) * nd];
+                    let p =
+                        rng::path_params_reporting(sc, model, seed, first + i as u64, |key, v| {
+                            if let Some(col) = keys.iter().position(|&k| k == key) {
+                                row[col] = v;
+                            }
+                        });
                     for (cell, &k) in w[j * nv..(j + 1) * nv].iter_mut().zip(&varying) {
                         *cell = (ACCESSORS[k].0)(&p);
                     }
@@ -170,9 +212,16 @@ impl CompactParams {
                 words,
                 rounds,
                 nrounds,
+                draws,
             },
             consistent,
         )
+    }
+
+    /// Each path's recorded draws (`paths x Recorded::width()`, row-major), handed over
+    /// once; empty unless `build` was asked to record.
+    pub fn take_draws(&mut self) -> Vec<f64> {
+        std::mem::take(&mut self.draws)
     }
 
     /// A working copy to `load` paths into.
@@ -189,6 +238,40 @@ impl CompactParams {
         }
         if self.nrounds > 0 {
             p.set_round_amounts(&self.rounds[i * self.nrounds..(i + 1) * self.nrounds]);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Draws are kept only when asked for (plain runs pay no memory for them), one row of
+    /// the uncertain inputs per path, equal to what the path's own draw reports.
+    #[test]
+    fn draws_are_recorded_only_on_request() {
+        let text =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/base.toml"))
+                .expect("base");
+        let sc = crate::scenario::parse_str(&text, "base.toml").expect("valid");
+        let model = Model::new(&sc);
+        let mut plain = CompactParams::build(&sc, &model, 3, 10, 6, None, None).expect("built");
+        assert!(plain.take_draws().is_empty());
+        let rec = Recorded::of(&sc);
+        let mut kept =
+            CompactParams::build(&sc, &model, 3, 10, 6, None, Some(&rec)).expect("built");
+        let draws = kept.take_draws();
+        let w = rec.keys.len();
+        assert!(w > 0);
+        assert_eq!(draws.len(), 6 * w);
+        for j in 0..6 {
+            let mut seen = vec![f64::NAN; w];
+            rng::path_params_reporting(&sc, &model, 3, 10 + j as u64, |k, v| {
+                if let Some(c) = rec.keys.iter().position(|&x| x == k) {
+                    seen[c] = v;
+                }
+            });
+            assert_eq!(&draws[j * w..(j + 1) * w], &seen[..], "path {}", 10 + j);
         }
     }
 }

@@ -153,11 +153,16 @@ pub fn not_carried(
                 let dist = crate::report::html::dist_text(&d);
                 match path {
                     Some(i) => {
-                        let mut v = [0.0];
+                        // The path's own draw: its parameters drawn again through the one
+                        // drawing function (an error message, off the hot path).
+                        let (mut v, wanted) = (f64::NAN, stream_key(&key));
                         let model = crate::model::Model::new(sc);
-                        let keyed = [(stream_key(&key), d)];
-                        rng::input_draws(sc, &model, &keyed, seed, i as u64, &mut v);
-                        format!("{dist}, drawn {} on this path", show(v[0]))
+                        rng::path_params_reporting(sc, &model, seed, i as u64, |k, x| {
+                            if k == wanted {
+                                v = x;
+                            }
+                        });
+                        format!("{dist}, drawn {} on this path", show(v))
                     }
                     None => dist,
                 }

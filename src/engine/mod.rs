@@ -8,8 +8,8 @@
 
 mod aggregate;
 pub mod autostop;
+mod block;
 mod compact;
-pub mod floor;
 pub mod guard;
 pub mod input_corr;
 pub mod intervals;
@@ -18,28 +18,31 @@ pub mod risk;
 pub mod rng;
 pub mod shard;
 pub mod stats;
+mod table;
 pub mod tail;
 pub mod vr;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use rayon::prelude::*;
-
-use crate::model::{Model, PathParams, PathResults, PathState, Period};
+use crate::model::{Model, Period};
 use crate::risk::{RiskSummary, Target};
 use crate::scenario::Scenario;
-use crate::summary::{ResultMetric, RunSummary, SeriesMetric};
+use crate::summary::{PeriodSummary, RunSummary, SeriesMetric};
 
 pub use aggregate::PeriodAccumulator;
-use compact::CompactParams;
+pub(crate) use block::PathBlock;
+use compact::{CompactParams, Recorded};
+use table::AnnualCashFlow;
+pub use table::PathTable;
 
 /// Paths per work item. Fixed, so the reduction order never depends on threads.
 pub const CHUNK: usize = 4096;
 
-/// How to run.
+/// How to run. The path count and seed are not here: they are the scenario's
+/// (`Simulation::paths`, `Simulation::seed`), their one owner, into which the command
+/// line's `--paths` and `--seed` are folded when it is loaded (`app::load`), so the engine,
+/// the manifest and the summary cannot read different copies.
 pub struct RunOptions<'a> {
-    pub paths: u64,
-    pub seed: u64,
     /// Worker threads of the run's own pool (0 = all cores).
     pub threads: usize,
     /// Keep each path's results and draws (paths.csv, comparisons, sensitivity).
@@ -48,28 +51,6 @@ pub struct RunOptions<'a> {
     pub progress: Option<&'a (dyn Fn(usize, usize) + Sync)>,
     /// Set from another thread (a signal) to stop at the next phase boundary or period.
     pub cancel: Option<&'a AtomicBool>,
-}
-
-/// Per-path results and the draws of each uncertain input, in path order.
-#[derive(Debug, Clone, Default)]
-pub struct PathTable {
-    pub results: Vec<PathResults>,
-    /// Key paths of the uncertain inputs, in `Scenario::uncertain_inputs()` order.
-    pub draw_names: Vec<String>,
-    /// `paths x draw_names.len()`, row-major.
-    pub draws: Vec<f64>,
-    /// Calendar years of `annual_cash_flow`.
-    pub years: Vec<i32>,
-    /// Each path's undiscounted investor cash flow per calendar year (sum of `CF_k`),
-    /// year-major: `annual_cash_flow[y * paths + i]`.
-    pub annual_cash_flow: Vec<f64>,
-}
-
-impl PathTable {
-    pub fn draws_of(&self, path: usize) -> &[f64] {
-        let w = self.draw_names.len();
-        &self.draws[path * w..(path + 1) * w]
-    }
 }
 
 /// What a run returns.
@@ -101,18 +82,12 @@ pub enum EngineError {
     Output(String),
 }
 
-/// One path's moving parts: only its state. Its step streams are counter-based (a pure
-/// function of seed, path and step; see `rng::StepStreams`), so they are not stored.
-struct Lane {
-    state: PathState,
-}
-
 /// Words and round amounts stored per path for `sc` (see `CompactParams`).
 pub fn per_path_sizes(sc: &Scenario) -> (usize, usize) {
     CompactParams::per_path_sizes(sc)
 }
 
-/// Run `sc` over `opts.paths` paths.
+/// Run `sc` over its `simulation.paths` paths from its `simulation.seed`.
 pub fn run(sc: &Scenario, opts: &RunOptions) -> Result<RunOutput, EngineError> {
     run_with_targets(sc, opts, &[])
 }
@@ -134,16 +109,22 @@ pub fn run_sampled(
     targets: &[Target],
     sampler: rng::Sampler,
 ) -> Result<RunOutput, EngineError> {
-    if opts.paths == 0 {
+    if sc.simulation.paths == 0 {
         return Err(EngineError::NoPaths);
     }
-    sampler.check(opts.paths).map_err(EngineError::Sampler)?;
+    sampler
+        .check(sc.simulation.paths)
+        .map_err(EngineError::Sampler)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads)
         .build()?;
     pool.install(|| run_in_pool(sc, opts, targets, sampler))
 }
 
+/// A run in its named steps: **draw** every path's parameters, **step** all paths period
+/// by period (each chunk **accumulating** its partial sums, each period summarised and
+/// checked), **summarise** the per-path results, then build the per-path table when the
+/// caller keeps paths.
 fn run_in_pool(
     sc: &Scenario,
     opts: &RunOptions,
@@ -152,69 +133,70 @@ fn run_in_pool(
 ) -> Result<RunOutput, EngineError> {
     let mut model = Model::new(sc);
     model.sampler = rng::configure(sc, &model, sampler);
-    let n = opts.paths as usize;
-    let seed = opts.seed;
-    let mut block = PathBlock::new(sc, &model, opts, 0, n)?;
-
+    let n = sc.simulation.paths as usize;
+    let record = opts.keep_paths.then(|| Recorded::of(sc));
+    let mut block = PathBlock::new(sc, &model, opts, 0, n, record.as_ref())?;
     checkpoint(opts, "draw")?;
 
-    let mut periods = Vec::with_capacity(model.grid.len());
-    let years: Vec<i32> = (model.grid.start_year..=model.grid.end_year).collect();
-    let mut annual = if opts.keep_paths {
-        vec![0.0; years.len() * n]
-    } else {
-        Vec::new()
-    };
-    block.advance(&model, opts, |per, partials, buffers| {
-        if opts.keep_paths {
-            // Before the percentiles reorder the buffer: it is still in path order.
-            let y = (per.year - model.grid.start_year) as usize;
-            let cf = &buffers[SeriesMetric::InvestorCashFlow.index()];
-            for (a, v) in annual[y * n..(y + 1) * n].iter_mut().zip(cf) {
-                *a += v;
-            }
-        }
-        let summary = checked_period(sc, seed, per, partials, buffers, n)?;
-        periods.push(summary);
-        Ok(())
-    })?;
+    let mut annual = AnnualCashFlow::new(&model, n, opts.keep_paths);
+    let periods = simulate(sc, &model, opts, &mut block, &mut annual)?;
     checkpoint(opts, "aggregate")?;
 
-    // Per-path results, one column at a time unless the caller keeps them all.
-    let column = |m: ResultMetric| block.column(&model, m);
-    let cap_years = block.cap_years();
-    let renegotiation_years = block.renegotiation_years();
-    let (summary, risk) = aggregate::run_summary(
-        sc,
-        &model,
-        opts,
-        targets,
-        &column,
-        &cap_years,
-        &renegotiation_years,
-        periods,
-    )
-    .map_err(|stop| summary_error(sc, seed, stop))?;
+    let (summary, risk) = summarise(sc, &model, opts, targets, &block, periods)?;
     checkpoint(opts, "aggregate")?;
+
     let paths = opts.keep_paths.then(|| {
-        let results: Vec<PathResults> = (0..n)
-            .into_par_iter()
-            .with_min_len(CHUNK)
-            .map_init(
-                || block.params.scratch(),
-                |p, i| block.result_of(&model, i, p),
-            )
-            .collect();
-        let mut t = path_table(sc, &model, seed, results);
-        t.years = years;
-        t.annual_cash_flow = annual;
-        t
+        let draws = block.take_draws();
+        PathTable::new(sc, block.results(&model), draws, annual)
     });
     Ok(RunOutput {
         summary,
         paths,
         risk,
     })
+}
+
+/// Step every path of `block` through the horizon; each period's summary in order (its
+/// cash flows also go into `annual` while the buffers are still in path order).
+fn simulate(
+    sc: &Scenario,
+    model: &Model,
+    opts: &RunOptions,
+    block: &mut PathBlock,
+    annual: &mut AnnualCashFlow,
+) -> Result<Vec<PeriodSummary>, EngineError> {
+    let (n, seed) = (sc.simulation.paths as usize, sc.simulation.seed);
+    let mut periods = Vec::with_capacity(model.grid.len());
+    block.advance(model, opts, |per, partials, buffers| {
+        annual.add(per, buffers);
+        periods.push(checked_period(sc, seed, per, partials, buffers, n)?);
+        Ok(())
+    })?;
+    Ok(periods)
+}
+
+/// The run's summary and risk answers from the periods' summaries and the paths' results
+/// (one result column at a time, so no paths x results table is held for this).
+fn summarise(
+    sc: &Scenario,
+    model: &Model,
+    opts: &RunOptions,
+    targets: &[Target],
+    block: &PathBlock,
+    periods: Vec<PeriodSummary>,
+) -> Result<(RunSummary, RiskSummary), EngineError> {
+    let column = |m| block.column(model, m);
+    aggregate::run_summary(
+        sc,
+        model,
+        opts,
+        targets,
+        &column,
+        &block.cap_years(),
+        &block.renegotiation_years(),
+        periods,
+    )
+    .map_err(|stop| summary_error(sc, sc.simulation.seed, stop))
 }
 
 /// Period `per`'s summary from its chunk partials (chunk order) and value buffers (path
@@ -228,7 +210,7 @@ pub(crate) fn checked_period(
     partials: &[PeriodAccumulator],
     buffers: &mut [Vec<f64>],
     n: usize,
-) -> Result<crate::summary::PeriodSummary, EngineError> {
+) -> Result<PeriodSummary, EngineError> {
     let total = aggregate::merge(partials);
     if let Some((m, value)) = total.uncarried() {
         let metric = SeriesMetric::ALL[m];
@@ -272,183 +254,4 @@ fn checkpoint(opts: &RunOptions, phase: &str) -> Result<(), EngineError> {
         return Err(EngineError::Cancelled);
     }
     Ok(())
-}
-
-/// A contiguous block of paths `first..first+n` of a run (all of them, or one shard):
-/// their parameters and moving parts. Path `first + j`'s draws and streams depend only
-/// on (seed, first + j), so a block reproduces exactly those paths of the whole run.
-pub(crate) struct PathBlock {
-    params: CompactParams,
-    lanes: Vec<Lane>,
-    /// First path's index in the run, and the run's step-stream keys.
-    first: u64,
-    keys: rng::StepKeys,
-    /// Under `--sampler sobol` only: each path's independent normals of every step, from
-    /// its QMC point through the Brownian bridge (`qmc::path_shocks`). Empty otherwise,
-    /// so plain runs carry nothing per path for it.
-    given: Vec<Box<[[f64; 3]]>>,
-}
-
-impl PathBlock {
-    /// Draw the block's paths; `Err(Cancelled)` when a signal arrives meanwhile.
-    pub(crate) fn new(
-        sc: &Scenario,
-        model: &Model,
-        opts: &RunOptions,
-        first: u64,
-        n: usize,
-    ) -> Result<PathBlock, EngineError> {
-        let seed = opts.seed;
-        // Draw every path's parameters and seed its streams (parallel, path-indexed).
-        let params = CompactParams::build(sc, model, seed, first, n, opts.cancel)
-            .ok_or(EngineError::Cancelled)?;
-        let lanes: Vec<Lane> = (0..n)
-            .into_par_iter()
-            .with_min_len(CHUNK)
-            .map_init(
-                || params.scratch(),
-                |p, i| {
-                    params.load(i, p);
-                    Lane {
-                        state: p.initial_state(),
-                    }
-                },
-            )
-            .collect();
-        let given = match model.sampler {
-            crate::model::sampler::Sampler::Sobol { .. } => (0..n)
-                .into_par_iter()
-                .with_min_len(CHUNK)
-                .map(|i| qmc::path_shocks(model, seed, first + i as u64))
-                .collect(),
-            _ => Vec::new(),
-        };
-        Ok(PathBlock {
-            params,
-            lanes,
-            first,
-            keys: rng::StepKeys::new(seed),
-            given,
-        })
-    }
-
-    /// Step all paths period by period; after each period, `on_period` gets the chunk
-    /// partial sums (in chunk order) and the eight per-path value buffers (path order).
-    pub(crate) fn advance(
-        &mut self,
-        model: &Model,
-        opts: &RunOptions,
-        mut on_period: impl FnMut(
-            &Period,
-            &[PeriodAccumulator],
-            &mut [Vec<f64>],
-        ) -> Result<(), EngineError>,
-    ) -> Result<(), EngineError> {
-        let n = self.lanes.len();
-        let params = &self.params;
-        let (first_path, keys, given) = (self.first, self.keys, &self.given);
-        let nmetrics = SeriesMetric::ALL.len();
-        let mut buffers: Vec<Vec<f64>> = vec![vec![0.0; n]; nmetrics];
-        for per in &model.grid.periods {
-            checkpoint(opts, "simulate")?;
-            let mut outs: Vec<std::slice::ChunksMut<'_, f64>> =
-                buffers.iter_mut().map(|b| b.chunks_mut(CHUNK)).collect();
-            let work: Vec<_> = self
-                .lanes
-                .chunks_mut(CHUNK)
-                .enumerate()
-                .map(|(c, l)| {
-                    let o: Vec<&mut [f64]> = outs.iter_mut().filter_map(|it| it.next()).collect();
-                    (c * CHUNK, l, o)
-                })
-                .collect();
-            let partials: Vec<PeriodAccumulator> = work
-                .into_par_iter()
-                .map(|(first, lanes, mut out)| {
-                    let mut acc = PeriodAccumulator::default();
-                    let mut p = params.scratch();
-                    let k = per.k as u64 - 1;
-                    for (j, lane) in lanes.iter_mut().enumerate() {
-                        params.load(first + j, &mut p);
-                        let streams = keys.for_path(model, first_path + (first + j) as u64);
-                        let (eps, nr) = match given.get(first + j) {
-                            Some(z) => streams.step_given(model, &p, k, z[k as usize]),
-                            None => streams.step(model, &p, k),
-                        };
-                        let f = p.step(model, per, &mut lane.state, eps, nr);
-                        let values = aggregate::series_values(&f, model.dt);
-                        for (buf, v) in out.iter_mut().zip(values) {
-                            buf[j] = v;
-                        }
-                        acc.add(&f, &values);
-                    }
-                    acc
-                })
-                .collect();
-            on_period(per, &partials, &mut buffers)?;
-            if let Some(cb) = opts.progress {
-                cb(per.k, model.grid.len());
-            }
-        }
-        Ok(())
-    }
-
-    /// Path `i`'s (block-local index) results, after `advance`.
-    fn result_of(&self, model: &Model, i: usize, p: &mut PathParams) -> PathResults {
-        self.params.load(i, p);
-        p.results(model, &self.lanes[i].state)
-    }
-
-    /// Result `m` of every path of the block, in path order.
-    pub(crate) fn column(&self, model: &Model, m: ResultMetric) -> Vec<f64> {
-        (0..self.lanes.len())
-            .into_par_iter()
-            .with_min_len(CHUNK)
-            .map_init(
-                || self.params.scratch(),
-                |p, i| self.result_of(model, i, p).as_array()[m.index()],
-            )
-            .collect()
-    }
-
-    /// Each path's renegotiation year (None: never), in path order.
-    pub(crate) fn renegotiation_years(&self) -> Vec<Option<i32>> {
-        self.lanes
-            .iter()
-            .map(|l| (l.state.renegotiation_year != 0).then_some(l.state.renegotiation_year))
-            .collect()
-    }
-
-    /// Each path's cap-hit year (None: never), in path order.
-    pub(crate) fn cap_years(&self) -> Vec<Option<i32>> {
-        self.lanes
-            .iter()
-            .map(|l| (l.state.cap_hit_year != 0).then_some(l.state.cap_hit_year))
-            .collect()
-    }
-}
-
-/// The per-path table: results, and each uncertain input's draw, redrawn from its own
-/// stream (the same value the path used: streams depend only on seed, key and path).
-fn path_table(sc: &Scenario, model: &Model, seed: u64, results: Vec<PathResults>) -> PathTable {
-    let inputs = sc.uncertain_inputs();
-    let keyed: Vec<(u64, crate::scenario::Dist)> = inputs
-        .iter()
-        .map(|(name, d)| (crate::model::stream_key(name), *d))
-        .collect();
-    let width = inputs.len();
-    let mut draws = vec![0.0; results.len() * width];
-    if width > 0 {
-        draws
-            .par_chunks_mut(width)
-            .enumerate()
-            .for_each(|(i, row)| rng::input_draws(sc, model, &keyed, seed, i as u64, row));
-    }
-    PathTable {
-        results,
-        draw_names: inputs.into_iter().map(|(k, _)| k).collect(),
-        draws,
-        years: Vec::new(),
-        annual_cash_flow: Vec::new(),
-    }
 }

@@ -17,7 +17,7 @@ pub use crate::model::sampler::Sampler;
 
 use super::qmc;
 use crate::model::{stream_key, Model, PathParams};
-use crate::scenario::{Dist, Input, Scenario};
+use crate::scenario::{Input, Scenario};
 
 /// Stream key of the per-step (revenue, growth, multiple) shocks.
 pub const SHOCKS: u64 = stream_key("shocks");
@@ -95,22 +95,37 @@ mod tests {
 /// Path `path`'s parameters: each uncertain input drawn from its own stream; the
 /// rank-correlated ones (issue 17) through the copula, from their own streams' uniforms.
 pub fn path_params(sc: &Scenario, model: &Model, seed: u64, path: u64) -> PathParams {
+    path_params_reporting(sc, model, seed, path, |_, _| {})
+}
+
+/// [`path_params`], calling `report(stream key, value)` for each value drawn (the
+/// uncertain inputs and the per-path event uniforms): the one place a path's draws are
+/// made, so whoever records them (paths.csv, sensitivity, an error naming a path's
+/// inputs) sees exactly what the path used.
+pub fn path_params_reporting(
+    sc: &Scenario,
+    model: &Model,
+    seed: u64,
+    path: u64,
+    mut report: impl FnMut(u64, f64),
+) -> PathParams {
     if model.sampler != Sampler::Mc {
-        return sampled_params(sc, model, seed, path, |_, _| {});
+        return sampled_params(sc, model, seed, path, report);
     }
-    let Some(c) = &model.copula else {
-        return PathParams::new(sc, model, |input, key| match input {
-            Input::Const(v) => *v,
-            Input::Dist(d) => draw_dist(d, &mut stream(seed, key, path)),
-        });
-    };
-    let correlated = correlated_values(c, seed, path);
+    let correlated = model
+        .copula
+        .as_ref()
+        .map(|c| (c, correlated_values(c, seed, path)));
     PathParams::new(sc, model, |input, key| match input {
         Input::Const(v) => *v,
-        Input::Dist(d) => match c.position(key) {
-            Some(j) => correlated[j],
-            None => draw_dist(d, &mut stream(seed, key, path)),
-        },
+        Input::Dist(d) => {
+            let known = correlated
+                .as_ref()
+                .and_then(|(c, v)| c.position(key).map(|j| v[j]));
+            let v = known.unwrap_or_else(|| draw_dist(d, &mut stream(seed, key, path)));
+            report(key, v);
+            v
+        }
     })
 }
 
@@ -133,40 +148,6 @@ pub fn correlated_of_path(model: &Model, c: &Copula, seed: u64, path: u64) -> Ve
     match model.sampler {
         Sampler::Mc => correlated_values(c, seed, path),
         _ => SampledInputs::new(model, seed, path).correlated(c),
-    }
-}
-
-/// Path `path`'s value of each uncertain input `(stream key, dist)` into `row`: exactly
-/// what `path_params` drew (streams depend only on seed, key and path).
-pub fn input_draws(
-    sc: &Scenario,
-    model: &Model,
-    inputs: &[(u64, Dist)],
-    seed: u64,
-    path: u64,
-    row: &mut [f64],
-) {
-    if model.sampler != Sampler::Mc {
-        // Input dimensions are positional: redraw the whole path's inputs.
-        let mut drawn: Vec<(u64, f64)> = Vec::new();
-        let _ = sampled_params(sc, model, seed, path, |k, v| drawn.push((k, v)));
-        for (cell, (key, _)) in row.iter_mut().zip(inputs) {
-            *cell = drawn
-                .iter()
-                .find(|(k, _)| k == key)
-                .map_or(f64::NAN, |d| d.1);
-        }
-        return;
-    }
-    let correlated = model
-        .copula
-        .as_ref()
-        .map(|c| (c, correlated_values(c, seed, path)));
-    for (cell, (key, d)) in row.iter_mut().zip(inputs) {
-        *cell = match &correlated {
-            Some((c, v)) if c.position(*key).is_some() => v[c.position(*key).unwrap_or(0)],
-            _ => draw_dist(d, &mut stream(seed, *key, path)),
-        };
     }
 }
 
@@ -310,6 +291,19 @@ impl StepStreams {
         }
     }
 
+    /// Step `k`'s (0-based) uniform in [0, 1) of the random rounds: the first 53-bit
+    /// uniform of the rounds stream's step-k sub-sequence (mirrored on the second path of
+    /// an antithetic pair).
+    #[inline]
+    pub fn round_uniform(&self, k: u64) -> f64 {
+        let u = at_step(self.rounds, k).random::<f64>();
+        if self.mirror {
+            MIRROR_53 - u
+        } else {
+            u
+        }
+    }
+
     /// Step `k`'s inputs: correlated shocks (revenue, growth, multiple) and the number
     /// of random rounds (their uniform is drawn only when the path can have any).
     #[inline]
@@ -327,8 +321,7 @@ impl StepStreams {
         z: [f64; 3],
     ) -> ([f64; 3], u32) {
         let rounds = if model.random_rounds && p.has_random_rounds() {
-            let u = at_step(self.rounds, k).random::<f64>();
-            p.random_round_count(if self.mirror { MIRROR_53 - u } else { u })
+            p.random_round_count(self.round_uniform(k))
         } else {
             0
         };

@@ -49,7 +49,7 @@ pub struct ShardResults {
     pub renegotiation_years: Vec<Option<i32>>,
 }
 
-/// Simulate paths `first..first+count` of the run `opts` describes (`opts.paths` is the
+/// Simulate paths `first..first+count` of the run of `sc` (`sc.simulation.paths` is the
 /// whole run's count; `first` must be a multiple of `CHUNK`). After each period,
 /// `on_period` gets the shard's chunk partials (in chunk order) and its eight value
 /// buffers (path order), to store.
@@ -69,7 +69,7 @@ pub fn run_shard(
         .build()?;
     pool.install(|| {
         let model = Model::new(sc);
-        let mut block = PathBlock::new(sc, &model, opts, first, count as usize)?;
+        let mut block = PathBlock::new(sc, &model, opts, first, count as usize, None)?;
         block.advance(&model, opts, |_, partials, buffers| {
             on_period(partials, buffers)
         })?;
@@ -99,8 +99,8 @@ pub fn merge<E: From<EngineError>>(
     renegotiation_years: &[Option<i32>],
 ) -> Result<(RunSummary, RiskSummary), E> {
     let model = Model::new(sc);
-    let n = opts.paths as usize;
-    let seed = opts.seed;
+    let n = sc.simulation.paths as usize;
+    let seed = sc.simulation.seed;
     let mut buffers: Vec<Vec<f64>> = vec![vec![0.0; n]; SeriesMetric::ALL.len()];
     let mut partials = Vec::with_capacity(n.div_ceil(CHUNK));
     let mut periods = Vec::with_capacity(model.grid.len());

@@ -405,22 +405,6 @@ impl PathParams {
         }
     }
 
-    /// The per-step constants of the revenue, growth and multiple updates, for the
-    /// performance floor: (drift, scale, mu_inf, phi_g, sd_g, ln_m_long, phi_m, sd_m).
-    #[allow(clippy::type_complexity)]
-    pub fn floor_constants(&self) -> (f64, f64, f64, f64, f64, f64, f64, f64) {
-        (
-            self.rv_drift,
-            self.rv_scale,
-            self.mu_inf,
-            self.phi_g,
-            self.sd_g,
-            self.ln_m_long,
-            self.phi_m,
-            self.sd_m,
-        )
-    }
-
     /// Per-path scheduled round amounts (empty unless some amount is uncertain).
     pub fn round_amounts(&self) -> &[f64] {
         &self.round_amounts

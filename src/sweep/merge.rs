@@ -48,8 +48,6 @@ pub fn shards(plan: &Plan, parts: &[Part], threads: usize) -> Result<(RunSummary
     let sc = plan.scenario().map_err(|e| anyhow!(e))?;
     let periods = crate::model::Model::new(&sc).grid.len();
     let opts = RunOptions {
-        paths: plan.paths,
-        seed: plan.seed,
         threads,
         keep_paths: false,
         progress: None,

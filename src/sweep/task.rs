@@ -53,11 +53,10 @@ pub fn sweep_body_bytes() -> u64 {
     (ResultMetric::ALL.len() * STATS_WORDS * 8) as u64
 }
 
-/// Run grid point `sc` (the plan's point) and return each result's statistics.
-pub fn run_point(sc: &Scenario, plan: &Plan, threads: usize) -> Result<Vec<Stats>, EngineError> {
+/// Run grid point `sc` (the plan's point, carrying its paths and seed) and return each
+/// result's statistics.
+pub fn run_point(sc: &Scenario, threads: usize) -> Result<Vec<Stats>, EngineError> {
     let opts = RunOptions {
-        paths: plan.paths,
-        seed: plan.seed,
         threads,
         keep_paths: false,
         progress: None,

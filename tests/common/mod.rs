@@ -93,10 +93,18 @@ pub fn parse(text: &str) -> Scenario {
     scenario::parse_str(text, "test.toml").unwrap_or_else(|e| panic!("test scenario invalid:\n{e}"))
 }
 
+/// `sc` with its run size and seed set (the scenario owns them; `--paths`/`--seed` are
+/// folded into it the same way).
+pub fn sized(sc: &Scenario, paths: u64, seed: u64) -> Scenario {
+    let mut sc = sc.clone();
+    sc.simulation.paths = paths;
+    sc.simulation.seed = seed;
+    sc
+}
+
 pub fn run(sc: &Scenario, paths: u64, seed: u64, threads: usize, keep: bool) -> RunOutput {
+    let sc = &sized(sc, paths, seed);
     let opts = RunOptions {
-        paths,
-        seed,
         threads,
         keep_paths: keep,
         progress: None,
@@ -207,4 +215,53 @@ pub fn csv_rows(path: &std::path::Path) -> Vec<Vec<String>> {
     r.records()
         .map(|rec| rec.unwrap().iter().map(String::from).collect())
         .collect()
+}
+
+/// The rows of a CSV file after its header.
+pub fn csv_body(path: &std::path::Path) -> Vec<Vec<String>> {
+    csv_rows(path).split_off(1)
+}
+
+/// A CSV file as (header, rows).
+pub fn csv_table(path: &std::path::Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut rows = csv_rows(path);
+    assert!(!rows.is_empty(), "{}: no header", path.display());
+    let head = rows.remove(0);
+    (head, rows)
+}
+
+/// `o`'s standard output, after checking that it succeeded (else its exit and stderr).
+pub fn ok(o: &std::process::Output) -> String {
+    assert!(
+        o.status.success(),
+        "exit {:?}\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Run the binary to completion and check that it succeeded.
+pub fn dealsim_ok(args: &[&str], cwd: &std::path::Path) -> std::process::Output {
+    let o = dealsim(args, cwd);
+    assert!(
+        o.status.success(),
+        "dealsim {args:?} failed:\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o
+}
+
+/// DET with market noise (revenue and growth volatility) and one uncertain input, the
+/// channel ceiling (uniform on 0–0.6), over `paths` paths: results differ per path.
+pub fn noisy(paths: u64) -> String {
+    let mut t = with(DET, "company", "revenue_vol", "0.4");
+    t = with(&t, "company", "growth_vol", "0.3");
+    t = with(
+        &t,
+        "channel",
+        "ceiling",
+        r#"{ dist = "uniform", low = 0.0, high = 0.6 }"#,
+    );
+    with(&t, "simulation", "paths", &paths.to_string())
 }

@@ -20,13 +20,21 @@ pub fn swap_in(staging: &Path, target: &Path, aside: &Path) -> io::Result<Option
     if exchange(staging, target).is_ok() {
         return Ok(Some(staging.to_path_buf()));
     }
+    swap_via_aside(staging, target, aside)?;
+    Ok(Some(aside.to_path_buf()))
+}
+
+/// The portable swap: the old target renamed aside, then the staging folder into place.
+/// If the second rename fails, the old folder goes back, so the previous output is never
+/// lost (a crash between the two is repaired by the next run, see the module notes).
+fn swap_via_aside(staging: &Path, target: &Path, aside: &Path) -> io::Result<()> {
     fs::rename(target, aside)?;
     if let Err(e) = fs::rename(staging, target) {
         // Put the old folder back: the target is never left missing.
         let _ = fs::rename(aside, target);
         return Err(e);
     }
-    Ok(Some(aside.to_path_buf()))
+    Ok(())
 }
 
 /// Atomically exchange two paths (Linux `renameat2` with `RENAME_EXCHANGE`).
@@ -80,5 +88,29 @@ mod tests {
         let old = swap_in(&s, &t, &a).unwrap().expect("old folder");
         assert!(t.join("newer").exists() && !t.join("new").exists());
         assert!(old.join("new").exists());
+    }
+
+    /// The fallback used where there is no atomic exchange: it swaps, and when the new
+    /// folder cannot be moved in, the previous output is back in place, untouched.
+    #[test]
+    fn the_portable_fallback_never_loses_the_previous_output() {
+        let root = tempfile::tempdir().unwrap();
+        let (s, t, a) = (
+            root.path().join("s"),
+            root.path().join("t"),
+            root.path().join("a"),
+        );
+        fs::create_dir(&t).unwrap();
+        fs::write(t.join("old"), "0").unwrap();
+        fs::create_dir(&s).unwrap();
+        fs::write(s.join("new"), "1").unwrap();
+        swap_via_aside(&s, &t, &a).unwrap();
+        assert!(t.join("new").exists() && a.join("old").exists() && !s.exists());
+        // No staging folder to move in: the rename fails and the target is restored.
+        fs::remove_dir_all(&a).unwrap();
+        let missing = root.path().join("missing");
+        assert!(swap_via_aside(&missing, &t, &a).is_err());
+        assert_eq!(fs::read_to_string(t.join("new")).unwrap(), "1");
+        assert!(!a.exists());
     }
 }
