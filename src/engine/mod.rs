@@ -8,6 +8,7 @@
 
 mod aggregate;
 pub mod autostop;
+pub mod bracket;
 mod compact;
 pub mod floor;
 pub mod guard;
