@@ -246,6 +246,78 @@ struct Col {
     es_below: Vec<ExactSum>,
 }
 
+/// The per-value part of a column, small and flat so a push touches few cache lines:
+/// its windows `first..first + nw` in [`Plan::hi`] / [`Plan::win`] (plus a sentinel window
+/// at `first + nw` that no key reaches), gap 0's count offset, its collect targets
+/// `t_first..t_first + nt` in [`Plan::tk`], its ES starts `e_first..e_first + ne`.
+#[derive(Clone, Copy, Debug, Default)]
+struct Hot {
+    first: usize,
+    nw: usize,
+    gap_off: usize,
+    t_first: usize,
+    nt: usize,
+    e_first: usize,
+    ne: usize,
+}
+
+/// A window's per-value data (see [`Window`]); `radix` selects the map.
+#[derive(Clone, Copy, Debug)]
+struct HotWin {
+    lo_k: u64,
+    lo: f64,
+    inv: f64,
+    off: usize,
+    last: usize,
+    shift: u32,
+    radix: bool,
+    /// Offset of the per-bin min/max keys, or `usize::MAX` (pilot windows).
+    minmax: usize,
+}
+
+impl HotWin {
+    /// A window no key reaches (`lo_k` above every non-NaN key).
+    const SENTINEL: HotWin = HotWin {
+        lo_k: u64::MAX,
+        lo: 0.0,
+        inv: 0.0,
+        off: 0,
+        last: 0,
+        shift: 0,
+        radix: true,
+        minmax: usize::MAX,
+    };
+
+    fn of(w: &Window) -> HotWin {
+        let (lo, inv, shift, radix) = match w.map {
+            Map::Linear { lo, inv } => (lo, inv, 0, false),
+            Map::Radix { shift } => (0.0, 0.0, shift, true),
+        };
+        HotWin {
+            lo_k: w.lo_k,
+            lo,
+            inv,
+            off: w.off,
+            last: w.bins - 1,
+            shift,
+            radix,
+            minmax: w.minmax.unwrap_or(usize::MAX),
+        }
+    }
+
+    /// The same map as [`Window::bin`], clamped so a key outside the window gives some
+    /// bin (unused) instead of overflowing.
+    #[inline(always)]
+    fn bin(&self, v: f64, k: u64) -> usize {
+        let b = if self.radix {
+            (k.wrapping_sub(self.lo_k) >> self.shift) as usize
+        } else {
+            ((v - self.lo) * self.inv) as usize
+        };
+        b.min(self.last)
+    }
+}
+
 /// The plan: all columns, and what the next pass is.
 #[derive(Clone, Debug)]
 pub struct Plan {
@@ -258,6 +330,14 @@ pub struct Plan {
     minmax: usize,
     /// Count passes done (pilot pass included).
     pub count_passes: usize,
+    /// Per column, the per-value layout of the current pass.
+    hot: Vec<Hot>,
+    /// Windows' last keys (scanned per value) and per-value data, with sentinels.
+    hi: Vec<u64>,
+    win: Vec<HotWin>,
+    /// Collect targets' key ranges and ES starts, all columns.
+    tk: Vec<(u64, u64)>,
+    es: Vec<u64>,
 }
 
 impl Plan {
@@ -278,6 +358,11 @@ impl Plan {
             cells: 0,
             minmax: 0,
             count_passes: 0,
+            hot: Vec::new(),
+            hi: Vec::new(),
+            win: Vec::new(),
+            tk: Vec::new(),
+            es: Vec::new(),
         };
         plan.lay_out();
         plan
@@ -329,7 +414,7 @@ impl Plan {
         if let Some(all) = &c.all {
             return Some(sum_le_of(all.iter().copied(), t));
         }
-        let e = c.es.binary_search(&r).expect("an ES rank");
+        c.es.binary_search(&r).expect("an ES rank");
         let x_r = self.value(col, r);
         let x_next = if r + 1 < c.n {
             self.value(col, r + 1)
@@ -382,6 +467,15 @@ impl Plan {
         Some((sum.to_f64(), count))
     }
 
+    /// Values kept by the collect pass, all columns (the memory that scales with n·w/B).
+    pub fn collected_len(&self) -> usize {
+        self.cols
+            .iter()
+            .flat_map(|c| &c.collected)
+            .map(Vec::len)
+            .sum()
+    }
+
     /// Sets up the next pass's windows and offsets, or `Done`.
     fn lay_out(&mut self) {
         let bins = self.opts.bins;
@@ -431,6 +525,41 @@ impl Plan {
         } else {
             Pass::Done
         };
+        self.flatten();
+    }
+
+    /// The flat per-value layout of the pass just laid out.
+    fn flatten(&mut self) {
+        self.hot.clear();
+        self.hi.clear();
+        self.win.clear();
+        self.tk.clear();
+        self.es.clear();
+        for c in &self.cols {
+            let count = self.pass == Pass::Count;
+            let ws: &[Window] = if count { &c.windows } else { &[] };
+            let (ts, es): (&[(u64, u64)], &[u64]) = if self.pass == Pass::Collect {
+                (&c.targets, &c.es_starts)
+            } else {
+                (&[], &[])
+            };
+            self.hot.push(Hot {
+                first: self.win.len(),
+                nw: ws.len(),
+                gap_off: c.gap_off,
+                t_first: self.tk.len(),
+                nt: ts.len(),
+                e_first: self.es.len(),
+                ne: es.len(),
+            });
+            // hi is indexed like win: the sentinel's slot keeps the two aligned.
+            self.hi.extend(ws.iter().map(|w| w.hi_k));
+            self.hi.push(u64::MAX);
+            self.win.extend(ws.iter().map(HotWin::of));
+            self.win.push(HotWin::SENTINEL);
+            self.tk.extend_from_slice(ts);
+            self.es.extend_from_slice(es);
+        }
     }
 
     /// After a count pass: each counted rank's cell, then resolve / collect / refine.
@@ -738,6 +867,43 @@ pub struct CollectData {
     sums: Vec<Vec<ExactSum>>,
 }
 
+impl CollectData {
+    /// Keep each value that is in one of the column's located cells; add it to the ES
+    /// sum of the interval between ES starts it falls in. Almost no value is in a cell
+    /// or below an ES start, so one branch-free test per value decides whether to look.
+    #[inline(always)]
+    fn push(&mut self, plan: &Plan, h: &Hot, col: usize, values: &[f64]) {
+        if h.nt == 0 && h.ne == 0 {
+            return;
+        }
+        let ts = &plan.tk[h.t_first..h.t_first + h.nt];
+        let s = &plan.es[h.e_first..h.e_first + h.ne];
+        let es_end = s.last().copied().unwrap_or(0);
+        for &v in values {
+            let k = order_key(v);
+            let hit = ts
+                .iter()
+                .fold(k < es_end, |f, &(a, z)| f | ((a <= k) & (k <= z)));
+            if hit {
+                self.keep(ts, s, col, v, k);
+            }
+        }
+    }
+
+    #[inline(never)]
+    fn keep(&mut self, ts: &[(u64, u64)], s: &[u64], col: usize, v: f64, k: u64) {
+        for (t, &(a, z)) in ts.iter().enumerate() {
+            if a <= k && k <= z {
+                self.values[col][t].push(v);
+            }
+        }
+        if s.last().is_some_and(|&last| k < last) {
+            let j = s.partition_point(|&x| x <= k);
+            self.sums[col][j].add(v);
+        }
+    }
+}
+
 impl<'p> Tally<'p> {
     fn count(plan: &'p Plan) -> Tally<'p> {
         let nc = plan.cols.len();
@@ -796,47 +962,23 @@ impl<'p> Tally<'p> {
     /// Take one value of column `col`.
     #[inline]
     pub fn push(&mut self, col: usize, v: f64) {
-        let c = &self.plan.cols[col];
-        let k = order_key(v);
+        let plan = self.plan;
+        let h = plan.hot[col];
         match &mut self.data {
-            TallyData::Count(d) => {
-                if c.windows.is_empty() {
-                    return;
-                }
-                d.seen[col] += 1;
-                d.min[col] = d.min[col].min(k);
-                d.max[col] = d.max[col].max(k);
-                // Windows are few (merged brackets): a short scan beats a search.
-                let ws = &c.windows;
-                let mut g = 0;
-                while g < ws.len() && ws[g].hi_k < k {
-                    g += 1;
-                }
-                if g < ws.len() && ws[g].lo_k <= k {
-                    let w = &ws[g];
-                    let b = w.bin(v, k);
-                    d.local[w.off + b] += 1;
-                    if let Some(mm) = w.minmax {
-                        d.minmax[mm + 2 * b] = d.minmax[mm + 2 * b].min(k);
-                        d.minmax[mm + 2 * b + 1] = d.minmax[mm + 2 * b + 1].max(k);
-                    }
-                } else {
-                    d.local[c.gap_off + g] += 1;
-                }
-            }
-            TallyData::Collect(d) => {
-                for (t, &(a, z)) in c.targets.iter().enumerate() {
-                    if a <= k && k <= z {
-                        d.values[col][t].push(v);
-                    }
-                }
-                // ES: the interval between consecutive starts this value is below.
-                let s = &c.es_starts;
-                if !s.is_empty() && k < s[s.len() - 1] {
-                    let j = s.partition_point(|&x| x <= k);
-                    d.sums[col][j].add(v);
-                }
-            }
+            TallyData::Count(d) => d.push(plan, &h, col, &[v]),
+            TallyData::Collect(d) => d.push(plan, &h, col, &[v]),
+        }
+    }
+
+    /// Take several values of column `col` (e.g. a block of paths' values of one metric
+    /// in one period): the column's layout stays in L1 across them.
+    #[inline]
+    pub fn push_slice(&mut self, col: usize, values: &[f64]) {
+        let plan = self.plan;
+        let h = plan.hot[col];
+        match &mut self.data {
+            TallyData::Count(d) => d.push(plan, &h, col, values),
+            TallyData::Collect(d) => d.push(plan, &h, col, values),
         }
     }
 
@@ -851,6 +993,49 @@ impl<'p> Tally<'p> {
 }
 
 impl CountData {
+    /// Count the values of one column: the column's bookkeeping (values seen, min, max)
+    /// in registers across the slice, each value by [`CountData::cell`].
+    #[inline(always)]
+    fn push(&mut self, plan: &Plan, h: &Hot, col: usize, values: &[f64]) {
+        if h.nw == 0 {
+            return;
+        }
+        let (mut lo, mut hi) = (self.min[col], self.max[col]);
+        let his = &plan.hi[h.first..h.first + h.nw];
+        let wins = &plan.win[h.first..=h.first + h.nw];
+        for &v in values {
+            let k = order_key(v);
+            lo = lo.min(k);
+            hi = hi.max(k);
+            self.cell(his, wins, h.gap_off, v, k);
+        }
+        self.min[col] = lo;
+        self.max[col] = hi;
+        self.seen[col] += values.len() as u64;
+    }
+
+    /// Count one value with key `k`: find its window by a branch-free scan of the
+    /// column's few windows' last keys, then its bin or gap.
+    #[inline(always)]
+    fn cell(&mut self, his: &[u64], wins: &[HotWin], gap_off: usize, v: f64, k: u64) {
+        let g = his.iter().map(|&hi| (hi < k) as usize).sum::<usize>();
+        // Window g if the key is not below its start (the sentinel never is), else gap g.
+        let w = &wins[g];
+        let inside = w.lo_k <= k;
+        let b = w.bin(v, k);
+        // Select without a branch: inside or not is data-dependent and mispredicts.
+        let gap = gap_off + g;
+        let at =
+            gap.wrapping_add((inside as usize).wrapping_neg() & (w.off + b).wrapping_sub(gap));
+        self.local[at] += 1;
+        // Refinement windows only (the first test is the predictable one).
+        if w.minmax != usize::MAX && inside {
+            let mm = w.minmax + 2 * b;
+            self.minmax[mm] = self.minmax[mm].min(k);
+            self.minmax[mm + 1] = self.minmax[mm + 1].max(k);
+        }
+    }
+
     /// Move the worker's u32 counts into u64 (checking none overflowed).
     fn flush(&mut self) {
         assert!(
