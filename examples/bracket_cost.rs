@@ -5,7 +5,9 @@
 //!
 //! Defaults: 1M paths, 360 columns (9 metrics × 40 periods), 5 repeats. Each column wants
 //! the type-7 ranks of p5/p25/p50/p75/p95 (10 ranks, 5 windows); EXTRA (default 0) adds
-//! that many more ranks per percentile at ±0.3 % (interval bounds), e.g. 1 → 15 ranks.
+//! EXTRA pairs of ranks per percentile at ±0.3 %, ±0.6 %, … of n (interval bounds), e.g.
+//! 1 → 20 ranks. BINS: bins per window (default 1024). A trailing `.toml` scenario also
+//! times `engine::floor` on 1 thread in the same repeats.
 //!
 //! Values come from a cheap counter-based hash (a pure function of column and path, as a
 //! re-simulated path's would be), so every variant sees identical values; the cost of

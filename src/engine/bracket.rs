@@ -244,6 +244,8 @@ struct Col {
     /// Sorted cell starts of the ES ranks, and the exact sums of values below each.
     es_starts: Vec<u64>,
     es_below: Vec<ExactSum>,
+    /// Refinement count passes this column took part in (diagnostics).
+    refinements: usize,
 }
 
 /// The per-value part of a column, small and flat so a push touches few cache lines:
@@ -467,6 +469,12 @@ impl Plan {
         Some((sum.to_f64(), count))
     }
 
+    /// Per column, the refinement count passes it took part in (a bracket missed, or a
+    /// located cell held more than `cap` values of several distinct keys).
+    pub fn refinements(&self) -> Vec<usize> {
+        self.cols.iter().map(|c| c.refinements).collect()
+    }
+
     /// Values kept by the collect pass, all columns (the memory that scales with n·w/B).
     pub fn collected_len(&self) -> usize {
         self.cols
@@ -489,6 +497,7 @@ impl Plan {
                 _ => None,
             }));
             if !refine.is_empty() {
+                c.refinements += 1;
                 c.windows = refine
                     .iter()
                     .map(|&(a, z)| {
@@ -569,7 +578,10 @@ impl Plan {
             if c.windows.is_empty() {
                 continue;
             }
-            assert_eq!(t.seen[ci], c.n, "column {ci}: the pass saw another number of values");
+            assert_eq!(
+                t.seen[ci], c.n,
+                "column {ci}: the pass saw another number of values"
+            );
             let (lo, hi) = (t.min[ci], t.max[ci]);
             for i in 0..c.ranks.len() {
                 let r = c.ranks[i];
@@ -679,6 +691,7 @@ impl Col {
             collected: Vec::new(),
             es_starts: Vec::new(),
             es_below: Vec::new(),
+            refinements: 0,
         };
         if sorted.len() as u64 >= n {
             assert_eq!(sorted.len() as u64, n, "a whole-column pilot has n values");
@@ -706,8 +719,16 @@ impl Col {
         for g in 0..=nw {
             let gap = t.counts[self.gap_off + g];
             if r < before + gap {
-                let a = if g == 0 { lo } else { self.windows[g - 1].hi_k + 1 };
-                let z = if g == nw { hi } else { self.windows[g].lo_k - 1 };
+                let a = if g == 0 {
+                    lo
+                } else {
+                    self.windows[g - 1].hi_k + 1
+                };
+                let z = if g == nw {
+                    hi
+                } else {
+                    self.windows[g].lo_k - 1
+                };
                 return Found {
                     a: a.max(lo),
                     z: z.min(hi),
@@ -736,7 +757,10 @@ impl Col {
                 before += cnt;
             }
         }
-        panic!("rank {r} beyond the {before} values counted (n = {})", self.n);
+        panic!(
+            "rank {r} beyond the {before} values counted (n = {})",
+            self.n
+        );
     }
 
     /// The cell of rank `r` from a refinement pass over keys `a..=z`.
@@ -803,7 +827,11 @@ fn pilot_windows(sorted: &[f64], n: u64, ranks: &[u64], opts: &Options) -> Vec<W
     let mut spans: Vec<(u64, u64)> = ranks
         .iter()
         .map(|&r| {
-            let p = if n > 1 { r as f64 / (n - 1) as f64 } else { 0.5 };
+            let p = if n > 1 {
+                r as f64 / (n - 1) as f64
+            } else {
+                0.5
+            };
             let centre = p * last;
             let half = opts.z * (np as f64 * p * (1.0 - p)).sqrt() + opts.margin;
             let lo = (centre - half).floor().clamp(0.0, last) as usize;
@@ -819,10 +847,47 @@ fn pilot_windows(sorted: &[f64], n: u64, ranks: &[u64], opts: &Options) -> Vec<W
             _ => merged.push((a, z)),
         }
     }
-    merged
-        .into_iter()
-        .map(|(a, z)| Window::new(a, z, opts.bins, true))
-        .collect()
+    let mut out = Vec::with_capacity(merged.len());
+    for (a, z) in merged {
+        split_atoms(sorted, a, z, opts.bins, &mut out);
+    }
+    out
+}
+
+/// At most this many atoms get windows of their own in one bracket.
+const MAX_ATOMS: usize = 16;
+
+/// The window of keys `a..=z`, split around *atoms*: keys the pilot holds more than once
+/// (a capped ledger's cap, a 0/1 flag, a year). An atom shares a bin with its neighbours
+/// in a plain window, and a rank in a tie run that large would cost a refinement pass;
+/// in a one-key window its count is exact after the first pass and it resolves at once.
+fn split_atoms(sorted: &[f64], a: u64, z: u64, bins: usize, out: &mut Vec<Window>) {
+    let from = sorted.partition_point(|&v| order_key(v) < a);
+    let to = sorted.partition_point(|&v| order_key(v) <= z);
+    let keys: Vec<u64> = sorted[from..to].iter().map(|&v| order_key(v)).collect();
+    let mut atoms: Vec<u64> = keys
+        .windows(2)
+        .filter(|w| w[0] == w[1])
+        .map(|w| w[0])
+        .collect();
+    atoms.dedup();
+    if atoms.is_empty() || atoms.len() > MAX_ATOMS {
+        out.push(Window::new(a, z, bins, true));
+        return;
+    }
+    // Non-NaN keys are below u64::MAX, so `t + 1` cannot overflow.
+    let last = atoms[atoms.len() - 1];
+    let mut next = a;
+    for t in atoms {
+        if t > next {
+            out.push(Window::new(next, t - 1, bins, true));
+        }
+        out.push(Window::new(t, t, 1, false));
+        next = t + 1;
+    }
+    if last < z {
+        out.push(Window::new(next, z, bins, true));
+    }
 }
 
 /// Exact sum and count of `values ≤ t`.
@@ -937,9 +1002,9 @@ impl<'p> Tally<'p> {
                             .state
                             .iter()
                             .find_map(|s| match *s {
-                                State::Collect { a: x, z: y, count, .. } if (x, y) == (a, z) => {
-                                    Some(count)
-                                }
+                                State::Collect {
+                                    a: x, z: y, count, ..
+                                } if (x, y) == (a, z) => Some(count),
                                 _ => None,
                             })
                             .unwrap_or(0);
@@ -1025,8 +1090,7 @@ impl CountData {
         let b = w.bin(v, k);
         // Select without a branch: inside or not is data-dependent and mispredicts.
         let gap = gap_off + g;
-        let at =
-            gap.wrapping_add((inside as usize).wrapping_neg() & (w.off + b).wrapping_sub(gap));
+        let at = gap.wrapping_add((inside as usize).wrapping_neg() & (w.off + b).wrapping_sub(gap));
         self.local[at] += 1;
         // Refinement windows only (the first test is the predictable one).
         if w.minmax != usize::MAX && inside {
@@ -1062,7 +1126,11 @@ impl TallyData {
                     *x += y;
                 }
                 for (i, (x, y)) in a.minmax.iter_mut().zip(&b.minmax).enumerate() {
-                    *x = if i % 2 == 0 { (*x).min(*y) } else { (*x).max(*y) };
+                    *x = if i % 2 == 0 {
+                        (*x).min(*y)
+                    } else {
+                        (*x).max(*y)
+                    };
                 }
                 for i in 0..a.min.len() {
                     a.min[i] = a.min[i].min(b.min[i]);

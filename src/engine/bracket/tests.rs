@@ -109,7 +109,10 @@ fn check(answers: &[(u64, f64)], values: &[f64]) -> Result<(), String> {
     sorted.sort_by(f64::total_cmp);
     for &(r, v) in answers {
         if v.to_bits() != sorted[r as usize].to_bits() {
-            return Err(format!("rank {r}: {v:e} vs sorted {:e}", sorted[r as usize]));
+            return Err(format!(
+                "rank {r}: {v:e} vs sorted {:e}",
+                sorted[r as usize]
+            ));
         }
     }
     Ok(())
@@ -147,7 +150,10 @@ const PROBS: [f64; 7] = [0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.95];
 fn representative_pilot_takes_one_count_pass() {
     let n = 200_000;
     let shapes = [0u8, 1, 5];
-    let cols: Vec<Vec<f64>> = shapes.iter().map(|&s| values(s, n, 11 + s as u64)).collect();
+    let cols: Vec<Vec<f64>> = shapes
+        .iter()
+        .map(|&s| values(s, n, 11 + s as u64))
+        .collect();
     let ranks = ranks_for(n as u64, &PROBS, &[1234, 190_000]);
     let specs: Vec<Column> = cols.iter().map(|_| col(n, ranks.clone(), vec![])).collect();
     let pilots: Vec<Vec<f64>> = cols.iter().map(|c| c[..4096].to_vec()).collect();
@@ -179,7 +185,14 @@ fn unrepresentative_pilot_falls_back_and_stays_exact() {
 
 #[test]
 fn ties_constant_signed_zeros_infinities_and_tiny_n() {
-    for (shape, n) in [(2u8, 50_000), (3, 30_000), (4, 40_000), (4, 1), (0, 1), (2, 3)] {
+    for (shape, n) in [
+        (2u8, 50_000),
+        (3, 30_000),
+        (4, 40_000),
+        (4, 1),
+        (0, 1),
+        (2, 3),
+    ] {
         let v = values(shape, n, 99);
         let ranks = ranks_for(n as u64, &PROBS, &[]);
         for pilot_len in [0, 1, 100.min(n), n] {
@@ -197,6 +210,28 @@ fn ties_constant_signed_zeros_infinities_and_tiny_n() {
             check(&answers(&plan, 0, &ranks), &v)
                 .unwrap_or_else(|e| panic!("shape {shape} n {n} pilot {pilot_len}: {e}"));
         }
+    }
+}
+
+#[test]
+fn tie_runs_seen_in_the_pilot_resolve_in_one_pass() {
+    // Five discrete values, and a continuous part with a capped top: every wanted rank
+    // sits in a tie run or near one; the pilot's repeated values get windows of their
+    // own, so no refinement pass is needed.
+    let n = 100_000;
+    let mut g = Gen(4);
+    let discrete = values(2, n, 12);
+    let capped: Vec<f64> = (0..n).map(|_| (g.normal() * 2.0).min(1.0)).collect();
+    let ranks = ranks_for(n as u64, &PROBS, &[]);
+    for v in [discrete, capped] {
+        let mut plan = Plan::new(
+            &[col(n, ranks.clone(), vec![])],
+            &[v[..4096].to_vec()],
+            Options::default(),
+        );
+        drive(&mut plan, std::slice::from_ref(&v), &[n / 2]);
+        check(&answers(&plan, 0, &ranks), &v).unwrap();
+        assert_eq!(plan.count_passes, 1);
     }
 }
 
