@@ -173,7 +173,6 @@ fn main() {
             .into_iter()
             .enumerate()
             .filter(|&(_, r)| r > 0)
-            .map(|(c, r)| (c, r))
             .collect();
         if !refined.is_empty() {
             // Columns past the per-period ones are the results, in summary.csv order.
