@@ -48,11 +48,20 @@
 //!
 //! # Memory (independent of n)
 //!
-//! Per worker in a count pass: `4 · Σ_col (W_col · (B + 1) + 1)` bytes of `u32` counts plus
+//! Per worker in a count pass: `4 · Σ_col (W_col · (B + 1) + 1)` bytes of `u32` counts
+//! (twice that again for the `u64` copy made when the worker's tally is detached) plus
 //! `24` bytes per column (min, max, count), `W_col` the merged windows of a column. For 360
 //! columns × 5 windows × `B = 1024`: 7.4 MB. Per worker in a collect pass: the located
 //! cells' counts of `f64`s (reserved from the merged counts, so no allocation per value),
 //! plus 600 bytes per ES rank.
+//!
+//! # Feeding values
+//!
+//! [`Tally::push`] takes one value; [`Tally::push_slice`] a block of one column's values
+//! (e.g. 512 paths of one metric in one period), which keeps the column's windows and
+//! counts in L1 and is 2–3× cheaper per value (see `examples/bracket_cost.rs` and
+//! BENCHMARKS.md). Values the pilot holds more than once (a cap, a 0/1 flag, a year) get
+//! one-key windows of their own, so a rank inside a tie run resolves in the first pass.
 //!
 //! Collected values: a window covers about `w = 2(z·√(p(1 − p)/n_p) + margin/n_p)` of the
 //! probability, so one bin holds about `n·w / B` values. With `z = 5`, `n_p = 4096`,
