@@ -9,6 +9,7 @@
 mod aggregate;
 pub mod autostop;
 mod block;
+pub mod bracket;
 mod compact;
 pub mod guard;
 pub mod input_corr;

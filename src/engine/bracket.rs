@@ -1,0 +1,1307 @@
+//! Exact order statistics of value streams in memory that does not grow with the number
+//! of values, by bracketing (issue 15). Built for a path-major engine that cannot keep a
+//! column of every path's value per metric and period, but can re-simulate the same paths
+//! (counter-based streams) as many times as it likes.
+//!
+//! # Protocol
+//!
+//! A [`Plan`] holds many independent *columns* (a metric in a period, or a per-path
+//! result), each with `n` values and a sorted set of wanted 0-based ranks (type 7 needs
+//! `⌊h⌋` and `⌊h⌋ + 1`; interval bounds and the npv grid are more ranks).
+//!
+//! 1. **Pilot.** The caller gives each column's values of a few thousand paths (any
+//!    paths, e.g. the first ones). Each wanted rank `r` (probability `p = r / (n − 1)`)
+//!    gets the pilot's order statistics at `p·n_p ± (z·√(n_p p (1 − p)) + margin)` as a
+//!    value bracket; overlapping brackets of a column merge into one *window* of `B`
+//!    bins. If the pilot *is* the whole column (`n ≤` pilot size), the column is answered
+//!    from it at once, exactly, and takes no part in any pass.
+//! 2. **Count pass.** Every value goes to one *cell*: a bin of a window, or the gap
+//!    between two windows. Cells hold integer counts (merged by addition, so the result is
+//!    independent of workers, chunking and order), and each column its min and max.
+//! 3. **Locate.** Cumulative counts give each rank's cell and the number of values
+//!    before it; the cell's exact key range (see [`order_key`]) follows from the window's
+//!    monotone bin map. A cell that holds a single distinct key resolves its rank at once
+//!    (ties, constant columns, the min and the max). A cell with at most `cap` values is
+//!    *collected*. A larger cell (a rank outside its bracket: bad pilot, heavy tail, or a
+//!    tie run that is not alone in its bin) gets a **refinement count pass** over just that
+//!    cell's key range with key-space bins (and per-bin min/max), which shrinks the range
+//!    `B`-fold per pass, so it ends in at most `⌈64 / log2 B⌉` passes, usually one.
+//! 4. **Collect pass.** Values whose key falls in a located cell are kept, then the rank
+//!    is selected exactly among them. Expected-shortfall sums are accumulated in the same
+//!    pass (below).
+//!
+//! Every answer is the exact order statistic of the full sort by `f64::total_cmp` (so
+//! `-0.0 < 0.0`); no value may be NaN. ±∞ and ±huge values are fine.
+//!
+//! # Expected shortfall
+//!
+//! For a rank `r` flagged `es`, [`Plan::sum_le`] gives the exact sum and count of the
+//! values `≤ t` for any `t` between the order statistics `r` and `r + 1` (type 7's VaR).
+//! The collect pass accumulates the values below `r`'s cell in exact integer
+//! accumulators ([`ExactSum`]: a 32-bit-limb fixed-point integer spanning the whole f64
+//! range, rounded to f64 once at the end), so the sum does not depend on the order of
+//! addition, the workers or the chunking; the cells of `r` and `r + 1` are collected
+//! anyway and the values in them `≤ t` are added the same way. (`≤` is f64's, as in
+//! `engine::tail::shortfall`; the only difference from a total order is `-0.0 == 0.0`,
+//! which can change a count only when VaR is a signed zero that sits between `r` and
+//! `r + 1`'s cells.)
+//!
+//! # Memory (independent of n)
+//!
+//! Per worker in a count pass: `4 · Σ_col (W_col · (B + 1) + 1)` bytes of `u32` counts
+//! (twice that again for the `u64` copy made when the worker's tally is detached) plus
+//! `24` bytes per column (min, max, count), `W_col` the merged windows of a column. For 360
+//! columns × 5 windows × `B = 1024`: 7.4 MB. Per worker in a collect pass: the located
+//! cells' counts of `f64`s (reserved from the merged counts, so no allocation per value),
+//! plus 600 bytes per ES rank.
+//!
+//! # Feeding values
+//!
+//! [`Tally::push`] takes one value; [`Tally::push_slice`] a block of one column's values
+//! (e.g. 512 paths of one metric in one period), which keeps the column's windows and
+//! counts in L1 and is 2–3× cheaper per value (see `examples/bracket_cost.rs` and
+//! BENCHMARKS.md). Values the pilot holds more than once (a cap, a 0/1 flag, a year) get
+//! one-key windows of their own, so a rank inside a tie run resolves in the first pass.
+//!
+//! Collected values: a window covers about `w = 2(z·√(p(1 − p)/n_p) + margin/n_p)` of the
+//! probability, so one bin holds about `n·w / B` values. With `z = 5`, `n_p = 4096`,
+//! `p = 0.5`: `w ≈ 0.079`; at `n = 10M` and `B = 1024` a bin holds ~770 values (6 KB), and
+//! 360 columns × ~10 ranks collect at most ~2.8M values, 22 MB, in the worst (median)
+//! case; tails (`p = 0.05`: `w ≈ 0.035`) hold less. At `n = 1M` it is ten times less. The
+//! bin that holds a wanted rank is at most `cap` values or it is refined, so the collected
+//! set is also bounded by `cap` per rank whatever the pilot. A bracket misses (needs a
+//! refinement pass) with probability about `2·Φ(−z) ≈ 6·10⁻⁷` per rank with a
+//! representative pilot, more for ranks so far in a tail that the pilot clamps at its
+//! min or max (`(1 − p)^{n_p}`: e.g. `p = 0.001` at `n_p = 4096`, ~2 %).
+
+use super::stats::{from_order_key, order_key};
+
+/// Tuning of a [`Plan`].
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// Bins per window (pilot windows and refinement windows).
+    pub bins: usize,
+    /// Half-width of a pilot bracket in binomial standard errors of the pilot's rank.
+    pub z: f64,
+    /// Extra pilot ranks on each side of a bracket (ties, tiny pilots).
+    pub margin: f64,
+    /// Largest located cell that is collected; a larger one is refined by another count
+    /// pass (unless it holds one distinct value).
+    pub cap: u64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            bins: 1024,
+            z: 5.0,
+            margin: 2.0,
+            cap: 1 << 16,
+        }
+    }
+}
+
+/// One column's request: its number of values, wanted ranks, and which of them want
+/// expected-shortfall sums ([`Plan::sum_le`]).
+#[derive(Clone, Debug)]
+pub struct Column {
+    pub n: u64,
+    pub ranks: Vec<u64>,
+    pub es: Vec<u64>,
+}
+
+/// What the next pass over all values is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pass {
+    Count,
+    Collect,
+    Done,
+}
+
+/// A monotone map from a value in a window to its bin.
+#[derive(Clone, Copy, Debug)]
+enum Map {
+    /// `⌊(v − lo) · inv⌋`: bins even in value (pilot windows with finite ends).
+    Linear { lo: f64, inv: f64 },
+    /// `(key − lo_k) >> shift`: bins even in key space (refinements; infinite ends).
+    Radix { shift: u32 },
+}
+
+/// A window: the keys `lo_k..=hi_k` split into `bins` cells.
+#[derive(Clone, Copy, Debug)]
+struct Window {
+    lo_k: u64,
+    hi_k: u64,
+    map: Map,
+    bins: usize,
+    /// Offset of bin 0 in the pass's count array.
+    off: usize,
+    /// Offset of this window's per-bin (min, max) keys, refinement windows only.
+    minmax: Option<usize>,
+}
+
+impl Window {
+    fn new(lo_k: u64, hi_k: u64, bins: usize, linear: bool) -> Window {
+        let (lo, hi) = (from_order_key(lo_k), from_order_key(hi_k));
+        let width = hi - lo;
+        let inv = bins as f64 / width;
+        let map = if linear && width.is_finite() && width > 0.0 && inv.is_finite() {
+            Map::Linear { lo, inv }
+        } else {
+            let span = hi_k - lo_k;
+            let bits = 64 - span.leading_zeros();
+            let want = usize::BITS - 1 - bins.max(1).leading_zeros(); // ⌊log2 bins⌋
+            Map::Radix {
+                shift: bits.saturating_sub(want),
+            }
+        };
+        let bins = match map {
+            Map::Linear { .. } => bins,
+            Map::Radix { shift } => ((hi_k - lo_k) >> shift) as usize + 1,
+        };
+        Window {
+            lo_k,
+            hi_k,
+            map,
+            bins,
+            off: 0,
+            minmax: None,
+        }
+    }
+
+    /// The bin of a value `v` with key `k` inside the window: non-decreasing in `k`.
+    #[inline(always)]
+    fn bin(&self, v: f64, k: u64) -> usize {
+        match self.map {
+            // (v − lo) ≥ 0 and rounding, the product and the saturating cast are all
+            // monotone, so the map is too; the same expression runs in every pass.
+            Map::Linear { lo, inv } => (((v - lo) * inv) as usize).min(self.bins - 1),
+            Map::Radix { shift } => ((k - self.lo_k) >> shift) as usize,
+        }
+    }
+
+    /// The first key of the window whose bin is at least `b` (`None`: no such key).
+    fn first_key_of(&self, b: usize) -> Option<u64> {
+        let at = |k: u64| self.bin(from_order_key(k), k);
+        if at(self.hi_k) < b {
+            return None;
+        }
+        let (mut lo, mut hi) = (self.lo_k, self.hi_k);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if at(mid) >= b {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        Some(lo)
+    }
+
+    /// The exact key range of bin `b` (all keys the map sends there).
+    fn bin_keys(&self, b: usize) -> (u64, u64) {
+        let a = self.first_key_of(b).unwrap_or(self.hi_k);
+        let z = match self.first_key_of(b + 1) {
+            Some(k) => k - 1,
+            None => self.hi_k,
+        };
+        (a, z)
+    }
+}
+
+/// Where a wanted rank stands.
+#[derive(Clone, Copy, Debug)]
+enum State {
+    /// Awaiting a count pass over the column's windows; `before`: values with keys below
+    /// `lo_k` of the window the rank is in (pilot windows: found by the pass itself).
+    Count,
+    /// Awaiting a refinement count pass over the keys `a..=z`, with `before` values below.
+    Refine { a: u64, z: u64, before: u64 },
+    /// Awaiting the collect pass: keys `a..=z` hold `count` values, `before` below.
+    Collect {
+        a: u64,
+        z: u64,
+        before: u64,
+        count: u64,
+    },
+    /// Exact value; `a..=z`, `before`, `count` as in `Collect` for the ES sums.
+    Done {
+        value: f64,
+        a: u64,
+        z: u64,
+        before: u64,
+        count: u64,
+    },
+}
+
+/// Per column: its request, windows of the current count pass, rank states, ES results.
+#[derive(Clone, Debug)]
+struct Col {
+    n: u64,
+    ranks: Vec<u64>,
+    es: Vec<u64>,
+    state: Vec<State>,
+    /// The current count pass's windows, sorted and disjoint; gaps between them.
+    windows: Vec<Window>,
+    /// Offset of gap 0 in the pass's count array (gap g: before window g; gap W: after).
+    gap_off: usize,
+    /// The whole column, when the pilot was all of it (then no pass touches it).
+    all: Option<Vec<f64>>,
+    /// Collected values per collect target (key ranges of `Collect` ranks, deduplicated).
+    targets: Vec<(u64, u64)>,
+    collected: Vec<Vec<f64>>,
+    /// Sorted cell starts of the ES ranks, and the exact sums of values below each.
+    es_starts: Vec<u64>,
+    es_below: Vec<ExactSum>,
+    /// Refinement count passes this column took part in (diagnostics).
+    refinements: usize,
+}
+
+/// The per-value part of a column, small and flat so a push touches few cache lines:
+/// its windows `first..first + nw` in [`Plan::hi`] / [`Plan::win`] (plus a sentinel window
+/// at `first + nw` that no key reaches), gap 0's count offset, its collect targets
+/// `t_first..t_first + nt` in [`Plan::tk`], its ES starts `e_first..e_first + ne`.
+#[derive(Clone, Copy, Debug, Default)]
+struct Hot {
+    first: usize,
+    nw: usize,
+    gap_off: usize,
+    t_first: usize,
+    nt: usize,
+    e_first: usize,
+    ne: usize,
+}
+
+/// A window's per-value data (see [`Window`]); `radix` selects the map.
+#[derive(Clone, Copy, Debug)]
+struct HotWin {
+    lo_k: u64,
+    lo: f64,
+    inv: f64,
+    off: usize,
+    last: usize,
+    shift: u32,
+    radix: bool,
+    /// Offset of the per-bin min/max keys, or `usize::MAX` (pilot windows).
+    minmax: usize,
+}
+
+impl HotWin {
+    /// A window no key reaches (`lo_k` above every non-NaN key).
+    const SENTINEL: HotWin = HotWin {
+        lo_k: u64::MAX,
+        lo: 0.0,
+        inv: 0.0,
+        off: 0,
+        last: 0,
+        shift: 0,
+        radix: true,
+        minmax: usize::MAX,
+    };
+
+    fn of(w: &Window) -> HotWin {
+        let (lo, inv, shift, radix) = match w.map {
+            Map::Linear { lo, inv } => (lo, inv, 0, false),
+            Map::Radix { shift } => (0.0, 0.0, shift, true),
+        };
+        HotWin {
+            lo_k: w.lo_k,
+            lo,
+            inv,
+            off: w.off,
+            last: w.bins - 1,
+            shift,
+            radix,
+            minmax: w.minmax.unwrap_or(usize::MAX),
+        }
+    }
+
+    /// The same map as [`Window::bin`], clamped so a key outside the window gives some
+    /// bin (unused) instead of overflowing.
+    #[inline(always)]
+    fn bin(&self, v: f64, k: u64) -> usize {
+        let b = if self.radix {
+            (k.wrapping_sub(self.lo_k) >> self.shift) as usize
+        } else {
+            ((v - self.lo) * self.inv) as usize
+        };
+        b.min(self.last)
+    }
+}
+
+/// The plan: all columns, and what the next pass is.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    opts: Options,
+    cols: Vec<Col>,
+    pass: Pass,
+    /// Size of a count pass's count array.
+    cells: usize,
+    /// Size of a count pass's per-bin min/max array (refinement windows).
+    minmax: usize,
+    /// Count passes done (pilot pass included).
+    pub count_passes: usize,
+    /// Per column, the per-value layout of the current pass.
+    hot: Vec<Hot>,
+    /// Windows' last keys (scanned per value) and per-value data, with sentinels.
+    hi: Vec<u64>,
+    win: Vec<HotWin>,
+    /// Collect targets' key ranges and ES starts, all columns.
+    tk: Vec<(u64, u64)>,
+    es: Vec<u64>,
+}
+
+impl Plan {
+    /// A plan for `columns`, with `pilots[c]` some of column `c`'s values (all of them if
+    /// `pilots[c].len() >= n`; then `pilots[c].len()` must equal `n`).
+    pub fn new(columns: &[Column], pilots: &[Vec<f64>], opts: Options) -> Plan {
+        assert_eq!(columns.len(), pilots.len(), "one pilot per column");
+        assert!(opts.bins >= 2 && opts.cap >= 1);
+        let cols = columns
+            .iter()
+            .zip(pilots)
+            .map(|(c, p)| Col::new(c, p, &opts))
+            .collect();
+        let mut plan = Plan {
+            opts,
+            cols,
+            pass: Pass::Count,
+            cells: 0,
+            minmax: 0,
+            count_passes: 0,
+            hot: Vec::new(),
+            hi: Vec::new(),
+            win: Vec::new(),
+            tk: Vec::new(),
+            es: Vec::new(),
+        };
+        plan.lay_out();
+        plan
+    }
+
+    /// The next pass the caller must run (every value of every column through a
+    /// [`Tally`] from [`Plan::tally`], then [`Plan::finish`]).
+    pub fn pass(&self) -> Pass {
+        self.pass
+    }
+
+    /// An empty tally for one worker of the current pass.
+    pub fn tally(&self) -> Tally<'_> {
+        match self.pass {
+            Pass::Count => Tally::count(self),
+            Pass::Collect => Tally::collect(self),
+            Pass::Done => panic!("no pass left"),
+        }
+    }
+
+    /// Take the merged tally of the pass (all values of every column) and move on.
+    pub fn finish(&mut self, t: TallyData) {
+        match (self.pass, t) {
+            (Pass::Count, TallyData::Count(c)) => {
+                self.count_passes += 1;
+                self.locate(&c)
+            }
+            (Pass::Collect, TallyData::Collect(c)) => self.select(c),
+            _ => panic!("tally of another pass"),
+        }
+        self.lay_out();
+    }
+
+    /// The exact order statistic of wanted rank `rank` of column `col` (after `Done`).
+    pub fn value(&self, col: usize, rank: u64) -> f64 {
+        let c = &self.cols[col];
+        let i = c.ranks.binary_search(&rank).expect("a wanted rank");
+        match c.state[i] {
+            State::Done { value, .. } => value,
+            _ => panic!("rank not resolved yet"),
+        }
+    }
+
+    /// Exact sum (rounded once) and count of column `col`'s values `≤ t`, for an ES rank
+    /// `r` and `t` between the order statistics `r` and `r + 1` (`r` alone if it is the
+    /// last); `None` if `t` is outside them.
+    pub fn sum_le(&self, col: usize, r: u64, t: f64) -> Option<(f64, u64)> {
+        let c = &self.cols[col];
+        if let Some(all) = &c.all {
+            return Some(sum_le_of(all.iter().copied(), t));
+        }
+        c.es.binary_search(&r).expect("an ES rank");
+        let x_r = self.value(col, r);
+        let x_next = if r + 1 < c.n {
+            self.value(col, r + 1)
+        } else {
+            x_r
+        };
+        if !(t >= x_r && t <= x_next) {
+            return None;
+        }
+        let cell = |rank: u64| match c.state[c.ranks.binary_search(&rank).unwrap()] {
+            State::Done {
+                a,
+                z,
+                count,
+                value,
+                before,
+            } => (a, z, count, value, before),
+            _ => unreachable!(),
+        };
+        let (a0, _, _, _, before0) = cell(r);
+        // Below r's cell: the accumulated sums (one accumulator per interval between
+        // consecutive ES starts, so each value was added once).
+        let j = c.es_starts.partition_point(|&s| s <= a0);
+        let mut sum = ExactSum::default();
+        for acc in &c.es_below[..j] {
+            sum.merge(acc);
+        }
+        let mut count = before0;
+        // r's cell, and r + 1's if it is another one: collected values or one tie run.
+        let mut cells = vec![cell(r)];
+        if r + 1 < c.n && cell(r + 1).0 != a0 {
+            cells.push(cell(r + 1));
+        }
+        for (a, z, n_in, value, _) in cells {
+            if a == z {
+                if value <= t {
+                    sum.add_times(value, n_in);
+                    count += n_in;
+                }
+            } else {
+                let ti = c.targets.iter().position(|&x| x == (a, z)).unwrap();
+                for &v in &c.collected[ti] {
+                    if v <= t {
+                        sum.add(v);
+                        count += 1;
+                    }
+                }
+            }
+        }
+        Some((sum.to_f64(), count))
+    }
+
+    /// Per column, the refinement count passes it took part in (a bracket missed, or a
+    /// located cell held more than `cap` values of several distinct keys).
+    pub fn refinements(&self) -> Vec<usize> {
+        self.cols.iter().map(|c| c.refinements).collect()
+    }
+
+    /// Values kept by the collect pass, all columns (the memory that scales with n·w/B).
+    pub fn collected_len(&self) -> usize {
+        self.cols
+            .iter()
+            .flat_map(|c| &c.collected)
+            .map(Vec::len)
+            .sum()
+    }
+
+    /// Sets up the next pass's windows and offsets, or `Done`.
+    fn lay_out(&mut self) {
+        let bins = self.opts.bins;
+        let (mut cells, mut minmax) = (0usize, 0usize);
+        let mut any_count = false;
+        let mut any_collect = false;
+        for c in &mut self.cols {
+            // Refinements replace the column's windows (the pilot windows are used once).
+            let refine: Vec<(u64, u64)> = dedup(c.state.iter().filter_map(|s| match *s {
+                State::Refine { a, z, .. } => Some((a, z)),
+                _ => None,
+            }));
+            if !refine.is_empty() {
+                c.refinements += 1;
+                c.windows = refine
+                    .iter()
+                    .map(|&(a, z)| {
+                        let mut w = Window::new(a, z, bins, false);
+                        w.minmax = Some(minmax);
+                        minmax += 2 * w.bins;
+                        w
+                    })
+                    .collect();
+            } else if !c.state.iter().any(|s| matches!(s, State::Count)) {
+                c.windows.clear();
+            }
+            if !c.windows.is_empty() {
+                any_count = true;
+                c.gap_off = cells;
+                cells += c.windows.len() + 1;
+                for w in &mut c.windows {
+                    w.off = cells;
+                    cells += w.bins;
+                }
+            }
+            any_collect |= c.state.iter().any(|s| matches!(s, State::Collect { .. }))
+                || (!c.es.is_empty() && c.all.is_none() && c.es_below.is_empty());
+        }
+        self.cells = cells;
+        self.minmax = minmax;
+        self.pass = if any_count {
+            Pass::Count
+        } else if any_collect {
+            for c in &mut self.cols {
+                c.prepare_collect();
+            }
+            Pass::Collect
+        } else {
+            Pass::Done
+        };
+        self.flatten();
+    }
+
+    /// The flat per-value layout of the pass just laid out.
+    fn flatten(&mut self) {
+        self.hot.clear();
+        self.hi.clear();
+        self.win.clear();
+        self.tk.clear();
+        self.es.clear();
+        for c in &self.cols {
+            let count = self.pass == Pass::Count;
+            let ws: &[Window] = if count { &c.windows } else { &[] };
+            let (ts, es): (&[(u64, u64)], &[u64]) = if self.pass == Pass::Collect {
+                (&c.targets, &c.es_starts)
+            } else {
+                (&[], &[])
+            };
+            self.hot.push(Hot {
+                first: self.win.len(),
+                nw: ws.len(),
+                gap_off: c.gap_off,
+                t_first: self.tk.len(),
+                nt: ts.len(),
+                e_first: self.es.len(),
+                ne: es.len(),
+            });
+            // hi is indexed like win: the sentinel's slot keeps the two aligned.
+            self.hi.extend(ws.iter().map(|w| w.hi_k));
+            self.hi.push(u64::MAX);
+            self.win.extend(ws.iter().map(HotWin::of));
+            self.win.push(HotWin::SENTINEL);
+            self.tk.extend_from_slice(ts);
+            self.es.extend_from_slice(es);
+        }
+    }
+
+    /// After a count pass: each counted rank's cell, then resolve / collect / refine.
+    fn locate(&mut self, t: &CountData) {
+        let cap = self.opts.cap;
+        for (ci, c) in self.cols.iter_mut().enumerate() {
+            if c.windows.is_empty() {
+                continue;
+            }
+            assert_eq!(
+                t.seen[ci], c.n,
+                "column {ci}: the pass saw another number of values"
+            );
+            let (lo, hi) = (t.min[ci], t.max[ci]);
+            for i in 0..c.ranks.len() {
+                let r = c.ranks[i];
+                let found = match c.state[i] {
+                    State::Count => c.cell_of_pilot_rank(t, r, lo, hi),
+                    State::Refine { a, z, before } => c.cell_of_refined_rank(t, r, a, z, before),
+                    _ => continue,
+                };
+                c.state[i] = decide(found, cap);
+            }
+        }
+    }
+
+    /// After the collect pass: select each collected rank; keep the ES sums.
+    fn select(&mut self, mut t: CollectData) {
+        for (ci, c) in self.cols.iter_mut().enumerate() {
+            c.collected = std::mem::take(&mut t.values[ci]);
+            c.es_below = std::mem::take(&mut t.sums[ci]);
+            for v in &mut c.collected {
+                v.sort_unstable_by(f64::total_cmp);
+            }
+            for i in 0..c.ranks.len() {
+                if let State::Collect {
+                    a,
+                    z,
+                    before,
+                    count,
+                } = c.state[i]
+                {
+                    let ti = c.targets.iter().position(|&x| x == (a, z)).unwrap();
+                    let got = &c.collected[ti];
+                    assert_eq!(got.len() as u64, count, "collect pass saw other values");
+                    c.state[i] = State::Done {
+                        value: got[(c.ranks[i] - before) as usize],
+                        a,
+                        z,
+                        before,
+                        count,
+                    };
+                }
+            }
+        }
+    }
+}
+
+/// A located cell: keys `a..=z`, `before` values below it, `count` in it.
+struct Found {
+    a: u64,
+    z: u64,
+    before: u64,
+    count: u64,
+    rank: u64,
+}
+
+/// Resolve, collect or refine a located cell.
+fn decide(f: Found, cap: u64) -> State {
+    if f.a == f.z {
+        State::Done {
+            value: from_order_key(f.a),
+            a: f.a,
+            z: f.z,
+            before: f.before,
+            count: f.count,
+        }
+    } else if f.count <= cap {
+        State::Collect {
+            a: f.a,
+            z: f.z,
+            before: f.before,
+            count: f.count,
+        }
+    } else {
+        debug_assert!(f.rank >= f.before);
+        State::Refine {
+            a: f.a,
+            z: f.z,
+            before: f.before,
+        }
+    }
+}
+
+impl Col {
+    fn new(spec: &Column, pilot: &[f64], opts: &Options) -> Col {
+        let n = spec.n;
+        assert!(n >= 1, "a column needs values");
+        let mut ranks = spec.ranks.clone();
+        ranks.extend(&spec.es);
+        // ES needs the next rank too (type 7's VaR lies between r and r + 1).
+        ranks.extend(spec.es.iter().filter(|&&r| r + 1 < n).map(|&r| r + 1));
+        ranks.sort_unstable();
+        ranks.dedup();
+        assert!(ranks.last().is_none_or(|&r| r < n), "rank beyond n");
+        let mut es = spec.es.clone();
+        es.sort_unstable();
+        es.dedup();
+        let mut sorted = pilot.to_vec();
+        sorted.sort_unstable_by(f64::total_cmp);
+        let mut col = Col {
+            n,
+            state: vec![State::Count; ranks.len()],
+            ranks,
+            es,
+            windows: Vec::new(),
+            gap_off: 0,
+            all: None,
+            targets: Vec::new(),
+            collected: Vec::new(),
+            es_starts: Vec::new(),
+            es_below: Vec::new(),
+            refinements: 0,
+        };
+        if sorted.len() as u64 >= n {
+            assert_eq!(sorted.len() as u64, n, "a whole-column pilot has n values");
+            for (s, &r) in col.state.iter_mut().zip(&col.ranks) {
+                let k = order_key(sorted[r as usize]);
+                *s = State::Done {
+                    value: sorted[r as usize],
+                    a: k,
+                    z: k,
+                    before: 0,
+                    count: 0,
+                };
+            }
+            col.all = Some(sorted);
+        } else if !col.ranks.is_empty() {
+            col.windows = pilot_windows(&sorted, n, &col.ranks, opts);
+        }
+        col
+    }
+
+    /// The cell of rank `r` from a pilot-window count pass: walk the cells in key order.
+    fn cell_of_pilot_rank(&self, t: &CountData, r: u64, lo: u64, hi: u64) -> Found {
+        let mut before = 0u64;
+        let nw = self.windows.len();
+        for g in 0..=nw {
+            let gap = t.counts[self.gap_off + g];
+            if r < before + gap {
+                let a = if g == 0 {
+                    lo
+                } else {
+                    self.windows[g - 1].hi_k + 1
+                };
+                let z = if g == nw {
+                    hi
+                } else {
+                    self.windows[g].lo_k - 1
+                };
+                return Found {
+                    a: a.max(lo),
+                    z: z.min(hi),
+                    before,
+                    count: gap,
+                    rank: r,
+                };
+            }
+            before += gap;
+            if g == nw {
+                break;
+            }
+            let w = &self.windows[g];
+            for b in 0..w.bins {
+                let cnt = t.counts[w.off + b];
+                if r < before + cnt {
+                    let (a, z) = w.bin_keys(b);
+                    return Found {
+                        a: a.max(lo),
+                        z: z.min(hi),
+                        before,
+                        count: cnt,
+                        rank: r,
+                    };
+                }
+                before += cnt;
+            }
+        }
+        panic!(
+            "rank {r} beyond the {before} values counted (n = {})",
+            self.n
+        );
+    }
+
+    /// The cell of rank `r` from a refinement pass over keys `a..=z`.
+    fn cell_of_refined_rank(&self, t: &CountData, r: u64, a: u64, z: u64, before: u64) -> Found {
+        let w = self
+            .windows
+            .iter()
+            .find(|w| w.lo_k == a && w.hi_k == z)
+            .expect("the refinement window");
+        let mm = w.minmax.expect("refinement windows track min/max");
+        let mut before = before;
+        for b in 0..w.bins {
+            let cnt = t.counts[w.off + b];
+            if r < before + cnt {
+                // The bin's own min and max keys: exact, and one key for a tie run.
+                return Found {
+                    a: t.minmax[mm + 2 * b],
+                    z: t.minmax[mm + 2 * b + 1],
+                    before,
+                    count: cnt,
+                    rank: r,
+                };
+            }
+            before += cnt;
+        }
+        panic!("rank {r} not in its refinement window (counts changed between passes?)");
+    }
+
+    /// Collect targets (distinct key ranges) and ES starts for the collect pass.
+    fn prepare_collect(&mut self) {
+        self.targets = dedup(self.state.iter().filter_map(|s| match *s {
+            State::Collect { a, z, .. } => Some((a, z)),
+            _ => None,
+        }));
+        let starts = self.es.iter().filter_map(|&r| {
+            let i = self.ranks.binary_search(&r).ok()?;
+            match self.state[i] {
+                State::Collect { a, .. } | State::Done { a, .. } if self.all.is_none() => {
+                    Some((a, 0))
+                }
+                _ => None,
+            }
+        });
+        self.es_starts = dedup(starts).into_iter().map(|(a, _)| a).collect();
+    }
+}
+
+/// Sorted distinct pairs.
+fn dedup(it: impl Iterator<Item = (u64, u64)>) -> Vec<(u64, u64)> {
+    let mut v: Vec<(u64, u64)> = it.collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// The pilot's brackets of each rank, merged where they overlap or touch.
+fn pilot_windows(sorted: &[f64], n: u64, ranks: &[u64], opts: &Options) -> Vec<Window> {
+    let np = sorted.len();
+    if np == 0 {
+        // No pilot: one key-space window over everything; refinement does the rest.
+        return vec![Window::new(0, u64::MAX, opts.bins, false)];
+    }
+    let last = (np - 1) as f64;
+    let mut spans: Vec<(u64, u64)> = ranks
+        .iter()
+        .map(|&r| {
+            let p = if n > 1 {
+                r as f64 / (n - 1) as f64
+            } else {
+                0.5
+            };
+            let centre = p * last;
+            let half = opts.z * (np as f64 * p * (1.0 - p)).sqrt() + opts.margin;
+            let lo = (centre - half).floor().clamp(0.0, last) as usize;
+            let hi = (centre + half).ceil().clamp(0.0, last) as usize;
+            (order_key(sorted[lo]), order_key(sorted[hi]))
+        })
+        .collect();
+    spans.sort_unstable();
+    let mut merged: Vec<(u64, u64)> = Vec::with_capacity(spans.len());
+    for (a, z) in spans {
+        match merged.last_mut() {
+            Some(m) if a <= m.1.saturating_add(1) => m.1 = m.1.max(z),
+            _ => merged.push((a, z)),
+        }
+    }
+    let mut out = Vec::with_capacity(merged.len());
+    for (a, z) in merged {
+        split_atoms(sorted, a, z, opts.bins, &mut out);
+    }
+    out
+}
+
+/// At most this many atoms get windows of their own in one bracket.
+const MAX_ATOMS: usize = 16;
+
+/// The window of keys `a..=z`, split around *atoms*: keys the pilot holds more than once
+/// (a capped ledger's cap, a 0/1 flag, a year). An atom shares a bin with its neighbours
+/// in a plain window, and a rank in a tie run that large would cost a refinement pass;
+/// in a one-key window its count is exact after the first pass and it resolves at once.
+fn split_atoms(sorted: &[f64], a: u64, z: u64, bins: usize, out: &mut Vec<Window>) {
+    let from = sorted.partition_point(|&v| order_key(v) < a);
+    let to = sorted.partition_point(|&v| order_key(v) <= z);
+    let keys: Vec<u64> = sorted[from..to].iter().map(|&v| order_key(v)).collect();
+    let mut atoms: Vec<u64> = keys
+        .windows(2)
+        .filter(|w| w[0] == w[1])
+        .map(|w| w[0])
+        .collect();
+    atoms.dedup();
+    if atoms.is_empty() || atoms.len() > MAX_ATOMS {
+        out.push(Window::new(a, z, bins, true));
+        return;
+    }
+    // Non-NaN keys are below u64::MAX, so `t + 1` cannot overflow.
+    let last = atoms[atoms.len() - 1];
+    let mut next = a;
+    for t in atoms {
+        if t > next {
+            out.push(Window::new(next, t - 1, bins, true));
+        }
+        out.push(Window::new(t, t, 1, false));
+        next = t + 1;
+    }
+    if last < z {
+        out.push(Window::new(next, z, bins, true));
+    }
+}
+
+/// Exact sum and count of `values ≤ t`.
+fn sum_le_of(values: impl Iterator<Item = f64>, t: f64) -> (f64, u64) {
+    let mut s = ExactSum::default();
+    let mut n = 0;
+    for v in values.filter(|&v| v <= t) {
+        s.add(v);
+        n += 1;
+    }
+    (s.to_f64(), n)
+}
+
+/// One worker's counts or collected values for one pass. Push every value of the
+/// worker's paths, then [`Tally::merge`] the workers' tallies in any order and hand the
+/// result to [`Plan::finish`].
+pub struct Tally<'p> {
+    plan: &'p Plan,
+    data: TallyData,
+}
+
+/// The data of a [`Tally`], detached from the plan.
+pub enum TallyData {
+    Count(CountData),
+    Collect(CollectData),
+}
+
+/// Count pass: per cell counts (u32 per worker: a worker may push at most `u32::MAX`
+/// values of one column per pass — checked at merge), per column min/max keys and counts.
+pub struct CountData {
+    counts: Vec<u64>,
+    local: Vec<u32>,
+    minmax: Vec<u64>,
+    min: Vec<u64>,
+    max: Vec<u64>,
+    seen: Vec<u64>,
+}
+
+/// Collect pass: per column, per target, the values in it; per ES interval, exact sums.
+pub struct CollectData {
+    values: Vec<Vec<Vec<f64>>>,
+    sums: Vec<Vec<ExactSum>>,
+}
+
+impl CollectData {
+    /// Keep each value that is in one of the column's located cells; add it to the ES
+    /// sum of the interval between ES starts it falls in. Almost no value is in a cell
+    /// or below an ES start, so one branch-free test per value decides whether to look.
+    #[inline(always)]
+    fn push(&mut self, plan: &Plan, h: &Hot, col: usize, values: &[f64]) {
+        if h.nt == 0 && h.ne == 0 {
+            return;
+        }
+        let ts = &plan.tk[h.t_first..h.t_first + h.nt];
+        let s = &plan.es[h.e_first..h.e_first + h.ne];
+        let es_end = s.last().copied().unwrap_or(0);
+        for &v in values {
+            let k = order_key(v);
+            let hit = ts
+                .iter()
+                .fold(k < es_end, |f, &(a, z)| f | ((a <= k) & (k <= z)));
+            if hit {
+                self.keep(ts, s, col, v, k);
+            }
+        }
+    }
+
+    #[inline(never)]
+    fn keep(&mut self, ts: &[(u64, u64)], s: &[u64], col: usize, v: f64, k: u64) {
+        for (t, &(a, z)) in ts.iter().enumerate() {
+            if a <= k && k <= z {
+                self.values[col][t].push(v);
+            }
+        }
+        if s.last().is_some_and(|&last| k < last) {
+            let j = s.partition_point(|&x| x <= k);
+            self.sums[col][j].add(v);
+        }
+    }
+}
+
+impl<'p> Tally<'p> {
+    fn count(plan: &'p Plan) -> Tally<'p> {
+        let nc = plan.cols.len();
+        let mut minmax = vec![u64::MAX; plan.minmax];
+        for mm in minmax.chunks_mut(2) {
+            mm[1] = 0;
+        }
+        Tally {
+            plan,
+            data: TallyData::Count(CountData {
+                counts: Vec::new(),
+                local: vec![0; plan.cells],
+                minmax,
+                min: vec![u64::MAX; nc],
+                max: vec![0; nc],
+                seen: vec![0; nc],
+            }),
+        }
+    }
+
+    fn collect(plan: &'p Plan) -> Tally<'p> {
+        let values = plan
+            .cols
+            .iter()
+            .map(|c| {
+                c.targets
+                    .iter()
+                    .map(|&(a, z)| {
+                        // Reserve the merged count of the cell: no allocation per value.
+                        let count = c
+                            .state
+                            .iter()
+                            .find_map(|s| match *s {
+                                State::Collect {
+                                    a: x, z: y, count, ..
+                                } if (x, y) == (a, z) => Some(count),
+                                _ => None,
+                            })
+                            .unwrap_or(0);
+                        Vec::with_capacity(count as usize)
+                    })
+                    .collect()
+            })
+            .collect();
+        let sums = plan
+            .cols
+            .iter()
+            .map(|c| vec![ExactSum::default(); c.es_starts.len()])
+            .collect();
+        Tally {
+            plan,
+            data: TallyData::Collect(CollectData { values, sums }),
+        }
+    }
+
+    /// Take one value of column `col`.
+    #[inline]
+    pub fn push(&mut self, col: usize, v: f64) {
+        let plan = self.plan;
+        let h = plan.hot[col];
+        match &mut self.data {
+            TallyData::Count(d) => d.push(plan, &h, col, &[v]),
+            TallyData::Collect(d) => d.push(plan, &h, col, &[v]),
+        }
+    }
+
+    /// Take several values of column `col` (e.g. a block of paths' values of one metric
+    /// in one period): the column's layout stays in L1 across them.
+    #[inline]
+    pub fn push_slice(&mut self, col: usize, values: &[f64]) {
+        let plan = self.plan;
+        let h = plan.hot[col];
+        match &mut self.data {
+            TallyData::Count(d) => d.push(plan, &h, col, values),
+            TallyData::Collect(d) => d.push(plan, &h, col, values),
+        }
+    }
+
+    /// Detach the data (to merge and finish).
+    pub fn into_data(self) -> TallyData {
+        let mut data = self.data;
+        if let TallyData::Count(d) = &mut data {
+            d.flush();
+        }
+        data
+    }
+}
+
+impl CountData {
+    /// Count the values of one column: the column's bookkeeping (values seen, min, max)
+    /// in registers across the slice, each value by [`CountData::cell`].
+    #[inline(always)]
+    fn push(&mut self, plan: &Plan, h: &Hot, col: usize, values: &[f64]) {
+        if h.nw == 0 {
+            return;
+        }
+        let (mut lo, mut hi) = (self.min[col], self.max[col]);
+        let his = &plan.hi[h.first..h.first + h.nw];
+        let wins = &plan.win[h.first..=h.first + h.nw];
+        for &v in values {
+            let k = order_key(v);
+            lo = lo.min(k);
+            hi = hi.max(k);
+            self.cell(his, wins, h.gap_off, v, k);
+        }
+        self.min[col] = lo;
+        self.max[col] = hi;
+        self.seen[col] += values.len() as u64;
+    }
+
+    /// Count one value with key `k`: find its window by a branch-free scan of the
+    /// column's few windows' last keys, then its bin or gap.
+    #[inline(always)]
+    fn cell(&mut self, his: &[u64], wins: &[HotWin], gap_off: usize, v: f64, k: u64) {
+        let g = his.iter().map(|&hi| (hi < k) as usize).sum::<usize>();
+        // Window g if the key is not below its start (the sentinel never is), else gap g.
+        let w = &wins[g];
+        let inside = w.lo_k <= k;
+        let b = w.bin(v, k);
+        // Select without a branch: inside or not is data-dependent and mispredicts.
+        let gap = gap_off + g;
+        let at = gap.wrapping_add((inside as usize).wrapping_neg() & (w.off + b).wrapping_sub(gap));
+        self.local[at] += 1;
+        // Refinement windows only (the first test is the predictable one).
+        if w.minmax != usize::MAX && inside {
+            let mm = w.minmax + 2 * b;
+            self.minmax[mm] = self.minmax[mm].min(k);
+            self.minmax[mm + 1] = self.minmax[mm + 1].max(k);
+        }
+    }
+
+    /// Move the worker's u32 counts into u64 (checking none overflowed).
+    fn flush(&mut self) {
+        assert!(
+            self.seen.iter().all(|&s| s <= u32::MAX as u64),
+            "a worker pushed more than u32::MAX values of one column in one tally"
+        );
+        if self.counts.is_empty() {
+            self.counts = self.local.iter().map(|&x| x as u64).collect();
+        } else {
+            for (c, &l) in self.counts.iter_mut().zip(&self.local) {
+                *c += l as u64;
+            }
+        }
+        self.local = Vec::new();
+    }
+}
+
+impl TallyData {
+    /// Add another worker's data (any order, any chunking: the result is the same).
+    pub fn merge(&mut self, other: TallyData) {
+        match (self, other) {
+            (TallyData::Count(a), TallyData::Count(b)) => {
+                for (x, y) in a.counts.iter_mut().zip(&b.counts) {
+                    *x += y;
+                }
+                for (i, (x, y)) in a.minmax.iter_mut().zip(&b.minmax).enumerate() {
+                    *x = if i % 2 == 0 {
+                        (*x).min(*y)
+                    } else {
+                        (*x).max(*y)
+                    };
+                }
+                for i in 0..a.min.len() {
+                    a.min[i] = a.min[i].min(b.min[i]);
+                    a.max[i] = a.max[i].max(b.max[i]);
+                    a.seen[i] += b.seen[i];
+                }
+            }
+            (TallyData::Collect(a), TallyData::Collect(b)) => {
+                for (x, y) in a.values.iter_mut().zip(b.values) {
+                    for (u, w) in x.iter_mut().zip(y) {
+                        u.extend(w);
+                    }
+                }
+                for (x, y) in a.sums.iter_mut().zip(&b.sums) {
+                    for (u, w) in x.iter_mut().zip(y) {
+                        u.merge(w);
+                    }
+                }
+            }
+            _ => panic!("tallies of different passes"),
+        }
+    }
+}
+
+/// Number of 32-bit limbs: bit 0 is 2^-1074 (the least subnormal); the largest f64 times
+/// a u64 count reaches bit 2^(1024 + 64); two limbs spare for carries.
+const LIMBS: usize = (1074 + 1024 + 64) / 32 + 3;
+
+/// An exact sum of f64s: a signed fixed-point integer in units of 2^-1074, in 32-bit
+/// limbs held in i64 (so 2^30 additions fit before carrying). Addition is exact, hence
+/// associative and commutative: the sum does not depend on order, workers or chunking.
+/// Infinities are counted apart (NaN must not be added).
+#[derive(Clone, Debug)]
+pub struct ExactSum {
+    limbs: [i64; LIMBS],
+    adds: u32,
+    pos_inf: u64,
+    neg_inf: u64,
+}
+
+impl Default for ExactSum {
+    fn default() -> Self {
+        ExactSum {
+            limbs: [0; LIMBS],
+            adds: 0,
+            pos_inf: 0,
+            neg_inf: 0,
+        }
+    }
+}
+
+impl ExactSum {
+    /// Add `v`.
+    #[inline]
+    pub fn add(&mut self, v: f64) {
+        self.add_times(v, 1);
+    }
+
+    /// Add `v` `times` times (exactly: `v · times`).
+    pub fn add_times(&mut self, v: f64, times: u64) {
+        debug_assert!(!v.is_nan());
+        if times == 0 {
+            return;
+        }
+        if v.is_infinite() {
+            if v > 0.0 {
+                self.pos_inf += times;
+            } else {
+                self.neg_inf += times;
+            }
+            return;
+        }
+        let bits = v.to_bits();
+        let e = ((bits >> 52) & 0x7ff) as usize;
+        let frac = (bits & ((1u64 << 52) - 1)) as i128;
+        // v = m · 2^(pos − 1074): subnormals have e = 0 and no hidden bit.
+        let (m, pos) = if e == 0 {
+            (frac, 0)
+        } else {
+            (frac | (1 << 52), e - 1)
+        };
+        let m = if bits >> 63 == 1 { -m } else { m };
+        self.add_shifted(m * (times & 0xffff_ffff) as i128, pos);
+        if times >> 32 != 0 {
+            self.add_shifted(m * (times >> 32) as i128, pos + 32);
+        }
+    }
+
+    /// Add `x · 2^pos` (|x| < 2^85) in units of 2^-1074.
+    #[inline]
+    fn add_shifted(&mut self, x: i128, pos: usize) {
+        let (i, s) = (pos / 32, pos % 32);
+        let mut x = x << s; // < 2^116 in magnitude
+        for limb in &mut self.limbs[i..i + 3] {
+            *limb += (x & 0xffff_ffff) as i64;
+            x >>= 32;
+        }
+        self.limbs[i + 3] += x as i64;
+        self.adds += 1;
+        if self.adds >= 1 << 30 {
+            self.carry();
+        }
+    }
+
+    /// Bring every limb but the top into 0..2^32.
+    fn carry(&mut self) {
+        for i in 0..LIMBS - 1 {
+            let c = self.limbs[i] >> 32;
+            self.limbs[i] -= c << 32;
+            self.limbs[i + 1] += c;
+        }
+        self.adds = 0;
+    }
+
+    /// Add another exact sum.
+    pub fn merge(&mut self, o: &ExactSum) {
+        self.carry();
+        let mut o = o.clone();
+        o.carry();
+        for (a, b) in self.limbs.iter_mut().zip(&o.limbs) {
+            *a += b;
+        }
+        self.adds = 1;
+        self.pos_inf += o.pos_inf;
+        self.neg_inf += o.neg_inf;
+    }
+
+    /// The sum rounded to the nearest f64 (ties to even; a subnormal sum may round
+    /// twice). ∞ − ∞ is NaN.
+    pub fn to_f64(&self) -> f64 {
+        match (self.pos_inf > 0, self.neg_inf > 0) {
+            (true, true) => return f64::NAN,
+            (true, false) => return f64::INFINITY,
+            (false, true) => return f64::NEG_INFINITY,
+            _ => {}
+        }
+        let mut s = self.clone();
+        s.carry();
+        let negative = s.limbs[LIMBS - 1] < 0;
+        if negative {
+            for l in &mut s.limbs {
+                *l = -*l;
+            }
+            s.carry();
+        }
+        let Some(h) = s.limbs.iter().rposition(|&l| l != 0) else {
+            return 0.0;
+        };
+        // The top 96 bits, and a sticky bit for anything below (so rounding is right).
+        let h = h.max(2);
+        let top = ((s.limbs[h] as u128) << 64)
+            | ((s.limbs[h - 1] as u128) << 32)
+            | (s.limbs[h - 2] as u128);
+        let sticky = s.limbs[..h - 2].iter().any(|&l| l != 0) as u128;
+        let mag = libm::ldexp((top | sticky) as f64, 32 * (h as i32 - 2) - 1074);
+        if negative {
+            -mag
+        } else {
+            mag
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,434 @@
+//! Every answer is checked against a full sort (`sort_by(total_cmp)`) or, for sums, an
+//! independent exact fixed-point reference; never against the module's own output.
+
+use super::*;
+use proptest::prelude::*;
+
+/// A small deterministic generator (SplitMix64) so the tests need no RNG crate.
+struct Gen(u64);
+
+impl Gen {
+    fn u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    fn unit(&mut self) -> f64 {
+        ((self.u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    }
+    fn normal(&mut self) -> f64 {
+        let (u, v) = (self.unit(), self.unit());
+        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+    }
+}
+
+/// Quantise to multiples of 2^-20 (so sums have an exact i128 reference).
+fn q20(x: f64) -> f64 {
+    (x * 1048576.0).round() / 1048576.0
+}
+
+/// Value shapes: 0 normal, 1 lognormal (heavy tail), 2 discrete with many ties,
+/// 3 constant, 4 signed zeros / ±huge / ±∞ mixed in, 5 normal quantised (exact sums).
+fn values(shape: u8, n: usize, seed: u64) -> Vec<f64> {
+    let mut g = Gen(seed);
+    (0..n)
+        .map(|_| match shape {
+            0 => g.normal() * 3.0 + 1.0,
+            1 => (g.normal() * 2.5).exp(),
+            2 => (g.u64() % 5) as f64 - 1.0,
+            3 => 7.25,
+            4 => match g.u64() % 10 {
+                0 => -0.0,
+                1 => 0.0,
+                2 => 1e300,
+                3 => -1e300,
+                4 => f64::INFINITY,
+                5 => f64::NEG_INFINITY,
+                6 => 5e-324,
+                _ => g.normal(),
+            },
+            _ => q20(g.normal() * 100.0),
+        })
+        .collect()
+}
+
+/// Type 7 ranks of some probabilities, plus extra ranks, plus 0 and n − 1.
+fn ranks_for(n: u64, probs: &[f64], extra: &[u64]) -> Vec<u64> {
+    let mut r = vec![0, n - 1];
+    for &p in probs {
+        let lo = ((n - 1) as f64 * p).floor() as u64;
+        r.push(lo);
+        if lo + 1 < n {
+            r.push(lo + 1);
+        }
+    }
+    r.extend(extra.iter().filter(|&&x| x < n));
+    r.sort_unstable();
+    r.dedup();
+    r
+}
+
+/// Run a plan to the end: `cols[c]` are column `c`'s values in path order; each pass
+/// splits the paths at `cuts` into workers, pushes path-major, merges the workers' data
+/// in reverse order (so merge order is exercised too).
+fn drive(plan: &mut Plan, cols: &[Vec<f64>], cuts: &[usize]) {
+    let n = cols.first().map_or(0, Vec::len);
+    let mut bounds = vec![0];
+    bounds.extend(cuts.iter().copied().filter(|&c| c > 0 && c < n));
+    bounds.push(n);
+    bounds.sort_unstable();
+    let mut guard = 0;
+    while plan.pass() != Pass::Done {
+        guard += 1;
+        assert!(guard < 40, "too many passes");
+        let mut parts: Vec<TallyData> = bounds
+            .windows(2)
+            .map(|w| {
+                let mut t = plan.tally();
+                for i in w[0]..w[1] {
+                    for (c, col) in cols.iter().enumerate() {
+                        t.push(c, col[i]);
+                    }
+                }
+                t.into_data()
+            })
+            .collect();
+        let mut all = parts.pop().unwrap();
+        while let Some(p) = parts.pop() {
+            all.merge(p);
+        }
+        plan.finish(all);
+    }
+}
+
+/// `Err` unless every answer equals the full sort's order statistic, bit for bit.
+fn check(answers: &[(u64, f64)], values: &[f64]) -> Result<(), String> {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    for &(r, v) in answers {
+        if v.to_bits() != sorted[r as usize].to_bits() {
+            return Err(format!(
+                "rank {r}: {v:e} vs sorted {:e}",
+                sorted[r as usize]
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Exact sum of quantised values `≤ t` (multiples of 2^-20), as i128 fixed point.
+fn reference_sum_le(values: &[f64], t: f64) -> (f64, u64) {
+    let mut s: i128 = 0;
+    let mut n = 0;
+    for &v in values.iter().filter(|&&v| v <= t) {
+        let x = v * 1048576.0;
+        assert_eq!(x, x.round(), "test values must be quantised");
+        s += x as i128;
+        n += 1;
+    }
+    // i128 → f64 rounds to nearest; the power-of-two scale is exact.
+    (s as f64 / 1048576.0, n)
+}
+
+fn answers(plan: &Plan, col: usize, ranks: &[u64]) -> Vec<(u64, f64)> {
+    ranks.iter().map(|&r| (r, plan.value(col, r))).collect()
+}
+
+fn col(n: usize, ranks: Vec<u64>, es: Vec<u64>) -> Column {
+    Column {
+        n: n as u64,
+        ranks,
+        es,
+    }
+}
+
+const PROBS: [f64; 7] = [0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.95];
+
+#[test]
+fn representative_pilot_takes_one_count_pass() {
+    let n = 200_000;
+    let shapes = [0u8, 1, 5];
+    let cols: Vec<Vec<f64>> = shapes
+        .iter()
+        .map(|&s| values(s, n, 11 + s as u64))
+        .collect();
+    let ranks = ranks_for(n as u64, &PROBS, &[1234, 190_000]);
+    let specs: Vec<Column> = cols.iter().map(|_| col(n, ranks.clone(), vec![])).collect();
+    let pilots: Vec<Vec<f64>> = cols.iter().map(|c| c[..4096].to_vec()).collect();
+    let mut plan = Plan::new(&specs, &pilots, Options::default());
+    drive(&mut plan, &cols, &[77_777]);
+    for (c, v) in cols.iter().enumerate() {
+        check(&answers(&plan, c, &ranks), v).unwrap();
+    }
+    // Min and max resolve from the count pass; the other ranks from the pilot brackets.
+    assert_eq!(plan.count_passes, 1);
+}
+
+#[test]
+fn unrepresentative_pilot_falls_back_and_stays_exact() {
+    let n = 100_000;
+    let v = values(0, n, 5);
+    // The pilot is from another distribution: every bracket misses.
+    let pilot: Vec<f64> = values(0, 2000, 6).iter().map(|x| x * 0.01 + 50.0).collect();
+    let ranks = ranks_for(n as u64, &PROBS, &[]);
+    let opts = Options {
+        cap: 500,
+        ..Options::default()
+    };
+    let mut plan = Plan::new(&[col(n, ranks.clone(), vec![])], &[pilot], opts);
+    drive(&mut plan, std::slice::from_ref(&v), &[10_001, 50_000]);
+    check(&answers(&plan, 0, &ranks), &v).unwrap();
+    assert!(plan.count_passes >= 2, "the fallback ran");
+}
+
+#[test]
+fn ties_constant_signed_zeros_infinities_and_tiny_n() {
+    for (shape, n) in [
+        (2u8, 50_000),
+        (3, 30_000),
+        (4, 40_000),
+        (4, 1),
+        (0, 1),
+        (2, 3),
+    ] {
+        let v = values(shape, n, 99);
+        let ranks = ranks_for(n as u64, &PROBS, &[]);
+        for pilot_len in [0, 1, 100.min(n), n] {
+            let opts = Options {
+                bins: 16,
+                cap: 64,
+                ..Options::default()
+            };
+            let mut plan = Plan::new(
+                &[col(n, ranks.clone(), vec![])],
+                &[v[..pilot_len].to_vec()],
+                opts,
+            );
+            drive(&mut plan, std::slice::from_ref(&v), &[n / 3]);
+            check(&answers(&plan, 0, &ranks), &v)
+                .unwrap_or_else(|e| panic!("shape {shape} n {n} pilot {pilot_len}: {e}"));
+        }
+    }
+}
+
+#[test]
+fn tie_runs_seen_in_the_pilot_resolve_in_one_pass() {
+    // Five discrete values, and a continuous part with a capped top: every wanted rank
+    // sits in a tie run or near one; the pilot's repeated values get windows of their
+    // own, so no refinement pass is needed.
+    let n = 100_000;
+    let mut g = Gen(4);
+    let discrete = values(2, n, 12);
+    let capped: Vec<f64> = (0..n).map(|_| (g.normal() * 2.0).min(1.0)).collect();
+    let ranks = ranks_for(n as u64, &PROBS, &[]);
+    for v in [discrete, capped] {
+        let mut plan = Plan::new(
+            &[col(n, ranks.clone(), vec![])],
+            &[v[..4096].to_vec()],
+            Options::default(),
+        );
+        drive(&mut plan, std::slice::from_ref(&v), &[n / 2]);
+        check(&answers(&plan, 0, &ranks), &v).unwrap();
+        assert_eq!(plan.count_passes, 1);
+    }
+}
+
+#[test]
+fn the_check_catches_an_off_by_one_rank() {
+    // Distinct values: a neighbour's order statistic differs, so an answer for r ± 1
+    // must be rejected by the same check that accepts the module's answers.
+    let n = 20_000;
+    let v = values(0, n, 3);
+    let ranks = ranks_for(n as u64, &PROBS, &[]);
+    let mut plan = Plan::new(
+        &[col(n, ranks.clone(), vec![])],
+        &[v[..1000].to_vec()],
+        Options::default(),
+    );
+    drive(&mut plan, std::slice::from_ref(&v), &[]);
+    let good = answers(&plan, 0, &ranks);
+    check(&good, &v).unwrap();
+    for shift in [-1i64, 1] {
+        let shifted: Vec<(u64, f64)> = good
+            .iter()
+            .filter_map(|&(r, x)| {
+                let s = r as i64 + shift;
+                (s >= 0 && (s as usize) < n).then_some((s as u64, x))
+            })
+            .collect();
+        assert!(check(&shifted, &v).is_err(), "shift {shift} not caught");
+    }
+}
+
+#[test]
+fn es_sums_match_an_exact_reference() {
+    let n = 60_000;
+    let v = values(5, n, 21);
+    let mut sorted = v.clone();
+    sorted.sort_by(f64::total_cmp);
+    let es: Vec<u64> = [0.01, 0.05, 0.1]
+        .iter()
+        .map(|p| ((n - 1) as f64 * p).floor() as u64)
+        .chain([n as u64 - 1, 0])
+        .collect();
+    for (pilot, cap) in [(v[..3000].to_vec(), 1 << 16), (vec![1e6; 10], 40)] {
+        let opts = Options {
+            cap,
+            ..Options::default()
+        };
+        let mut plan = Plan::new(&[col(n, vec![], es.clone())], &[pilot], opts);
+        drive(&mut plan, std::slice::from_ref(&v), &[n / 2]);
+        for &r in &es {
+            let lo = sorted[r as usize];
+            let hi = sorted[(r as usize + 1).min(n - 1)];
+            for t in [lo, lo + 0.3 * (hi - lo), hi] {
+                let got = plan.sum_le(0, r, t).unwrap();
+                assert_eq!(got, reference_sum_le(&v, t), "rank {r} t {t}");
+            }
+            assert!(plan.sum_le(0, r, hi + 1.0).is_none() || r as usize == n - 1);
+        }
+    }
+}
+
+#[test]
+fn es_sums_over_ties_at_var() {
+    // A third of the values are exactly 0 (a capped ledger): VaR 0 takes every zero.
+    let n = 30_000;
+    let v: Vec<f64> = values(5, n, 8)
+        .into_iter()
+        .enumerate()
+        .map(|(i, x)| if i % 3 == 0 { 0.0 } else { x.abs() })
+        .collect();
+    let r = (n as u64 - 1) / 10;
+    let mut plan = Plan::new(
+        &[col(n, vec![], vec![r])],
+        &[v[..2000].to_vec()],
+        Options::default(),
+    );
+    drive(&mut plan, std::slice::from_ref(&v), &[]);
+    assert_eq!(plan.value(0, r), 0.0);
+    assert_eq!(plan.sum_le(0, r, 0.0).unwrap(), reference_sum_le(&v, 0.0));
+    assert_eq!(plan.sum_le(0, r, 0.0).unwrap().1, n as u64 / 3);
+}
+
+#[test]
+fn exact_sum_is_exact_and_order_free() {
+    let mut g = Gen(1);
+    let v: Vec<f64> = (0..10_000).map(|_| q20(g.normal() * 1e5)).collect();
+    let mut a = ExactSum::default();
+    v.iter().for_each(|&x| a.add(x));
+    let mut b = ExactSum::default();
+    v.iter().rev().for_each(|&x| b.add(x));
+    let want = reference_sum_le(&v, f64::INFINITY).0;
+    assert_eq!(a.to_f64(), want);
+    assert_eq!(b.to_f64().to_bits(), want.to_bits());
+    // Cancellation a plain f64 sum gets wrong.
+    let mut c = ExactSum::default();
+    for x in [1e300, 1.0, -1e300, 5e-324, -5e-324, 2.0f64.powi(-60)] {
+        c.add(x);
+    }
+    assert_eq!(c.to_f64(), 1.0 + 2.0f64.powi(-60));
+    let mut d = ExactSum::default();
+    d.add_times(-0.1, 3_000_000_000);
+    assert_eq!(d.to_f64(), -0.1 * 3e9); // -0.1·3e9 is exact in f64 arithmetic here
+    d.add(f64::INFINITY);
+    assert_eq!(d.to_f64(), f64::INFINITY);
+    d.add(f64::NEG_INFINITY);
+    assert!(d.to_f64().is_nan());
+    // Merged halves equal the whole.
+    let (mut h1, mut h2) = (ExactSum::default(), ExactSum::default());
+    v[..3333].iter().for_each(|&x| h1.add(x));
+    v[3333..].iter().for_each(|&x| h2.add(x));
+    h2.merge(&h1);
+    assert_eq!(h2.to_f64(), want);
+}
+
+#[test]
+fn memory_does_not_grow_with_n() {
+    // The collected set per rank stays about n·w/B and never above `cap`.
+    let n = 400_000;
+    let v = values(0, n, 17);
+    let ranks = ranks_for(n as u64, &PROBS, &[]);
+    let mut plan = Plan::new(
+        &[col(n, ranks.clone(), vec![])],
+        &[v[..4096].to_vec()],
+        Options::default(),
+    );
+    drive(&mut plan, std::slice::from_ref(&v), &[]);
+    let kept: usize = plan.cols[0].collected.iter().map(Vec::len).sum();
+    assert!(kept < 20_000, "kept {kept} of {n}");
+    check(&answers(&plan, 0, &ranks), &v).unwrap();
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    #[test]
+    fn any_pilot_any_chunking_is_exact_and_identical(
+        n in 1usize..4000,
+        shape in 0u8..6,
+        seed in any::<u64>(),
+        pilot_kind in 0u8..4,
+        pilot_len in 0usize..400,
+        bins in prop::sample::select(vec![2usize, 3, 16, 1024]),
+        cap in prop::sample::select(vec![1u64, 5, 100, 1 << 16]),
+        cuts in prop::collection::vec(0usize..4000, 0..5),
+        extra in prop::collection::vec(0u64..4000, 0..6),
+    ) {
+        let v = values(shape, n, seed);
+        // A pilot of n values must be the column itself (the contract), so the made-up
+        // pilots stay shorter.
+        let pilot_len = pilot_len.min(n - 1);
+        let pilot: Vec<f64> = match pilot_kind {
+            0 => v[..pilot_len.min(n)].to_vec(),
+            1 => values(shape, pilot_len, seed ^ 1).iter().map(|x| x * 7.0 - 3.0).collect(),
+            2 => vec![1.0; pilot_len],
+            _ => v.clone(),
+        };
+        let ranks = ranks_for(n as u64, &PROBS, &extra);
+        let es: Vec<u64> = if shape == 5 { ranks.iter().copied().step_by(3).collect() } else { vec![] };
+        let spec = [col(n, ranks.clone(), es.clone())];
+        let opts = Options { bins, cap, ..Options::default() };
+        let mut one = Plan::new(&spec, std::slice::from_ref(&pilot), opts);
+        drive(&mut one, std::slice::from_ref(&v), &[]);
+        let mut many = Plan::new(&spec, std::slice::from_ref(&pilot), opts);
+        drive(&mut many, std::slice::from_ref(&v), &cuts);
+        let a = answers(&one, 0, &ranks);
+        prop_assert!(check(&a, &v).is_ok(), "{:?}", check(&a, &v));
+        let b = answers(&many, 0, &ranks);
+        prop_assert_eq!(
+            a.iter().map(|x| x.1.to_bits()).collect::<Vec<_>>(),
+            b.iter().map(|x| x.1.to_bits()).collect::<Vec<_>>()
+        );
+        let mut sorted = v.clone();
+        sorted.sort_by(f64::total_cmp);
+        for &r in &es {
+            let t = sorted[r as usize];
+            let want = reference_sum_le(&v, t);
+            prop_assert_eq!(one.sum_le(0, r, t), Some(want));
+            prop_assert_eq!(many.sum_le(0, r, t), Some(want));
+        }
+    }
+
+    #[test]
+    fn many_columns_path_major(
+        n in 2usize..3000,
+        seed in any::<u64>(),
+        cuts in prop::collection::vec(0usize..3000, 0..4),
+    ) {
+        // Six columns of different shapes pushed path by path, as an engine would.
+        let cols: Vec<Vec<f64>> = (0..6u8).map(|s| values(s, n, seed.wrapping_add(s as u64))).collect();
+        let ranks = ranks_for(n as u64, &PROBS, &[]);
+        let specs: Vec<Column> = cols.iter().map(|_| col(n, ranks.clone(), vec![])).collect();
+        let pilots: Vec<Vec<f64>> = cols.iter().map(|c| c[..(n / 4)].to_vec()).collect();
+        let opts = Options { bins: 8, cap: 16, ..Options::default() };
+        let mut plan = Plan::new(&specs, &pilots, opts);
+        drive(&mut plan, &cols, &cuts);
+        for (c, v) in cols.iter().enumerate() {
+            let a = answers(&plan, c, &ranks);
+            prop_assert!(check(&a, v).is_ok(), "column {}: {:?}", c, check(&a, v));
+        }
+    }
+}
