@@ -32,8 +32,7 @@ fn noisy(name: &str) -> String {
 /// Runs `compare` of a baseline and a scenario with another cap and channel ceiling;
 /// returns the temp dir (kept alive) and the output folder.
 fn run_compare(charts: &str) -> (tempfile::TempDir, std::path::PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("base.toml"), noisy("Alpha Baseline")).unwrap();
+    let dir = common::folder_with("base.toml", &noisy("Alpha Baseline"));
     let mut other = common::with(&noisy("Beta Variant"), "revenue_share", "cap", "9.0");
     other = common::with(&other, "channel", "ceiling", "0.5");
     std::fs::write(dir.path().join("variant.toml"), other).unwrap();
