@@ -9,7 +9,7 @@ use common::{dealsim, send_signal, wait_within};
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
+use std::process::{Child, Output, Stdio};
 use std::time::{Duration, Instant};
 
 /// A small finished run in `<dir>/out`, returning its summary.csv bytes.
@@ -31,6 +31,25 @@ fn previous_run(dir: &Path) -> Vec<u8> {
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     fs::read(dir.join("out/summary.csv")).unwrap()
+}
+
+/// `dealsim run` of the base scenario on 20 paths, without charts, into `out`, in `dir`.
+fn tiny_run_into(dir: &Path, out: &str) -> Output {
+    let b = common::base_path();
+    dealsim(
+        &[
+            "run",
+            b.to_str().unwrap(),
+            "--paths",
+            "20",
+            "-q",
+            "--charts",
+            "none",
+            "--out",
+            out,
+        ],
+        dir,
+    )
 }
 
 fn staging_dirs(dir: &Path) -> Vec<String> {
@@ -150,25 +169,11 @@ fn unwritable_output_location_is_a_clear_error_exit_1() {
     // Tests may run as root, where directory modes are not enforced: put the output
     // under a regular file, and under /proc, which nobody can create folders in.
     fs::write(dir.join("afile"), "not a folder").unwrap();
-    let b = common::base_path();
     for out in [
         dir.join("afile/out"),
         PathBuf::from("/proc/dealsim-test/out"),
     ] {
-        let o = dealsim(
-            &[
-                "run",
-                b.to_str().unwrap(),
-                "--paths",
-                "20",
-                "-q",
-                "--charts",
-                "none",
-                "--out",
-                out.to_str().unwrap(),
-            ],
-            dir,
-        );
+        let o = tiny_run_into(dir, out.to_str().unwrap());
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(1), "{}: {err}", out.display());
         assert!(err.starts_with("error: cannot"), "{err}");
@@ -180,20 +185,7 @@ fn unwritable_output_location_is_a_clear_error_exit_1() {
     }
     // An output path that is an existing file: refused up front as bad usage (exit 2,
     // issue 13), the file untouched.
-    let o = dealsim(
-        &[
-            "run",
-            b.to_str().unwrap(),
-            "--paths",
-            "20",
-            "-q",
-            "--charts",
-            "none",
-            "--out",
-            "afile",
-        ],
-        dir,
-    );
+    let o = tiny_run_into(dir, "afile");
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("not a folder"), "{err}");
