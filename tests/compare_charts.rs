@@ -22,11 +22,16 @@ const STEMS: [&str; 8] = [
 
 /// The deterministic fixture with some noise, so distributions have a width.
 fn noisy(name: &str) -> String {
-    let mut t = common::with(common::DET, "meta", "name", &format!("\"{name}\""));
-    t = common::with(&t, "company", "revenue_vol", "0.4");
-    t = common::with(&t, "company", "growth_vol", "0.3");
-    t = common::with(&t, "company", "multiple_vol", "0.5");
-    t
+    let name = format!("\"{name}\"");
+    common::with_all(
+        common::DET,
+        &[
+            ("meta", "name", &name),
+            common::MARKET_NOISE[0],
+            common::MARKET_NOISE[1],
+            common::MULTIPLE_NOISE,
+        ],
+    )
 }
 
 /// Runs `compare` of a baseline and a scenario with another cap and channel ceiling;

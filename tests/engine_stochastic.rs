@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{parse, run, with, with_all, DET, MARKET_NOISE, UNIFORM_CEILING};
+use common::{parse, run, with, with_all, DET, MARKET_NOISE, MULTIPLE_NOISE, UNIFORM_CEILING};
 use dealsim::model::{Model, PathParams};
 use dealsim::report::csv;
 use dealsim::summary::{ResultMetric, SeriesMetric};
@@ -108,7 +108,7 @@ fn noisy() -> String {
         &[
             MARKET_NOISE[0],
             MARKET_NOISE[1],
-            ("company", "multiple_vol", "0.5"),
+            MULTIPLE_NOISE,
             ("stake", "random_rounds_per_year", "1.0"),
             ("stake", "random_round_fraction", "0.1"),
             UNIFORM_CEILING,

@@ -8,7 +8,9 @@ mod common;
 
 use common::dealsim;
 
-use common::{parse, run, sized, with, with_all, DET, MARKET_NOISE, UNIFORM_CEILING};
+use common::{
+    parse, run, sized, with, with_all, DET, MARKET_NOISE, MULTIPLE_NOISE, UNIFORM_CEILING,
+};
 use dealsim::compare::{self, Member};
 use dealsim::engine::autostop::{self, SeTarget, StopReason};
 use dealsim::engine::intervals::{binomial_cdf, quantile_ci_ranks, quantile_interval, wilson};
@@ -27,7 +29,7 @@ fn noisy() -> String {
         &[
             MARKET_NOISE[0],
             MARKET_NOISE[1],
-            ("company", "multiple_vol", "0.5"),
+            MULTIPLE_NOISE,
             UNIFORM_CEILING,
             // A cap hit on about half the paths, so P(cap hit) is a real probability.
             (

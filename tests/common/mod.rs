@@ -304,6 +304,9 @@ pub const MARKET_NOISE: [(&str, &str, &str); 2] = [
     ("company", "growth_vol", "0.3"),
 ];
 
+/// Valuation-multiple volatility 0.5 (an edit for [`with_all`]).
+pub const MULTIPLE_NOISE: (&str, &str, &str) = ("company", "multiple_vol", "0.5");
+
 /// The channel ceiling uncertain, uniform on 0–0.6 (an edit for [`with_all`]).
 pub const UNIFORM_CEILING: (&str, &str, &str) = (
     "channel",
