@@ -260,6 +260,11 @@ fn svg_texts(svg: &str) -> Vec<String> {
         .collect()
 }
 
+/// `s`'s run charts rendered in `format` and saved into `dir`: the files written.
+fn render_and_save(s: &RunSummary, format: ChartFormat, dir: &std::path::Path) -> Vec<PathBuf> {
+    save(&render_run_charts(s, format).unwrap(), dir).unwrap()
+}
+
 fn written_names(files: &[PathBuf]) -> Vec<String> {
     files
         .iter()
@@ -271,11 +276,7 @@ fn written_names(files: &[PathBuf]) -> Vec<String> {
 fn both_formats_write_every_chart() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("charts");
-    let files = save(
-        &render_run_charts(&summary(Some(38.0)), ChartFormat::Both).unwrap(),
-        &out,
-    )
-    .unwrap();
+    let files = render_and_save(&summary(Some(38.0)), ChartFormat::Both, &out);
     let expected: Vec<String> = STEMS
         .iter()
         .flat_map(|s| [format!("{s}.png"), format!("{s}.svg")])
@@ -297,11 +298,7 @@ fn both_formats_write_every_chart() {
 #[test]
 fn pngs_have_the_standard_size_and_content() {
     let dir = tempfile::tempdir().unwrap();
-    save(
-        &render_run_charts(&summary(Some(38.0)), ChartFormat::Png).unwrap(),
-        dir.path(),
-    )
-    .unwrap();
+    render_and_save(&summary(Some(38.0)), ChartFormat::Png, dir.path());
     for stem in STEMS {
         let (w, h, px) = decode_png(&dir.path().join(format!("{stem}.png")));
         assert_eq!((w, h), (1200, 700), "{stem}");
@@ -320,11 +317,7 @@ fn pngs_have_the_standard_size_and_content() {
 #[test]
 fn svgs_carry_titles_and_axis_labels_as_text() {
     let dir = tempfile::tempdir().unwrap();
-    save(
-        &render_run_charts(&summary(Some(38.0)), ChartFormat::Svg).unwrap(),
-        dir.path(),
-    )
-    .unwrap();
+    render_and_save(&summary(Some(38.0)), ChartFormat::Svg, dir.path());
     let expect: [(&str, &[&str]); 10] = [
         (
             "fan_company_revenue",
@@ -441,11 +434,7 @@ fn svgs_carry_titles_and_axis_labels_as_text() {
 fn none_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("charts");
-    let files = save(
-        &render_run_charts(&summary(Some(38.0)), ChartFormat::None).unwrap(),
-        &out,
-    )
-    .unwrap();
+    let files = render_and_save(&summary(Some(38.0)), ChartFormat::None, &out);
     assert!(files.is_empty());
     assert!(
         !out.exists(),
@@ -456,11 +445,7 @@ fn none_writes_nothing() {
 #[test]
 fn without_a_cap_the_cap_chart_says_so() {
     let dir = tempfile::tempdir().unwrap();
-    let files = save(
-        &render_run_charts(&summary(None), ChartFormat::Svg).unwrap(),
-        dir.path(),
-    )
-    .unwrap();
+    let files = render_and_save(&summary(None), ChartFormat::Svg, dir.path());
     assert_eq!(files.len(), 10);
     let svg = fs::read_to_string(dir.path().join("cap_timing.svg")).unwrap();
     let texts = svg_texts(&svg);
@@ -482,11 +467,7 @@ fn an_uncertain_cap_still_gets_its_timing_chart() {
     let mut s = summary(Some(38.0));
     s.cap = None;
     let dir = tempfile::tempdir().unwrap();
-    save(
-        &render_run_charts(&s, ChartFormat::Svg).unwrap(),
-        dir.path(),
-    )
-    .unwrap();
+    render_and_save(&s, ChartFormat::Svg, dir.path());
     let texts = svg_texts(&fs::read_to_string(dir.path().join("cap_timing.svg")).unwrap());
     let title = xml("Test Deal: when Bigsoft's uncertain revenue-share cap is reached");
     assert!(texts.contains(&title), "{texts:?}");
@@ -505,11 +486,7 @@ fn an_empty_summary_still_renders() {
     s.npv_total_dist = Distribution::default();
     s.results = [Stats::default(); dealsim::summary::N_RESULTS];
     let dir = tempfile::tempdir().unwrap();
-    let files = save(
-        &render_run_charts(&s, ChartFormat::Both).unwrap(),
-        dir.path(),
-    )
-    .unwrap();
+    let files = render_and_save(&s, ChartFormat::Both, dir.path());
     assert_eq!(files.len(), 20);
 }
 
@@ -518,11 +495,7 @@ fn an_empty_summary_still_renders() {
 #[ignore = "run by text_renders_without_system_fonts in an environment without fonts"]
 fn child_renders_text_in_bare_environment() {
     let dir = tempfile::tempdir().unwrap();
-    let files = save(
-        &render_run_charts(&summary(Some(38.0)), ChartFormat::Both).unwrap(),
-        dir.path(),
-    )
-    .unwrap();
+    let files = render_and_save(&summary(Some(38.0)), ChartFormat::Both, dir.path());
     assert_eq!(files.len(), 20);
     let (w, _, px) = decode_png(&dir.path().join("npv_components.png"));
     assert!(

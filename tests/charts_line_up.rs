@@ -6,21 +6,38 @@ mod common;
 
 use std::path::Path;
 
-use common::{dealsim, DET};
+use common::{dealsim_ok, with_all, DET, MARKET_NOISE};
 
+/// DET with market noise over 400 paths; every input a constant.
 fn noisy() -> String {
-    let mut t = common::with(DET, "company", "revenue_vol", "0.4");
-    t = common::with(&t, "company", "growth_vol", "0.3");
-    common::with(&t, "simulation", "paths", "400")
+    with_all(
+        DET,
+        &[
+            MARKET_NOISE[0],
+            MARKET_NOISE[1],
+            ("simulation", "paths", "400"),
+        ],
+    )
 }
 
-fn ok(d: &Path, args: &[&str]) {
-    let o = dealsim(args, d);
-    assert!(
-        o.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+/// `dealsim <command> a.toml <extra> --out <out> -q --charts <charts>` in `d`, without
+/// report or workbook: the charts alone.
+fn charts_only(d: &Path, command: &str, extra: &[&str], out: &str, charts: &str) {
+    let args = [
+        &[command, "a.toml"][..],
+        extra,
+        &[
+            "--out",
+            out,
+            "-q",
+            "--charts",
+            charts,
+            "--no-report",
+            "--no-xlsx",
+        ],
+    ]
+    .concat();
+    dealsim_ok(&args, d);
 }
 
 /// The texts of an SVG's `<text>` elements, trimmed, in order.
@@ -90,39 +107,16 @@ fn money_ticks(path: &Path) -> Vec<String> {
 
 #[test]
 fn members_of_a_comparison_share_their_axes() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::folder_with("a.toml", &noisy());
     let d = dir.path();
-    std::fs::write(d.join("a.toml"), noisy()).unwrap();
-    ok(
+    charts_only(
         d,
-        &[
-            "compare",
-            "a.toml",
-            "--variant",
-            "big: company.revenue0=60",
-            "--out",
-            "c",
-            "-q",
-            "--charts",
-            "svg",
-            "--no-report",
-            "--no-xlsx",
-        ],
+        "compare",
+        &["--variant", "big: company.revenue0=60"],
+        "c",
+        "svg",
     );
-    ok(
-        d,
-        &[
-            "run",
-            "a.toml",
-            "--out",
-            "r",
-            "-q",
-            "--charts",
-            "svg",
-            "--no-report",
-            "--no-xlsx",
-        ],
-    );
+    charts_only(d, "run", &[], "r", "svg");
     for chart in [
         "fan_company_revenue",
         "fan_investor_cash_flow",
@@ -149,40 +143,17 @@ fn members_of_a_comparison_share_their_axes() {
 
 #[test]
 fn single_run_and_comparison_cdfs_use_the_same_x_range_rule() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::folder_with("a.toml", &noisy());
     let d = dir.path();
-    std::fs::write(d.join("a.toml"), noisy()).unwrap();
     // A variant that changes nothing the CDF shows: the union of ranges is the file's own.
-    ok(
+    charts_only(
         d,
-        &[
-            "compare",
-            "a.toml",
-            "--variant",
-            "same: meta.description=\"copy\"",
-            "--out",
-            "c",
-            "-q",
-            "--charts",
-            "svg",
-            "--no-report",
-            "--no-xlsx",
-        ],
+        "compare",
+        &["--variant", "same: meta.description=\"copy\""],
+        "c",
+        "svg",
     );
-    ok(
-        d,
-        &[
-            "run",
-            "a.toml",
-            "--out",
-            "r",
-            "-q",
-            "--charts",
-            "svg",
-            "--no-report",
-            "--no-xlsx",
-        ],
-    );
+    charts_only(d, "run", &[], "r", "svg");
     let single = money_ticks(&d.join("r/charts/npv_total_cdf.svg"));
     let overlay = money_ticks(&d.join("c/charts/compare_npv_total_cdf.svg"));
     assert!(single.len() >= 3);
@@ -207,20 +178,7 @@ fn trillions_wrapped_titles_and_labelled_whiskers() {
     let text = common::with(&noisy(), "meta", "name", &format!("\"{long}\""));
     let text = common::with(&text, "company", "valuation0", "40000.0");
     std::fs::write(d.join("a.toml"), text).unwrap();
-    ok(
-        d,
-        &[
-            "run",
-            "a.toml",
-            "--out",
-            "r",
-            "-q",
-            "--charts",
-            "both",
-            "--no-report",
-            "--no-xlsx",
-        ],
-    );
+    charts_only(d, "run", &[], "r", "both");
     let charts = d.join("r/charts");
     // Valuations past $10,000bn are written in trillions, never `$30,000bn`.
     let ticks = money_ticks(&charts.join("fan_company_valuation.svg"));

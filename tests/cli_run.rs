@@ -5,7 +5,7 @@ mod common;
 use common::dealsim;
 
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -21,8 +21,7 @@ const FILES: [&str; 5] = [
 
 #[test]
 fn run_writes_the_five_files_with_the_contract_headers() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("det.toml"), common::DET).unwrap();
+    let dir = common::folder_with("det.toml", common::DET);
     let o = dealsim(
         &[
             "run", "det.toml", "--paths", "50", "--quiet", "--charts", "none",
@@ -60,12 +59,8 @@ fn run_writes_the_five_files_with_the_contract_headers() {
         head("cap_hits.csv"),
         "year,probability,cumulative_probability"
     );
-    let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
-    let metrics: Vec<&str> = summary
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').next().unwrap())
-        .collect();
+    let summary = common::csv_body(&out.join("summary.csv"));
+    let metrics: Vec<&str> = summary.iter().map(|r| r[0].as_str()).collect();
     assert_eq!(
         metrics,
         [
@@ -114,8 +109,7 @@ fn run_writes_the_five_files_with_the_contract_headers() {
 
 #[test]
 fn paths_csv_is_opt_in() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("det.toml"), common::DET).unwrap();
+    let dir = common::folder_with("det.toml", common::DET);
     let o = dealsim(
         &[
             "run", "det.toml", "--paths", "7", "-q", "--out", "a", "--charts", "none",
@@ -165,8 +159,7 @@ fn invalid_scenario_exits_2_names_the_key_and_writes_nothing() {
 
 #[test]
 fn a_failed_run_keeps_the_previous_results() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("det.toml"), common::DET).unwrap();
+    let dir = common::folder_with("det.toml", common::DET);
     assert!(dealsim(
         &["run", "det.toml", "-q", "--paths", "5", "--charts", "none"],
         dir.path()
@@ -217,7 +210,7 @@ fn every_shipped_scenario_validates() {
 fn example_round_trips_through_validate_on_stdin() {
     let ex = dealsim(&["example"], &repo());
     assert!(ex.status.success());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dealsim"))
+    let mut child = common::bin(&repo())
         .args(["validate", "-"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -4,17 +4,29 @@ mod common;
 
 use common::{csv_body, dealsim};
 
+/// DET with market noise, multiple volatility and an uncertain channel ceiling.
 fn noisy() -> String {
-    let mut t = common::with(common::DET, "company", "revenue_vol", "0.4");
-    t = common::with(&t, "company", "growth_vol", "0.3");
-    t = common::with(&t, "company", "multiple_vol", "0.5");
-    t = common::with(
-        &t,
-        "channel",
-        "ceiling",
-        r#"{ dist = "uniform", low = 0.0, high = 0.6 }"#,
-    );
-    t
+    common::with_all(
+        common::DET,
+        &[
+            common::MARKET_NOISE[0],
+            common::MARKET_NOISE[1],
+            common::MULTIPLE_NOISE,
+            common::UNIFORM_CEILING,
+        ],
+    )
+}
+
+/// A fresh folder holding `noisy()` as `plain` and, as `capped`, the same with the
+/// revenue-share cap set to `cap`.
+fn noisy_and_capped(plain: &str, capped: &str, cap: &str) -> tempfile::TempDir {
+    let dir = common::folder_with(plain, &noisy());
+    std::fs::write(
+        dir.path().join(capped),
+        common::with(&noisy(), "revenue_share", "cap", cap),
+    )
+    .unwrap();
+    dir
 }
 
 #[test]
@@ -57,13 +69,7 @@ fn comparing_a_scenario_with_itself_gives_exactly_zero_deltas() {
 
 #[test]
 fn a_cap_change_moves_revenue_share_not_revenue_and_pairing_shrinks_the_error() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("base.toml"), noisy()).unwrap();
-    std::fs::write(
-        dir.path().join("cap.toml"),
-        common::with(&noisy(), "revenue_share", "cap", "12.0"),
-    )
-    .unwrap();
+    let dir = noisy_and_capped("base.toml", "cap.toml", "12.0");
     let o = dealsim(
         &[
             "compare",
@@ -185,13 +191,7 @@ fn extends_with_an_override_equals_the_merged_file_byte_for_byte() {
 
 #[test]
 fn an_invalid_member_fails_the_whole_comparison_before_any_run() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("a.toml"), noisy()).unwrap();
-    std::fs::write(
-        dir.path().join("b.toml"),
-        common::with(&noisy(), "revenue_share", "cap", "-1"),
-    )
-    .unwrap();
+    let dir = noisy_and_capped("a.toml", "b.toml", "-1");
     let o = dealsim(
         &["compare", "a.toml", "b.toml", "-q", "--out", "c"],
         dir.path(),

@@ -22,18 +22,22 @@ const STEMS: [&str; 8] = [
 
 /// The deterministic fixture with some noise, so distributions have a width.
 fn noisy(name: &str) -> String {
-    let mut t = common::with(common::DET, "meta", "name", &format!("\"{name}\""));
-    t = common::with(&t, "company", "revenue_vol", "0.4");
-    t = common::with(&t, "company", "growth_vol", "0.3");
-    t = common::with(&t, "company", "multiple_vol", "0.5");
-    t
+    let name = format!("\"{name}\"");
+    common::with_all(
+        common::DET,
+        &[
+            ("meta", "name", &name),
+            common::MARKET_NOISE[0],
+            common::MARKET_NOISE[1],
+            common::MULTIPLE_NOISE,
+        ],
+    )
 }
 
 /// Runs `compare` of a baseline and a scenario with another cap and channel ceiling;
 /// returns the temp dir (kept alive) and the output folder.
 fn run_compare(charts: &str) -> (tempfile::TempDir, std::path::PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("base.toml"), noisy("Alpha Baseline")).unwrap();
+    let dir = common::folder_with("base.toml", &noisy("Alpha Baseline"));
     let mut other = common::with(&noisy("Beta Variant"), "revenue_share", "cap", "9.0");
     other = common::with(&other, "channel", "ceiling", "0.5");
     std::fs::write(dir.path().join("variant.toml"), other).unwrap();

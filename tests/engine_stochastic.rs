@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{parse, run, with, DET};
+use common::{parse, run, with, with_all, DET, MARKET_NOISE, MULTIPLE_NOISE, UNIFORM_CEILING};
 use dealsim::model::{Model, PathParams};
 use dealsim::report::csv;
 use dealsim::summary::{ResultMetric, SeriesMetric};
@@ -103,30 +103,27 @@ fn random_round_dilution_matches_poisson_closed_form() {
 
 /// A stochastic version of DET with uncertain inputs, for invariants.
 fn noisy() -> String {
-    let mut t = with(DET, "company", "revenue_vol", "0.4");
-    t = with(&t, "company", "growth_vol", "0.3");
-    t = with(&t, "company", "multiple_vol", "0.5");
-    t = with(&t, "stake", "random_rounds_per_year", "1.0");
-    t = with(&t, "stake", "random_round_fraction", "0.1");
-    t = with(
-        &t,
-        "channel",
-        "ceiling",
-        r#"{ dist = "uniform", low = 0.0, high = 0.6 }"#,
-    );
-    t = with(
-        &t,
-        "revenue_share",
-        "cap",
-        r#"{ dist = "triangular", low = 2.0, mode = 8.0, high = 20.0 }"#,
-    );
-    t = with(
-        &t,
-        "stake",
-        "initial",
-        r#"{ dist = "pert", low = 0.2, mode = 0.25, high = 0.3 }"#,
-    );
-    t
+    with_all(
+        DET,
+        &[
+            MARKET_NOISE[0],
+            MARKET_NOISE[1],
+            MULTIPLE_NOISE,
+            ("stake", "random_rounds_per_year", "1.0"),
+            ("stake", "random_round_fraction", "0.1"),
+            UNIFORM_CEILING,
+            (
+                "revenue_share",
+                "cap",
+                r#"{ dist = "triangular", low = 2.0, mode = 8.0, high = 20.0 }"#,
+            ),
+            (
+                "stake",
+                "initial",
+                r#"{ dist = "pert", low = 0.2, mode = 0.25, high = 0.3 }"#,
+            ),
+        ],
+    )
 }
 
 #[test]

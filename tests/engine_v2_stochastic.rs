@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{parse, run, with, DET};
+use common::{parse, run, with, with_all, DET};
 use dealsim::engine::RunOutput;
 use dealsim::model::PathResults;
 use dealsim::summary::{ResultMetric, SeriesMetric};
@@ -12,17 +12,21 @@ use dealsim::summary::{ResultMetric, SeriesMetric};
 /// DET made random: volatile revenue, growth and multiple, an uncertain channel ceiling
 /// and random rounds, so every existing stream is in use.
 fn random_det() -> String {
-    let mut t = with(DET, "company", "revenue_vol", "0.3");
-    t = with(&t, "company", "growth_vol", "0.2");
-    t = with(&t, "company", "multiple_vol", "0.3");
-    t = with(
-        &t,
-        "channel",
-        "ceiling",
-        "{ dist = \"uniform\", low = 0.05, high = 0.3 }",
-    );
-    t = with(&t, "stake", "random_rounds_per_year", "0.5");
-    with(&t, "stake", "random_round_fraction", "0.1")
+    with_all(
+        DET,
+        &[
+            ("company", "revenue_vol", "0.3"),
+            ("company", "growth_vol", "0.2"),
+            ("company", "multiple_vol", "0.3"),
+            (
+                "channel",
+                "ceiling",
+                "{ dist = \"uniform\", low = 0.05, high = 0.3 }",
+            ),
+            ("stake", "random_rounds_per_year", "0.5"),
+            ("stake", "random_round_fraction", "0.1"),
+        ],
+    )
 }
 
 fn licence(end: &str, p: &str, value0: &str) -> String {

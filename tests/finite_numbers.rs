@@ -5,17 +5,10 @@
 
 mod common;
 
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
-
 use common::{sized, with, DET};
 use dealsim::engine::guard::{CARRY_MAX, LEDGER_MAX};
 use dealsim::engine::{self, EngineError, RunOptions};
 use dealsim::report::csv;
-
-fn base() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios/base.toml")
-}
 
 /// The one problem of an invalid scenario, as text.
 fn refused(text: &str) -> String {
@@ -47,24 +40,11 @@ fn run(text: &str, paths: u64, keep: bool) -> Result<engine::RunOutput, EngineEr
 /// Every numeric cell is a finite number within the carry bound (no empty cell, NaN,
 /// inf or 300-digit number); `allow_empty` names columns that may be empty.
 fn check_csv(name: &str, bytes: &[u8], text_cols: &[&str], allow_empty: &[&str]) {
-    let mut r = ::csv::Reader::from_reader(bytes);
-    let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
-    for rec in r.records() {
-        let rec = rec.unwrap();
-        for (h, cell) in header.iter().zip(rec.iter()) {
-            if text_cols.contains(&h.as_str())
-                || (cell.is_empty() && allow_empty.contains(&h.as_str()))
-            {
-                continue;
-            }
-            let v: f64 = cell
-                .parse()
-                .unwrap_or_else(|_| panic!("{name}: column {h}: not a number: {cell:?}"));
-            assert!(
-                v.is_finite() && v.abs() <= CARRY_MAX,
-                "{name}: column {h}: {cell}"
-            );
-        }
+    for (h, cell, v) in common::numeric_cells(name, bytes, text_cols, allow_empty) {
+        assert!(
+            v.is_finite() && v.abs() <= CARRY_MAX,
+            "{name}: column {h}: {cell}"
+        );
     }
 }
 
@@ -256,15 +236,8 @@ fn the_cent_ledger_stops_the_run_before_it_saturates() {
 #[test]
 fn cli_refuses_the_slip_and_stops_a_runaway_without_writing() {
     let tmp = tempfile::tempdir().unwrap();
-    let b = base();
-    let dealsim = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_dealsim"))
-            .args(args)
-            .current_dir(tmp.path())
-            .stdin(Stdio::null())
-            .output()
-            .unwrap()
-    };
+    let b = common::base_path();
+    let dealsim = |args: &[&str]| common::bin(tmp.path()).args(args).output().unwrap();
     let o = dealsim(&[
         "run",
         b.to_str().unwrap(),

@@ -10,7 +10,7 @@ use common::dealsim;
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 /// (fixture, a substring stderr must contain: the key path or the problem).
 const CASES: &[(&str, &str)] = &[
@@ -330,9 +330,8 @@ fn generated_huge_and_deep_inputs_are_rejected_cleanly() {
 fn garbage_on_stdin_is_rejected() {
     use std::io::Write;
     let tmp = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dealsim"))
+    let mut child = common::bin(tmp.path())
         .args(["run", "-", "--out", "out", "-q"])
-        .current_dir(tmp.path())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -383,10 +382,8 @@ fn a_fifo_as_parent_is_refused_not_waited_on() {
     // SAFETY: mkfifo(3) on a NUL-terminated path in our own temp dir.
     assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
     fs::write(dir.path().join("child.toml"), "extends = \"parent.toml\"\n").unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dealsim"))
+    let mut child = common::bin(dir.path())
         .args(["validate", "child.toml"])
-        .current_dir(dir.path())
-        .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

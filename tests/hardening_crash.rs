@@ -5,20 +5,16 @@
 
 mod common;
 
-use common::dealsim;
+use common::{dealsim, send_signal, wait_within};
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Output, Stdio};
 use std::time::{Duration, Instant};
-
-fn base() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios/base.toml")
-}
 
 /// A small finished run in `<dir>/out`, returning its summary.csv bytes.
 fn previous_run(dir: &Path) -> Vec<u8> {
-    let b = base();
+    let b = common::base_path();
     let o = dealsim(
         &[
             "run",
@@ -37,6 +33,25 @@ fn previous_run(dir: &Path) -> Vec<u8> {
     fs::read(dir.join("out/summary.csv")).unwrap()
 }
 
+/// `dealsim run` of the base scenario on 20 paths, without charts, into `out`, in `dir`.
+fn tiny_run_into(dir: &Path, out: &str) -> Output {
+    let b = common::base_path();
+    dealsim(
+        &[
+            "run",
+            b.to_str().unwrap(),
+            "--paths",
+            "20",
+            "-q",
+            "--charts",
+            "none",
+            "--out",
+            out,
+        ],
+        dir,
+    )
+}
+
 fn staging_dirs(dir: &Path) -> Vec<String> {
     fs::read_dir(dir)
         .unwrap()
@@ -48,8 +63,8 @@ fn staging_dirs(dir: &Path) -> Vec<String> {
 
 /// Starts a long run into `<dir>/out` and waits until its staging folder exists.
 fn start_long_run(dir: &Path) -> Child {
-    let b = base();
-    let mut child = Command::new(common::bin_path())
+    let b = common::base_path();
+    let mut child = common::bin(dir)
         .args([
             "run",
             b.to_str().unwrap(),
@@ -63,8 +78,6 @@ fn start_long_run(dir: &Path) -> Child {
             "--out",
             "out",
         ])
-        .current_dir(dir)
-        .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -89,19 +102,28 @@ fn start_long_run(dir: &Path) -> Child {
     child
 }
 
-fn signal(child: &Child, sig: libc::c_int) {
-    let pid = libc::pid_t::try_from(child.id()).unwrap();
-    // SAFETY: plain kill(2) on our own child's pid.
-    assert_eq!(unsafe { libc::kill(pid, sig) }, 0);
+/// A finished run in `<dir>/out` (its summary.csv bytes), then a long run into the same
+/// folder, started and under way: the setting of every interruption test.
+fn previous_run_then_long_run(dir: &Path) -> (Vec<u8>, Child) {
+    let before = previous_run(dir);
+    (before, start_long_run(dir))
+}
+
+/// No staging folder is left in `dir` (else the test fails with `what` and the list).
+fn assert_no_staging(dir: &Path, what: &str) {
+    assert!(
+        staging_dirs(dir).is_empty(),
+        "{what}: {:?}",
+        staging_dirs(dir)
+    );
 }
 
 #[test]
 fn sigkill_midway_leaves_previous_output_and_next_run_cleans_up() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    let before = previous_run(dir);
-    let mut child = start_long_run(dir);
-    signal(&child, libc::SIGKILL);
+    let (before, mut child) = previous_run_then_long_run(dir);
+    send_signal(&child, libc::SIGKILL);
     let st = child.wait().unwrap();
     assert_eq!(
         std::os::unix::process::ExitStatusExt::signal(&st),
@@ -116,32 +138,20 @@ fn sigkill_midway_leaves_previous_output_and_next_run_cleans_up() {
     );
     let after = previous_run(dir);
     assert_eq!(after, before, "same seed and paths: same summary");
-    assert!(
-        staging_dirs(dir).is_empty(),
-        "stale staging left: {:?}",
-        staging_dirs(dir)
-    );
+    assert_no_staging(dir, "stale staging left");
 }
 
 #[test]
 fn sigint_stops_promptly_exits_130_and_removes_staging() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    let before = previous_run(dir);
-    let mut child = start_long_run(dir);
-    let t0 = Instant::now();
-    signal(&child, libc::SIGINT);
-    let st = loop {
-        if let Some(st) = child.try_wait().unwrap() {
-            break st;
-        }
-        if t0.elapsed() > Duration::from_secs(5) {
-            signal(&child, libc::SIGKILL);
-            let _ = child.wait();
-            panic!("still running 5 s after SIGINT");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
+    let (before, mut child) = previous_run_then_long_run(dir);
+    send_signal(&child, libc::SIGINT);
+    let st = wait_within(
+        &mut child,
+        Duration::from_secs(5),
+        "still running 5 s after SIGINT",
+    );
     let o = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
     // 128 + SIGINT, the shell convention (issue 13: interrupted runs exit 128 + signal).
@@ -149,11 +159,7 @@ fn sigint_stops_promptly_exits_130_and_removes_staging() {
     assert!(err.contains("interrupted"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
     assert_eq!(fs::read(dir.join("out/summary.csv")).unwrap(), before);
-    assert!(
-        staging_dirs(dir).is_empty(),
-        "staging left: {:?}",
-        staging_dirs(dir)
-    );
+    assert_no_staging(dir, "staging left");
 }
 
 #[test]
@@ -163,25 +169,11 @@ fn unwritable_output_location_is_a_clear_error_exit_1() {
     // Tests may run as root, where directory modes are not enforced: put the output
     // under a regular file, and under /proc, which nobody can create folders in.
     fs::write(dir.join("afile"), "not a folder").unwrap();
-    let b = base();
     for out in [
         dir.join("afile/out"),
         PathBuf::from("/proc/dealsim-test/out"),
     ] {
-        let o = dealsim(
-            &[
-                "run",
-                b.to_str().unwrap(),
-                "--paths",
-                "20",
-                "-q",
-                "--charts",
-                "none",
-                "--out",
-                out.to_str().unwrap(),
-            ],
-            dir,
-        );
+        let o = tiny_run_into(dir, out.to_str().unwrap());
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(1), "{}: {err}", out.display());
         assert!(err.starts_with("error: cannot"), "{err}");
@@ -193,20 +185,7 @@ fn unwritable_output_location_is_a_clear_error_exit_1() {
     }
     // An output path that is an existing file: refused up front as bad usage (exit 2,
     // issue 13), the file untouched.
-    let o = dealsim(
-        &[
-            "run",
-            b.to_str().unwrap(),
-            "--paths",
-            "20",
-            "-q",
-            "--charts",
-            "none",
-            "--out",
-            "afile",
-        ],
-        dir,
-    );
+    let o = tiny_run_into(dir, "afile");
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("not a folder"), "{err}");
@@ -227,7 +206,7 @@ fn a_run_too_large_for_memory_is_refused_up_front() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     let before = previous_run(dir);
-    let b = base();
+    let b = common::base_path();
     let t0 = Instant::now();
     let o = dealsim(
         &[

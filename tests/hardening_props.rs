@@ -235,21 +235,8 @@ fn parse(text: &str) -> Result<Scenario, TestCaseError> {
 fn check_csv(name: &str, bytes: &[u8], text_cols: &[&str], allow_empty: &[&str]) {
     let s = std::str::from_utf8(bytes).expect("CSV is UTF-8");
     assert!(!s.contains("NaN") && !s.contains("inf"), "{name}: NaN/inf");
-    let mut r = ::csv::Reader::from_reader(bytes);
-    let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
-    for rec in r.records() {
-        let rec = rec.unwrap();
-        for (h, cell) in header.iter().zip(rec.iter()) {
-            if text_cols.contains(&h.as_str())
-                || (cell.is_empty() && allow_empty.contains(&h.as_str()))
-            {
-                continue;
-            }
-            let v: f64 = cell
-                .parse()
-                .unwrap_or_else(|_| panic!("{name}: column {h}: not a number: {cell:?}"));
-            assert!(v.is_finite(), "{name}: column {h}: {cell}");
-        }
+    for (h, cell, v) in common::numeric_cells(name, bytes, text_cols, allow_empty) {
+        assert!(v.is_finite(), "{name}: column {h}: {cell}");
     }
 }
 

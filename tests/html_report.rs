@@ -23,8 +23,7 @@ fn scenario(name: &str, ceiling: &str) -> String {
 
 /// A folder with `base.toml` and `wide.toml` (a wider channel ceiling).
 fn fixture() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    fs::write(dir.path().join("base.toml"), scenario("Base", "0.2")).unwrap();
+    let dir = common::folder_with("base.toml", &scenario("Base", "0.2"));
     let wide = scenario(
         "Wide channel",
         "{ dist = \"triangular\", low = 0.1, mode = 0.3, high = 0.5 }",

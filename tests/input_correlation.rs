@@ -13,19 +13,7 @@ use dealsim::scenario;
 
 /// DET with six uncertain inputs, one of each distribution, and `pairs` appended.
 fn scenario_text(pairs: &str) -> String {
-    let text = DET
-        .replace(
-            "ceiling = 0.2",
-            r#"ceiling = { dist = "triangular", low = 0.05, mode = 0.12, high = 0.3 }"#,
-        )
-        .replace(
-            "model_revenue0 = 5.0",
-            r#"model_revenue0 = { dist = "lognormal", median = 5.0, sigma = 0.4 }"#,
-        )
-        .replace(
-            "growth0 = 0.8",
-            r#"growth0 = { dist = "pert", low = 0.5, mode = 0.8, high = 1.4 }"#,
-        )
+    let text = common::with_triangular_lognormal_pert(DET)
         .replace(
             "rate = 0.1\n",
             "rate = { dist = \"normal\", mean = 0.1, sd = 0.02, min = 0.05 }\n",
@@ -329,13 +317,12 @@ rank = -0.9
 /// pair in file order; an invalid pair exits 2 and writes nothing.
 #[test]
 fn the_cli_writes_input_correlation_csv_and_refuses_bad_pairs() {
-    let dir = std::env::temp_dir().join(format!("dealsim-ic-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
     let good = dir.join("good.toml");
     std::fs::write(&good, scenario_text(PAIRS)).unwrap();
     let out = dir.join("out");
-    let st = std::process::Command::new(env!("CARGO_BIN_EXE_dealsim"))
+    let st = common::bin(dir)
         .args(["run", "-q", "--no-report", "--paths", "2000", "--out"])
         .arg(&out)
         .arg(&good)
@@ -359,7 +346,7 @@ fn the_cli_writes_input_correlation_csv_and_refuses_bad_pairs() {
     )
     .unwrap();
     let out2 = dir.join("out2");
-    let st = std::process::Command::new(env!("CARGO_BIN_EXE_dealsim"))
+    let st = common::bin(dir)
         .args(["run", "-q", "--out"])
         .arg(&out2)
         .arg(&bad)
@@ -373,5 +360,4 @@ fn the_cli_writes_input_correlation_csv_and_refuses_bad_pairs() {
         "{err}"
     );
     assert!(!out2.exists());
-    let _ = std::fs::remove_dir_all(&dir);
 }

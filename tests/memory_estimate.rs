@@ -6,10 +6,11 @@
 //! Path counts are modest (20k-200k) so each run takes seconds. Run with `--nocapture`
 //! to see the table.
 
+mod common;
+
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use dealsim::resources::{estimate_compare, estimate_run, RunShape, PEAK_RSS_ENV};
 use dealsim::scenario;
@@ -21,11 +22,9 @@ const TOLERANCE: f64 = 0.25;
 /// also count the RSS this test process had when it spawned the child (Linux carries
 /// the high-water mark across exec), which is not the binary's.
 fn peak_rss(args: &[String], cwd: &Path) -> u64 {
-    let o = Command::new(env!("CARGO_BIN_EXE_dealsim"))
+    let o = common::bin(cwd)
         .args(args)
-        .current_dir(cwd)
         .env(PEAK_RSS_ENV, "1")
-        .stdin(Stdio::null())
         .output()
         .expect("binary runs");
     let stderr = String::from_utf8_lossy(&o.stderr);

@@ -2,6 +2,8 @@
 //! independent implementation worked out period by period. Ledger to the cent, the rest to
 //! 1e-9 relative (MODEL.md §2: "ledger to the cent, the rest to 1e-9 relative").
 
+mod common;
+
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -10,18 +12,11 @@ use dealsim::scenario::{self, Input};
 
 const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/vectors");
 
+/// The rows of the vector file `name`, each keyed by its column names.
 fn read_csv(name: &str) -> Vec<HashMap<String, String>> {
-    let mut r = csv::Reader::from_path(Path::new(VECTORS).join(name)).expect("vector file");
-    let headers = r.headers().unwrap().clone();
-    r.records()
-        .map(|rec| {
-            let rec = rec.unwrap();
-            headers
-                .iter()
-                .zip(rec.iter())
-                .map(|(h, v)| (h.to_string(), v.to_string()))
-                .collect()
-        })
+    let (head, rows) = common::csv_table(&Path::new(VECTORS).join(name));
+    rows.into_iter()
+        .map(|row| head.iter().cloned().zip(row).collect())
         .collect()
 }
 

@@ -96,9 +96,8 @@ fn assert_terminal_clean(o: &Output) {
 
 #[test]
 fn formula_and_scheme_file_names_and_control_characters_are_neutralised_in_compare() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::folder_with("base.toml", &scenario("Base", "1000.0"));
     let d = dir.path();
-    fs::write(d.join("base.toml"), scenario("Base", "1000.0")).unwrap();
     let formula = "=HYPERLINK(\"x\",\"y\")";
     let scheme = "javascript:alert(1)";
     let dash = "-cmd|' calc'!A0";
@@ -181,9 +180,8 @@ fn formula_and_scheme_file_names_and_control_characters_are_neutralised_in_compa
 
 #[test]
 fn control_characters_in_the_name_never_reach_terminal_or_svg_raw() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::folder_with("s.toml", &scenario(NASTY_NAME, "20.0"));
     let d = dir.path();
-    fs::write(d.join("s.toml"), scenario(NASTY_NAME, "20.0")).unwrap();
     let o = dealsim(
         &[
             "run", "s.toml", "--paths", "64", "--charts", "svg", "--out", "out", "-q",

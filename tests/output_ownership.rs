@@ -299,21 +299,14 @@ fn start_paused(
     secs: &str,
 ) -> (std::process::Child, std::thread::JoinHandle<String>) {
     let b = base_scenario();
-    let mut child = bin(dir)
-        .args([
+    let (child, lines) = common::spawn_paused_at(
+        bin(dir).args([
             "run", &b, "--paths", "200", "-q", "--charts", "none", "--out", "out", "--seed", seed,
-        ])
-        .env("DEALSIM_TEST_PAUSE", format!("draw:{secs}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let first = lines.next().expect("a line").unwrap();
-    assert!(first.contains("test pause at phase draw"), "{first}");
-    let rest =
-        std::thread::spawn(move || lines.map_while(Result::ok).collect::<Vec<_>>().join("\n"));
-    (child, rest)
+        ]),
+        &format!("draw:{secs}"),
+        "draw",
+    );
+    (child, common::collect_rest(lines))
 }
 
 #[test]
@@ -367,8 +360,7 @@ fn a_run_waiting_for_the_lock_can_be_interrupted() {
         "{waiting}"
     );
     for (child, sig) in [(&second, libc::SIGTERM), (&first, libc::SIGINT)] {
-        // SAFETY: plain kill(2) on our own child's pid.
-        assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, sig) }, 0);
+        common::send_signal(child, sig);
     }
     assert_eq!(second.wait().unwrap().code(), Some(128 + libc::SIGTERM));
     assert_eq!(first.wait().unwrap().code(), Some(128 + libc::SIGINT));

@@ -8,7 +8,9 @@ mod common;
 
 use common::dealsim;
 
-use common::{parse, run, sized, with, DET};
+use common::{
+    parse, run, sized, with, with_all, DET, MARKET_NOISE, MULTIPLE_NOISE, UNIFORM_CEILING,
+};
 use dealsim::compare::{self, Member};
 use dealsim::engine::autostop::{self, SeTarget, StopReason};
 use dealsim::engine::intervals::{binomial_cdf, quantile_ci_ranks, quantile_interval, wilson};
@@ -22,21 +24,20 @@ use dealsim::summary::{ResultMetric, PERCENTILES};
 use rand::RngExt;
 
 fn noisy() -> String {
-    let mut t = with(DET, "company", "revenue_vol", "0.4");
-    t = with(&t, "company", "growth_vol", "0.3");
-    t = with(&t, "company", "multiple_vol", "0.5");
-    t = with(
-        &t,
-        "channel",
-        "ceiling",
-        r#"{ dist = "uniform", low = 0.0, high = 0.6 }"#,
-    );
-    // A cap hit on about half the paths, so P(cap hit) is a real probability.
-    with(
-        &t,
-        "revenue_share",
-        "cap",
-        r#"{ dist = "triangular", low = 5.0, mode = 11.0, high = 20.0 }"#,
+    with_all(
+        DET,
+        &[
+            MARKET_NOISE[0],
+            MARKET_NOISE[1],
+            MULTIPLE_NOISE,
+            UNIFORM_CEILING,
+            // A cap hit on about half the paths, so P(cap hit) is a real probability.
+            (
+                "revenue_share",
+                "cap",
+                r#"{ dist = "triangular", low = 5.0, mode = 11.0, high = 20.0 }"#,
+            ),
+        ],
     )
 }
 
@@ -470,8 +471,7 @@ fn es_batch_means_interval_coverage_on_a_normal_sample() {
 
 #[test]
 fn cli_auto_stop_equals_a_plain_run_byte_for_byte_on_1_and_2_threads() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("n.toml"), noisy()).unwrap();
+    let dir = common::folder_with("n.toml", &noisy());
     let base = ["run", "n.toml", "-q", "--charts", "none", "--no-report"];
     let auto = |threads: &str, out: &str| {
         let mut a = base.to_vec();
@@ -534,8 +534,7 @@ fn cli_auto_stop_equals_a_plain_run_byte_for_byte_on_1_and_2_threads() {
 
 #[test]
 fn cli_rejects_bad_targets_naming_the_flag() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("d.toml"), DET).unwrap();
+    let dir = common::folder_with("d.toml", DET);
     for (args, needle) in [
         (
             vec!["--target", "npv>5"],

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{parse, sized, with, DET};
+use common::{parse, sized, with_all, DET};
 use dealsim::engine::{self, RunOptions, RunOutput};
 use dealsim::model::dist::cdf;
 use dealsim::model::sampler::Sampler;
@@ -14,24 +14,16 @@ use dealsim::summary::ResultMetric;
 
 /// DET with volatile shocks, random rounds, three uncertain inputs, one rank pair.
 fn scenario() -> Scenario {
-    let mut t = with(DET, "company", "revenue_vol", "0.3");
-    t = with(&t, "company", "growth_vol", "0.25");
-    t = with(&t, "company", "multiple_vol", "0.3");
-    t = with(&t, "stake", "random_rounds_per_year", "0.5");
-    t = with(&t, "stake", "random_round_fraction", "0.1");
-    t = t
-        .replace(
-            "ceiling = 0.2",
-            r#"ceiling = { dist = "triangular", low = 0.05, mode = 0.12, high = 0.3 }"#,
-        )
-        .replace(
-            "model_revenue0 = 5.0",
-            r#"model_revenue0 = { dist = "lognormal", median = 5.0, sigma = 0.4 }"#,
-        )
-        .replace(
-            "growth0 = 0.8",
-            r#"growth0 = { dist = "pert", low = 0.5, mode = 0.8, high = 1.4 }"#,
-        );
+    let mut t = common::with_triangular_lognormal_pert(&with_all(
+        DET,
+        &[
+            ("company", "revenue_vol", "0.3"),
+            ("company", "growth_vol", "0.25"),
+            ("company", "multiple_vol", "0.3"),
+            ("stake", "random_rounds_per_year", "0.5"),
+            ("stake", "random_round_fraction", "0.1"),
+        ],
+    ));
     t.push_str(
         "\n[[input_correlation]]\ninputs = [\"channel.ceiling\", \"cloud.model_revenue0\"]\nrank = 0.6\n",
     );

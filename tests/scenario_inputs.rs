@@ -2,10 +2,10 @@
 //! support rule (a distribution that can leave its key's range is rejected) and the
 //! schedule rules. Each case mutates one key of a known-good scenario.
 
-mod scenario_support;
+mod common;
 
+use common::scenario_edits::*;
 use dealsim::scenario::{Dist, Input, Scheduled};
-use scenario_support::*;
 
 #[test]
 fn each_distribution_kind_parses() {

@@ -2,13 +2,13 @@
 //! what it merges, which file an error is blamed on, what is (not) echoed from a parent
 //! that is not a scenario, and `--set` named as the source of its own problems.
 
-mod scenario_support;
+mod common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use common::scenario_edits::*;
 use dealsim::scenario::{load, Input, Problem, Scheduled};
-use scenario_support::*;
 
 fn write(dir: &Path, name: &str, text: impl AsRef<[u8]>) -> PathBuf {
     let p = dir.join(name);
@@ -28,20 +28,30 @@ fn parent_with(dir: &Path, section: &str, key: &str, value: &str) -> PathBuf {
     write(dir, "parent.toml", set(GOOD, section, key, value))
 }
 
-#[test]
-fn a_childs_inline_distribution_replaces_the_parents_whole() {
-    let dir = tempfile::tempdir().unwrap();
+/// A parent.toml in `dir` whose channel ceiling is triangular (0.05, 0.1, 0.2).
+fn parent_with_triangular_ceiling(dir: &Path) -> PathBuf {
     parent_with(
-        dir.path(),
+        dir,
         "channel",
         "ceiling",
         "{ dist = \"triangular\", low = 0.05, mode = 0.1, high = 0.2 }",
-    );
-    let child = write(
-        dir.path(),
+    )
+}
+
+/// A child.toml in `dir` that extends parent.toml and sets only the channel ceiling.
+fn child_with_ceiling(dir: &Path, ceiling: &str) -> PathBuf {
+    write(
+        dir,
         "child.toml",
-        "extends = \"parent.toml\"\n[channel]\nceiling = { dist = \"uniform\", low = 0.1, high = 0.3 }\n",
-    );
+        format!("extends = \"parent.toml\"\n[channel]\nceiling = {ceiling}\n"),
+    )
+}
+
+#[test]
+fn a_childs_inline_distribution_replaces_the_parents_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    parent_with_triangular_ceiling(dir.path());
+    let child = child_with_ceiling(dir.path(), "{ dist = \"uniform\", low = 0.1, high = 0.3 }");
     // Merged key by key, `mode` would survive from the parent: "unknown key mode" in a
     // uniform, blamed on parent.toml.
     let l = load(&child, &[]).unwrap_or_else(|e| panic!("{e}"));
@@ -110,18 +120,9 @@ fn sections_still_merge_key_by_key() {
 #[test]
 fn an_error_in_a_childs_distribution_is_blamed_on_the_child() {
     let dir = tempfile::tempdir().unwrap();
-    parent_with(
-        dir.path(),
-        "channel",
-        "ceiling",
-        "{ dist = \"triangular\", low = 0.05, mode = 0.1, high = 0.2 }",
-    );
+    parent_with_triangular_ceiling(dir.path());
     // The child's uniform lacks `high`: the problem is the child's, on the child's line.
-    let child = write(
-        dir.path(),
-        "child.toml",
-        "extends = \"parent.toml\"\n[channel]\nceiling = { dist = \"uniform\", low = 0.1 }\n",
-    );
+    let child = child_with_ceiling(dir.path(), "{ dist = \"uniform\", low = 0.1 }");
     let ps = load_err(&child, &[]);
     assert_eq!(ps.len(), 1, "{ps:?}");
     assert_eq!(ps[0].file, child.display().to_string(), "{}", ps[0]);

@@ -2,14 +2,14 @@
 //! `--set` overrides, the effective scenario written back out, and the shipped files
 //! (`scenarios/`, the `EXAMPLE`, the public vector) all validating.
 
-mod scenario_support;
+mod common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use common::scenario_edits::*;
 use dealsim::scenario::{load, parse_raw, parse_str, Input, Scheduled, EXAMPLE};
-use scenario_support::*;
 
 const VECTOR: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),

@@ -2,17 +2,17 @@
 //! grid, dates inside the horizon, round order, `incremental + cloud_cannibalization <= 1`,
 //! the correlation matrix, and all problems of a file reported at once.
 
-mod scenario_support;
+mod common;
 
+use common::scenario_edits::*;
 use dealsim::scenario::{parse_str, Input, ScenarioError};
-use scenario_support::*;
 
 #[test]
 fn simulation_rules() {
-    only_at(
-        &set(GOOD, "simulation", "steps_per_year", "3"),
+    bad(
         "simulation",
         "steps_per_year",
+        "3",
         "must be one of 1, 2, 4, 12",
     );
     for k in [1, 2, 4, 12] {
@@ -23,42 +23,12 @@ fn simulation_rules() {
             k
         );
     }
-    only_at(
-        &set(GOOD, "simulation", "end_year", "2025"),
-        "simulation",
-        "end_year",
-        "before start_year 2026",
-    );
-    only_at(
-        &set(GOOD, "simulation", "start_year", "1800"),
-        "simulation",
-        "start_year",
-        "a year in [1900, 2200]",
-    );
-    only_at(
-        &set(GOOD, "revenue_share", "end_year", "30"),
-        "revenue_share",
-        "end_year",
-        "a year in [1900, 2200]",
-    );
-    only_at(
-        &set(GOOD, "simulation", "paths", "0"),
-        "simulation",
-        "paths",
-        "must be an integer >= 1",
-    );
-    only_at(
-        &set(GOOD, "simulation", "seed", "-1"),
-        "simulation",
-        "seed",
-        "non-negative integer",
-    );
-    only_at(
-        &set(GOOD, "simulation", "seed", "1.5"),
-        "simulation",
-        "seed",
-        "expected an integer",
-    );
+    bad("simulation", "end_year", "2025", "before start_year 2026");
+    bad("simulation", "start_year", "1800", "a year in [1900, 2200]");
+    bad("revenue_share", "end_year", "30", "a year in [1900, 2200]");
+    bad("simulation", "paths", "0", "must be an integer >= 1");
+    bad("simulation", "seed", "-1", "non-negative integer");
+    bad("simulation", "seed", "1.5", "expected an integer");
     let s = ok(&set(
         &set(GOOD, "simulation", "seed", "18446744073709551615"),
         "simulation",
@@ -66,47 +36,37 @@ fn simulation_rules() {
         "7",
     ));
     assert_eq!((s.simulation.seed, s.simulation.paths), (u64::MAX, 7));
-    only_at(
-        &set(GOOD, "simulation", "seed", "18446744073709551616"),
-        "simulation",
-        "seed",
-        "out of range",
-    );
+    bad("simulation", "seed", "18446744073709551616", "out of range");
     ok(&set(GOOD, "simulation", "end_year", "2026")); // one-year horizon
 }
 
 #[test]
 fn dates_must_be_bare_toml_dates_inside_the_horizon() {
-    only_at(
-        &set(GOOD, "cloud", "stop_paying", "\"2026-04-27\""),
+    bad(
         "cloud",
         "stop_paying",
+        "\"2026-04-27\"",
         "write it as a bare TOML date",
     );
-    only_at(
-        &set(GOOD, "cloud", "stop_paying", "2026-04-27T00:00:00"),
+    bad(
         "cloud",
         "stop_paying",
+        "2026-04-27T00:00:00",
         "bare date without a time, like 2026-04-27",
     );
-    only_at(
-        &set(GOOD, "cloud", "stop_paying", "2025-12-31"),
+    bad(
         "cloud",
         "stop_paying",
+        "2025-12-31",
         "outside the simulation horizon: must be in [2026-01-01, 2030-12-31]",
     );
-    only_at(
-        &set(GOOD, "cloud", "stop_paying", "2031-01-01"),
+    bad(
         "cloud",
         "stop_paying",
+        "2031-01-01",
         "outside the simulation horizon",
     );
-    only_at(
-        &set(GOOD, "cloud", "stop_paying", "20260427"),
-        "cloud",
-        "stop_paying",
-        "expected a date",
-    );
+    bad("cloud", "stop_paying", "20260427", "expected a date");
     let s = ok(&set(GOOD, "cloud", "stop_paying", "2030-12-31"));
     assert_eq!(
         s.cloud.stop_paying.map(|d| d.to_string()).as_deref(),
@@ -205,22 +165,14 @@ fn incremental_plus_cannibalization_at_most_one() {
 
 #[test]
 fn correlations_are_in_range_and_positive_semidefinite() {
-    only_at(
-        &set(GOOD, "correlation", "revenue_growth", "1.2"),
-        "correlation",
-        "revenue_growth",
-        "must be in [-1, 1]",
-    );
-    let text = set(
-        &set(
-            &set(GOOD, "correlation", "revenue_growth", "0.9"),
-            "correlation",
-            "revenue_multiple",
-            "0.9",
-        ),
-        "correlation",
-        "growth_multiple",
-        "-0.9",
+    bad("correlation", "revenue_growth", "1.2", "must be in [-1, 1]");
+    let text = set_all(
+        GOOD,
+        &[
+            ("correlation", "revenue_growth", "0.9"),
+            ("correlation", "revenue_multiple", "0.9"),
+            ("correlation", "growth_multiple", "-0.9"),
+        ],
     );
     let p = only(&text, "correlation", "not positive semi-definite");
     assert!(
@@ -270,16 +222,13 @@ fn s_text_with_growth_multiple() -> String {
 
 #[test]
 fn all_problems_are_reported_at_once_sorted_by_line() {
-    let text = set(
-        &set(
-            &set(GOOD, "channel", "ceiling", "1.4"),
-            "company",
-            "grwoth0",
-            "1",
-        ),
-        "simulation",
-        "steps_per_year",
-        "5",
+    let text = set_all(
+        GOOD,
+        &[
+            ("channel", "ceiling", "1.4"),
+            ("company", "grwoth0", "1"),
+            ("simulation", "steps_per_year", "5"),
+        ],
     );
     let e: ScenarioError = parse_str(&text, "scenarios/x.toml").unwrap_err();
     assert_eq!(e.problems.len(), 3, "{e}");

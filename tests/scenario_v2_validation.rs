@@ -2,10 +2,10 @@
 //! `[renegotiation]`: required keys, ranges, dates, distributions and "did you mean", one
 //! problem per mutation, each naming the key and its line.
 
-mod scenario_support;
+mod common;
 
+use common::scenario_edits::*;
 use dealsim::scenario::Input;
-use scenario_support::*;
 
 const LICENCE: &str = "
 [licence]
@@ -136,7 +136,7 @@ fn v2_ranges_are_enforced_at_the_key_and_line() {
         ),
     ];
     for (section, key, value, needle) in cases {
-        only_at(&set(&v2(), section, key, value), section, key, needle);
+        bad_in(&v2(), section, key, value, needle);
     }
     // Distributions inside the range are fine.
     let s = ok(&set(
@@ -150,34 +150,27 @@ fn v2_ranges_are_enforced_at_the_key_and_line() {
 
 #[test]
 fn v2_dates_are_checked() {
-    only_at(
-        &set(&v2(), "licence", "end", "2025-12-31"),
+    bad_in(
+        &v2(),
         "licence",
         "end",
+        "2025-12-31",
         "before the simulation starts",
     );
-    only_at(
-        &set(&v2(), "licence", "end", "\"2032-12-31\""),
-        "licence",
-        "end",
-        "bare TOML date",
-    );
-    only_at(
-        &set(&v2(), "licence", "end", "2032"),
-        "licence",
-        "end",
-        "expected a date",
-    );
-    only_at(
-        &set(&v2(), "renegotiation", "from", "2031-01-01"),
+    bad_in(&v2(), "licence", "end", "\"2032-12-31\"", "bare TOML date");
+    bad_in(&v2(), "licence", "end", "2032", "expected a date");
+    bad_in(
+        &v2(),
         "renegotiation",
         "from",
+        "2031-01-01",
         "outside the simulation horizon",
     );
-    only_at(
-        &set(&v2(), "renegotiation", "from", "2025-06-30"),
+    bad_in(
+        &v2(),
         "renegotiation",
         "from",
+        "2025-06-30",
         "outside the simulation horizon",
     );
 }

@@ -4,10 +4,10 @@
 //! key rules are in `scenario_rules.rs`, distributions and schedules in
 //! `scenario_inputs.rs`, files, `extends` and `--set` in `scenario_loading.rs`.
 
-mod scenario_support;
+mod common;
 
+use common::scenario_edits::*;
 use dealsim::scenario::{Input, Scheduled};
-use scenario_support::*;
 #[test]
 fn the_minimal_scenario_validates_with_defaults() {
     let s = ok(GOOD);
@@ -124,46 +124,36 @@ fn an_empty_file_lists_every_required_section() {
 
 #[test]
 fn wrong_types_name_the_expected_type() {
-    only_at(
-        &set(GOOD, "company", "revenue0", "\"20\""),
+    bad(
         "company",
         "revenue0",
+        "\"20\"",
         "expected a number, found a string \"20\"",
     );
-    only_at(
-        &set(GOOD, "channel", "ceiling", "true"),
+    bad(
         "channel",
         "ceiling",
+        "true",
         "expected a number, found a boolean",
     );
-    only_at(
-        &set(GOOD, "simulation", "start_year", "2026.0"),
+    bad(
         "simulation",
         "start_year",
+        "2026.0",
         "expected an integer, found a float",
     );
-    only_at(
-        &set(GOOD, "simulation", "paths", "\"many\""),
-        "simulation",
-        "paths",
-        "expected an integer",
-    );
-    only_at(
-        &set(GOOD, "revenue_share", "base_includes_channel", "\"yes\""),
+    bad("simulation", "paths", "\"many\"", "expected an integer");
+    bad(
         "revenue_share",
         "base_includes_channel",
+        "\"yes\"",
         "expected true or false",
     );
-    only_at(
-        &set(GOOD, "meta", "name", "3"),
-        "meta",
-        "name",
-        "expected a string",
-    );
-    only_at(
-        &set(GOOD, "stake", "initial", "[0.2]"),
+    bad("meta", "name", "3", "expected a string");
+    bad(
         "stake",
         "initial",
+        "[0.2]",
         "expected a number, found an array",
     );
     only(
@@ -220,12 +210,7 @@ fn unknown_keys_get_a_did_you_mean_at_every_level() {
         "paths",
         "did you mean simulation.paths",
     );
-    only_at(
-        &set(GOOD, "meta", "nmae", "\"x\""),
-        "meta",
-        "nmae",
-        "did you mean name?",
-    );
+    bad("meta", "nmae", "\"x\"", "did you mean name?");
     let p = only(
         &set(GOOD, "stake", "zzzz", "1"),
         "stake.zzzz",
@@ -265,19 +250,9 @@ fn every_range_is_enforced() {
         ("cloud", "compute_margin"),
     ];
     for (s, k) in unit {
-        only_at(
-            &set(GOOD, s, k, "-0.01"),
-            s,
-            k,
-            "-0.01 is out of range: must be in [0, 1]",
-        );
+        bad(s, k, "-0.01", "-0.01 is out of range: must be in [0, 1]");
         if k != "incremental" && k != "cloud_cannibalization" {
-            only_at(
-                &set(GOOD, s, k, "1.4"),
-                s,
-                k,
-                "1.4 is out of range: must be in [0, 1]",
-            );
+            bad(s, k, "1.4", "1.4 is out of range: must be in [0, 1]");
         }
     }
     let positive = [
@@ -289,12 +264,7 @@ fn every_range_is_enforced() {
         ("cloud", "compute_share_half_life"),
     ];
     for (s, k) in positive {
-        only_at(
-            &set(GOOD, s, k, "0"),
-            s,
-            k,
-            "0 is out of range: must be > 0",
-        );
+        bad(s, k, "0", "0 is out of range: must be > 0");
     }
     let non_negative = [
         ("company", "growth_vol"),
@@ -309,12 +279,7 @@ fn every_range_is_enforced() {
         ("revenue_share", "cap"),
     ];
     for (s, k) in non_negative {
-        only_at(
-            &set(GOOD, s, k, "-0.5"),
-            s,
-            k,
-            "-0.5 is out of range: must be >= 0",
-        );
+        bad(s, k, "-0.5", "-0.5 is out of range: must be >= 0");
     }
     for (s, k) in [
         ("company", "growth0"),
@@ -322,12 +287,7 @@ fn every_range_is_enforced() {
         ("discount", "rate"),
         ("discount", "equity_rate"),
     ] {
-        only_at(
-            &set(GOOD, s, k, "-1"),
-            s,
-            k,
-            "-1 is out of range: must be > -1",
-        );
+        bad(s, k, "-1", "-1 is out of range: must be > -1");
     }
     // Boundaries are inside.
     ok(&set(
@@ -346,10 +306,10 @@ fn money_is_bounded_by_1e6() {
         ("revenue_share", "cap"),
         ("cloud", "model_revenue0"),
     ] {
-        only_at(
-            &set(GOOD, s, k, "2e6"),
+        bad(
             s,
             k,
+            "2e6",
             "2e6 is too large: money amounts must be <= 1e6",
         );
     }
@@ -359,31 +319,11 @@ fn money_is_bounded_by_1e6() {
 #[test]
 fn nan_inf_and_huge_numbers_are_rejected_naming_the_key() {
     for v in ["nan", "-nan", "inf", "+inf", "-inf", "1e400"] {
-        only_at(
-            &set(GOOD, "company", "growth_vol", v),
-            "company",
-            "growth_vol",
-            "is not a finite number",
-        );
+        bad("company", "growth_vol", v, "is not a finite number");
     }
-    only_at(
-        &set(GOOD, "company", "revenue0", "1e308"),
-        "company",
-        "revenue0",
-        "too large",
-    );
-    only_at(
-        &set(GOOD, "channel", "midpoint_year", "1e308"),
-        "channel",
-        "midpoint_year",
-        "too large",
-    );
-    only_at(
-        &set(GOOD, "company", "growth_vol", "1e308"),
-        "company",
-        "growth_vol",
-        "1e308 is too large",
-    );
+    bad("company", "revenue0", "1e308", "too large");
+    bad("channel", "midpoint_year", "1e308", "too large");
+    bad("company", "growth_vol", "1e308", "1e308 is too large");
     let d = "{ dist = \"uniform\", low = 0.1, high = inf }";
     only(
         &set(GOOD, "channel", "ceiling", d),

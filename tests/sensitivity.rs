@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{csv_body, dealsim};
+use common::{csv_body, dealsim_ok};
 
 use std::path::Path;
 use std::process::Output;
@@ -13,9 +13,7 @@ fn run_ok(dir: &Path, text: &str, command: &str, extra: &[&str]) -> Output {
     std::fs::write(dir.join("s.toml"), text).unwrap();
     let mut args = vec![command, "s.toml", "-q", "--out", "o"];
     args.extend_from_slice(extra);
-    let o = dealsim(&args, dir);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    o
+    dealsim_ok(&args, dir)
 }
 
 #[test]

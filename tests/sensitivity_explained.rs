@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{dealsim, noisy};
+use common::{dealsim, noisy, ok};
 
 fn col(rows: &[Vec<String>], name: &str) -> usize {
     rows[0]
@@ -24,22 +24,14 @@ fn sd(summary: &Path, metric: &str) -> f64 {
         .unwrap()
 }
 
+/// `dealsim args` in `d`, which must succeed: its standard output.
 fn run(d: &Path, args: &[&str]) -> String {
-    let o = dealsim(args, d);
-    assert!(
-        o.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
+    ok(&dealsim(args, d))
 }
 
-#[test]
-fn the_headline_ranking_covers_shocks_and_inputs_by_the_stated_method() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    std::fs::write(d.join("s.toml"), noisy(600)).unwrap();
-    let stdout = run(
+/// `dealsim sensitivity s.toml` in `d` with SVG charts, into `o`: its standard output.
+fn sensitivity_svg(d: &Path) -> String {
+    run(
         d,
         &[
             "sensitivity",
@@ -50,7 +42,14 @@ fn the_headline_ranking_covers_shocks_and_inputs_by_the_stated_method() {
             "--charts",
             "svg",
         ],
-    );
+    )
+}
+
+#[test]
+fn the_headline_ranking_covers_shocks_and_inputs_by_the_stated_method() {
+    let dir = common::folder_with("s.toml", &noisy(600));
+    let d = dir.path();
+    let stdout = sensitivity_svg(d);
     let v = common::csv_rows(&d.join("o/sensitivity_variance.csv"));
     let (src, kind, share) = (
         col(&v, "source"),
@@ -128,21 +127,9 @@ fn the_headline_ranking_covers_shocks_and_inputs_by_the_stated_method() {
 
 #[test]
 fn year_keys_swing_by_a_year_and_bars_say_which_end_is_which() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::folder_with("s.toml", &noisy(600));
     let d = dir.path();
-    std::fs::write(d.join("s.toml"), noisy(600)).unwrap();
-    run(
-        d,
-        &[
-            "sensitivity",
-            "s.toml",
-            "-q",
-            "--out",
-            "o",
-            "--charts",
-            "svg",
-        ],
-    );
+    sensitivity_svg(d);
     let oat = common::csv_rows(&d.join("o/sensitivity_oat.csv"));
     let (i, k, lo, hi) = (
         col(&oat, "input"),
@@ -183,21 +170,9 @@ fn year_keys_swing_by_a_year_and_bars_say_which_end_is_which() {
 
 #[test]
 fn intervals_heat_map_key_report_and_the_reason_the_rankings_differ() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::folder_with("s.toml", &noisy(600));
     let d = dir.path();
-    std::fs::write(d.join("s.toml"), noisy(600)).unwrap();
-    let stdout = run(
-        d,
-        &[
-            "sensitivity",
-            "s.toml",
-            "-q",
-            "--out",
-            "o",
-            "--charts",
-            "svg",
-        ],
-    );
+    let stdout = sensitivity_svg(d);
     let o = d.join("o");
     // Rank correlations: whiskers for the interval, an axis scaled to the data (ticks
     // within the data's reach, not ±1 when every |rho| is small).

@@ -11,7 +11,10 @@ use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{base_scenario, bin, dealsim, entries, snapshot};
+use common::{
+    base_scenario, bin, collect_rest, dealsim, entries, send_signal, snapshot, spawn_paused_at,
+    wait_within,
+};
 
 const PHASES: [&str; 5] = ["draw", "simulate", "aggregate", "write", "commit"];
 const SIGNALS: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
@@ -44,9 +47,7 @@ fn start_paused(
         }
         seen.push(l);
     }
-    let rest =
-        std::thread::spawn(move || lines.map_while(Result::ok).collect::<Vec<_>>().join("\n"));
-    (child, rest)
+    (child, collect_rest(lines))
 }
 
 /// Sends `sig`, waits for the exit (at most a few seconds), returns (exit code, time to
@@ -57,18 +58,12 @@ fn stop(
     sig: libc::c_int,
 ) -> (Option<i32>, Duration, String) {
     let t0 = Instant::now();
-    // SAFETY: plain kill(2) on our own child's pid.
-    assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, sig) }, 0);
-    let st = loop {
-        if let Some(st) = child.try_wait().unwrap() {
-            break st;
-        }
-        if t0.elapsed() > Duration::from_secs(10) {
-            let _ = child.kill();
-            panic!("still running 10 s after signal {sig}");
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    };
+    send_signal(&child, sig);
+    let st = wait_within(
+        &mut child,
+        Duration::from_secs(10),
+        &format!("still running 10 s after signal {sig}"),
+    );
     let took = t0.elapsed();
     (st.code(), took, err.join().unwrap())
 }
@@ -197,21 +192,9 @@ fn under_nohup_sighup_stays_ignored_and_the_run_completes() {
             Ok(())
         });
     }
-    let mut child = cmd
-        .args(run_args(&b, "out"))
-        .env("DEALSIM_TEST_PAUSE", "simulate:1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let first = lines.next().expect("a line").unwrap();
-    assert!(first.contains("test pause at phase simulate"), "{first}");
-    // SAFETY: plain kill(2) on our own child's pid.
-    assert_eq!(
-        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGHUP) },
-        0
-    );
+    let (mut child, lines) =
+        spawn_paused_at(cmd.args(run_args(&b, "out")), "simulate:1", "simulate");
+    send_signal(&child, libc::SIGHUP);
     let st = child.wait().unwrap();
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
     assert_eq!(st.code(), Some(0), "{rest:?}");

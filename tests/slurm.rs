@@ -8,23 +8,12 @@
 
 mod common;
 
-use common::dealsim;
+use common::{dealsim, ok};
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
-
-fn ok(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
 
 fn sh(cmd: &str, envs: &[(&str, &str)]) -> Output {
     Command::new("bash")
@@ -106,13 +95,6 @@ fn submit(plan: &Path, which: Option<&str>, envs: &[(&str, &str)]) -> (String, S
     (a.to_string(), m.to_string())
 }
 
-fn base() -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("scenarios/base.toml")
-        .display()
-        .to_string()
-}
-
 #[test]
 fn sweep_and_shards_on_a_real_slurm() {
     if let Some(why) = cluster_down() {
@@ -126,7 +108,7 @@ fn sweep_and_shards_on_a_real_slurm() {
         .tempdir_in("/tmp")
         .unwrap();
     let dir = d.path();
-    let b = base();
+    let b = common::base_scenario();
     let grid = [
         "--grid",
         "revenue_share.cap=25,38,50,80",
@@ -171,9 +153,10 @@ fn sweep_and_shards_on_a_real_slurm() {
     ok(&sh(&format!("chmod +x {}", wrapper.display()), &[]));
     let w = wrapper.display().to_string();
     let marks = dir.display().to_string();
+    let real = common::bin_path().display().to_string();
     let envs = [
         ("DEALSIM", w.as_str()),
-        ("REAL", env!("CARGO_BIN_EXE_dealsim")),
+        ("REAL", real.as_str()),
         ("VICTIM", victim),
         ("MARKS", marks.as_str()),
     ];

@@ -4,31 +4,14 @@
 
 mod common;
 
-use common::{csv_rows, dealsim};
+use common::{csv_rows, dealsim, ok};
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
-
-fn ok(o: &Output) {
-    assert!(
-        o.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
 
 fn err(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn base() -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("scenarios/base.toml")
-        .display()
-        .to_string()
 }
 
 fn read(p: &Path) -> Vec<u8> {
@@ -41,7 +24,7 @@ const GRID_B: &str = "channel.ceiling=0.1..0.3:3";
 #[test]
 fn every_point_equals_a_single_run_with_set() {
     let d = tempfile::tempdir().unwrap();
-    let b = base();
+    let b = common::base_scenario();
     let o = dealsim(
         &[
             "sweep", &b, "--grid", GRID_A, "--grid", GRID_B, "--paths", "1500", "--seed", "11",
@@ -157,7 +140,7 @@ fn every_point_equals_a_single_run_with_set() {
 #[test]
 fn bad_grids_are_refused_before_any_simulation() {
     let d = tempfile::tempdir().unwrap();
-    let b = base();
+    let b = common::base_scenario();
     for (grid, want) in [
         (
             "channel.ceiling",
@@ -203,7 +186,7 @@ fn edit_header(p: &Path, from: &str, to: &str) {
 #[test]
 fn plan_task_merge_is_byte_identical_and_refuses_bad_parts() {
     let d = tempfile::tempdir().unwrap();
-    let b = base();
+    let b = common::base_scenario();
     let common = [
         "--grid", GRID_A, "--grid", GRID_B, "--paths", "5000", "--seed", "3", "--quiet",
     ];
@@ -337,7 +320,7 @@ const RUN_CSVS: [&str; 4] = [
 #[test]
 fn shard_merges_equal_the_single_run() {
     let d = tempfile::tempdir().unwrap();
-    let b = base();
+    let b = common::base_scenario();
     // 3 chunks of 4096 and a partial one.
     let paths = "13000";
     let flags = [
@@ -400,7 +383,7 @@ fn shard_merges_equal_the_single_run() {
 #[test]
 fn emitted_slurm_and_k8s_files_run_every_task_then_merge() {
     let d = tempfile::tempdir().unwrap();
-    let b = base();
+    let b = common::base_scenario();
     ok(&dealsim(
         &[
             "sweep",

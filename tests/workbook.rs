@@ -83,9 +83,8 @@ fn same_cell(csv: &str, lo: &str) -> bool {
 
 #[test]
 fn the_workbook_holds_every_csv_and_libreoffice_reads_the_same_numbers() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::folder_with("a.toml", &noisy(500));
     let d = dir.path();
-    std::fs::write(d.join("a.toml"), noisy(500)).unwrap();
     ok(&dealsim(
         &["run", "a.toml", "--out", "r", "-q", "--charts", "none"],
         d,
@@ -192,9 +191,8 @@ fn the_workbook_holds_every_csv_and_libreoffice_reads_the_same_numbers() {
 
 #[test]
 fn compare_writes_a_workbook_per_member_and_one_of_deltas_and_no_xlsx_skips_them() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::folder_with("a.toml", &noisy(500));
     let d = dir.path();
-    std::fs::write(d.join("a.toml"), noisy(500)).unwrap();
     let args = [
         "compare",
         "a.toml",

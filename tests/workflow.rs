@@ -7,9 +7,8 @@ use common::{dealsim, noisy, ok, snapshot};
 
 #[test]
 fn a_variant_is_the_first_file_plus_its_edits_under_its_own_name() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::folder_with("a.toml", &noisy(400));
     let d = dir.path();
-    std::fs::write(d.join("a.toml"), noisy(400)).unwrap();
     let o = dealsim(
         &[
             "compare",
@@ -104,9 +103,8 @@ fn a_variant_is_the_first_file_plus_its_edits_under_its_own_name() {
 
 #[test]
 fn variant_errors_name_the_variant_and_the_edit_and_write_nothing() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::folder_with("a.toml", &noisy(400));
     let d = dir.path();
-    std::fs::write(d.join("a.toml"), noisy(400)).unwrap();
     let o = dealsim(
         &[
             "compare",
@@ -147,9 +145,8 @@ fn variant_errors_name_the_variant_and_the_edit_and_write_nothing() {
 
 #[test]
 fn set_on_compare_says_it_applies_to_every_member() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::folder_with("a.toml", &noisy(400));
     let d = dir.path();
-    std::fs::write(d.join("a.toml"), noisy(400)).unwrap();
     let o = dealsim(
         &[
             "compare",
@@ -179,9 +176,8 @@ fn set_on_compare_says_it_applies_to_every_member() {
 
 #[test]
 fn a_run_with_set_is_labelled_and_never_replaces_the_plain_run() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::folder_with("a.toml", &noisy(400));
     let d = dir.path();
-    std::fs::write(d.join("a.toml"), noisy(400)).unwrap();
     let plain = ["run", "a.toml", "-q", "--charts", "svg"];
     let stdout = ok(&dealsim(&plain, d));
     assert!(!stdout.contains(" with "), "{stdout}");

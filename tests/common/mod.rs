@@ -1,5 +1,9 @@
-//! Shared test helpers: a deterministic quarterly scenario to mutate, and running it.
+//! Shared test helpers: a deterministic quarterly scenario to mutate, running it in
+//! process or through the binary (`DEALSIM_TEST_BIN` honoured), temporary working folders,
+//! reading CSVs and PNGs; `scenario_edits` for the validation tests.
 #![allow(dead_code)]
+
+pub mod scenario_edits;
 
 use dealsim::engine::{self, RunOptions, RunOutput};
 use dealsim::scenario::{self, Scenario};
@@ -157,12 +161,14 @@ pub fn dealsim(args: &[&str], cwd: &std::path::Path) -> std::process::Output {
     bin(cwd).args(args).output().expect("binary runs")
 }
 
+/// The repository's scenarios/base.toml.
+pub fn base_path() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/base.toml")
+}
+
 /// The repository's scenarios/base.toml, as a string path.
 pub fn base_scenario() -> String {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("scenarios/base.toml")
-        .to_string_lossy()
-        .into_owned()
+    base_path().to_string_lossy().into_owned()
 }
 
 /// Every entry under `dir`, relative path -> bytes (folders map to an empty vector,
@@ -222,6 +228,35 @@ pub fn csv_body(path: &std::path::Path) -> Vec<Vec<String>> {
     csv_rows(path).split_off(1)
 }
 
+/// Every numeric cell of the CSV `bytes` after its header, as (column, text, value):
+/// cells of `text_cols`, and empty cells of `allow_empty`, are skipped; any other cell
+/// that is not a number fails the test, naming `name` and the column.
+pub fn numeric_cells(
+    name: &str,
+    bytes: &[u8],
+    text_cols: &[&str],
+    allow_empty: &[&str],
+) -> Vec<(String, String, f64)> {
+    let mut out = Vec::new();
+    let mut r = ::csv::Reader::from_reader(bytes);
+    let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    for rec in r.records() {
+        let rec = rec.unwrap();
+        for (h, cell) in header.iter().zip(rec.iter()) {
+            if text_cols.contains(&h.as_str())
+                || (cell.is_empty() && allow_empty.contains(&h.as_str()))
+            {
+                continue;
+            }
+            let v: f64 = cell
+                .parse()
+                .unwrap_or_else(|_| panic!("{name}: column {h}: not a number: {cell:?}"));
+            out.push((h.clone(), cell.to_string(), v));
+        }
+    }
+    out
+}
+
 /// A CSV file as (header, rows).
 pub fn csv_table(path: &std::path::Path) -> (Vec<String>, Vec<Vec<String>>) {
     let mut rows = csv_rows(path);
@@ -230,12 +265,14 @@ pub fn csv_table(path: &std::path::Path) -> (Vec<String>, Vec<Vec<String>>) {
     (head, rows)
 }
 
-/// `o`'s standard output, after checking that it succeeded (else its exit and stderr).
+/// `o`'s standard output, after checking that it succeeded (else its exit, stdout and
+/// stderr).
 pub fn ok(o: &std::process::Output) -> String {
     assert!(
         o.status.success(),
-        "exit {:?}\n{}",
+        "exit {:?}\nstdout: {}\nstderr: {}",
         o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
         String::from_utf8_lossy(&o.stderr)
     );
     String::from_utf8_lossy(&o.stdout).into_owned()
@@ -252,16 +289,128 @@ pub fn dealsim_ok(args: &[&str], cwd: &std::path::Path) -> std::process::Output 
     o
 }
 
+/// `base` with each `(section, key, value)` edit applied in turn, as [`with`] applies one.
+pub fn with_all(base: &str, edits: &[(&str, &str, &str)]) -> String {
+    edits
+        .iter()
+        .fold(base.to_string(), |t, (section, key, value)| {
+            with(&t, section, key, value)
+        })
+}
+
+/// Market noise: revenue volatility 0.4 and growth volatility 0.3 (edits for [`with_all`]).
+pub const MARKET_NOISE: [(&str, &str, &str); 2] = [
+    ("company", "revenue_vol", "0.4"),
+    ("company", "growth_vol", "0.3"),
+];
+
+/// Valuation-multiple volatility 0.5 (an edit for [`with_all`]).
+pub const MULTIPLE_NOISE: (&str, &str, &str) = ("company", "multiple_vol", "0.5");
+
+/// The channel ceiling uncertain, uniform on 0–0.6 (an edit for [`with_all`]).
+pub const UNIFORM_CEILING: (&str, &str, &str) = (
+    "channel",
+    "ceiling",
+    r#"{ dist = "uniform", low = 0.0, high = 0.6 }"#,
+);
+
 /// DET with market noise (revenue and growth volatility) and one uncertain input, the
 /// channel ceiling (uniform on 0–0.6), over `paths` paths: results differ per path.
 pub fn noisy(paths: u64) -> String {
-    let mut t = with(DET, "company", "revenue_vol", "0.4");
-    t = with(&t, "company", "growth_vol", "0.3");
-    t = with(
-        &t,
-        "channel",
-        "ceiling",
-        r#"{ dist = "uniform", low = 0.0, high = 0.6 }"#,
+    let paths = paths.to_string();
+    with_all(
+        DET,
+        &[
+            MARKET_NOISE[0],
+            MARKET_NOISE[1],
+            UNIFORM_CEILING,
+            ("simulation", "paths", &paths),
+        ],
+    )
+}
+
+/// `text` (DET or built on it) with three uncertain inputs, one per shape: the channel
+/// ceiling triangular, the model revenue lognormal, initial growth PERT.
+pub fn with_triangular_lognormal_pert(text: &str) -> String {
+    text.replace(
+        "ceiling = 0.2",
+        r#"ceiling = { dist = "triangular", low = 0.05, mode = 0.12, high = 0.3 }"#,
+    )
+    .replace(
+        "model_revenue0 = 5.0",
+        r#"model_revenue0 = { dist = "lognormal", median = 5.0, sigma = 0.4 }"#,
+    )
+    .replace(
+        "growth0 = 0.8",
+        r#"growth0 = { dist = "pert", low = 0.5, mode = 0.8, high = 1.4 }"#,
+    )
+}
+
+/// A fresh temporary folder holding `text` as `name`: the working folder of an
+/// end-to-end test (keep the returned guard alive while the folder is used).
+pub fn folder_with(name: &str, text: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(name), text).unwrap();
+    dir
+}
+
+/// Sends `sig` to `child` (kill(2)), which must succeed.
+pub fn send_signal(child: &std::process::Child, sig: libc::c_int) {
+    let pid = libc::pid_t::try_from(child.id()).unwrap();
+    // SAFETY: plain kill(2) on our own child's pid.
+    assert_eq!(unsafe { libc::kill(pid, sig) }, 0);
+}
+
+/// `child`'s exit status, polled every 2 ms; a child still running after `limit` is killed
+/// and reaped, and the test fails with `message`.
+pub fn wait_within(
+    child: &mut std::process::Child,
+    limit: std::time::Duration,
+    message: &str,
+) -> std::process::ExitStatus {
+    let t0 = std::time::Instant::now();
+    loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            return st;
+        }
+        if t0.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{message}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+}
+
+/// The rest of a child's stderr `lines`, collected by a thread (so the child never blocks
+/// on a full pipe) and joined into one text.
+pub fn collect_rest(lines: StderrLines) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || lines.map_while(Result::ok).collect::<Vec<_>>().join("\n"))
+}
+
+/// The child's stderr, line by line.
+pub type StderrLines = std::io::Lines<std::io::BufReader<std::process::ChildStderr>>;
+
+/// Spawns `cmd` (stdout discarded, stderr piped) with the binary's test-only pause
+/// `DEALSIM_TEST_PAUSE=<pause>`, and waits for its first stderr line, which must announce
+/// the pause at `phase`: the child, held inside the phase, and its remaining stderr.
+pub fn spawn_paused_at(
+    cmd: &mut std::process::Command,
+    pause: &str,
+    phase: &str,
+) -> (std::process::Child, StderrLines) {
+    use std::io::BufRead;
+    let mut child = cmd
+        .env("DEALSIM_TEST_PAUSE", pause)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let first = lines.next().expect("a line").unwrap();
+    assert!(
+        first.contains(&format!("test pause at phase {phase}")),
+        "{first}"
     );
-    with(&t, "simulation", "paths", &paths.to_string())
+    (child, lines)
 }

@@ -1,6 +1,5 @@
 //! Helpers shared by the scenario tests: a known-good minimal scenario and line edits
 //! that mutate exactly one key, so each test isolates one validation rule.
-#![allow(dead_code)] // each test crate uses a different subset
 
 use dealsim::scenario::{parse_str, Problem, Scenario};
 
@@ -96,6 +95,15 @@ pub fn set(text: &str, section: &str, key: &str, value: &str) -> String {
     join(lines)
 }
 
+/// `text` with each `(section, key, value)` edit applied in turn by [`set`].
+pub fn set_all(text: &str, edits: &[(&str, &str, &str)]) -> String {
+    edits
+        .iter()
+        .fold(text.to_string(), |t, (section, key, value)| {
+            set(&t, section, key, value)
+        })
+}
+
 /// `text` without `section.key`.
 pub fn remove(text: &str, section: &str, key: &str) -> String {
     let mut lines = to_lines(text);
@@ -173,7 +181,13 @@ pub fn only_at(text: &str, section: &str, key: &str, needle: &str) -> Problem {
 /// `GOOD` with `section.key = value` must fail with one problem at that key and line.
 #[track_caller]
 pub fn bad(section: &str, key: &str, value: &str, needle: &str) -> Problem {
-    only_at(&set(GOOD, section, key, value), section, key, needle)
+    bad_in(GOOD, section, key, value, needle)
+}
+
+/// `base` with `section.key = value` must fail with one problem at that key and line.
+#[track_caller]
+pub fn bad_in(base: &str, section: &str, key: &str, value: &str, needle: &str) -> Problem {
+    only_at(&set(base, section, key, value), section, key, needle)
 }
 
 /// `GOOD` with `section.key = value` must fail with one problem at `path` (a sub-key).
