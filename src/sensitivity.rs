@@ -182,14 +182,11 @@ pub fn p10_p90(t: &PathTable, input: usize) -> (f64, f64) {
     (q[0], q[1])
 }
 
-/// Whether `key` holds a calendar year (`channel.midpoint_year`): such a key swings by
-/// ±[`YEAR_SWING`] years, not ±20 % (20 % of 2027 is four centuries). Dates are not
-/// numbers and never swing.
+/// Whether `key` holds a calendar year (`channel.midpoint_year`), by its unit in the
+/// table of inputs: such a key swings by ±[`YEAR_SWING`] years, not ±20 % (20 % of 2027
+/// is four centuries). Dates are not numbers and never swing.
 pub fn is_year_key(key: &str) -> bool {
-    // `random_rounds_per_year` is a rate, not a year.
-    key.rsplit('.')
-        .next()
-        .is_some_and(|k| (k == "year" || k.ends_with("_year")) && !k.ends_with("per_year"))
+    crate::scenario::table::find(key).is_some_and(|d| d.is_calendar_year())
 }
 
 /// The one-at-a-time swing of a year-valued constant, in years either side.

@@ -121,7 +121,7 @@ pub(super) fn compare(args: &CompareArgs) -> Result<(), AppError> {
     for (((l, src), sim), id) in loaded.iter().zip(&sources).zip(&sims).zip(&ids) {
         let (r, wall) = simulate(l, sim, true, id)?;
         let m = manifest(l, src.file, sim, wall);
-        report::write_run_files(outputs.staging(), id, &r.summary, &r.risk, None, &m)?;
+        report::write_run_files(&mut outputs, id, &r.summary, &r.risk, None, &m)?;
         manifests.push(m);
         risks.push(r.risk);
         let changed = cmp::what_changed(&base_flat, &l.raw.flatten_values());
@@ -168,11 +168,11 @@ pub(super) fn compare(args: &CompareArgs) -> Result<(), AppError> {
     let overlays = report::charts::overlay::render_compare_charts(&c, args.charts)?;
     outputs.charts("", overlays)?;
     if !args.no_xlsx {
-        report::xlsx::write_compare_workbook(outputs.staging(), &ids)?;
+        report::xlsx::write_compare_workbook(&mut outputs, &ids)?;
     }
     // After every CSV and chart: the report inlines the charts in <out>/charts/.
     if !args.no_report {
-        report::html::write_compare_report(&outputs, &c, &manifests)?;
+        report::html::write_compare_report(&mut outputs, &c, &manifests)?;
     }
     let dir = outputs.commit()?;
     if !args.sim.sets.is_empty() {

@@ -282,7 +282,7 @@ pub struct Extras {
 }
 
 /// The rest of one run's folder `<sub>/` once its CSVs are written: its charts (on the
-/// shared `axes` of a comparison, if given), the workbook that reads those CSVs back,
+/// shared `axes` of a comparison, if given), the workbook of those CSVs (the bytes kept in memory),
 /// and report.html, which embeds the charts just saved.
 #[allow(clippy::too_many_arguments)]
 pub fn finish_run(
@@ -304,7 +304,7 @@ pub fn finish_run(
     )?);
     out.charts(sub, files)?;
     if x.xlsx {
-        rep::xlsx::write_run_workbook(out.staging(), sub)?;
+        rep::xlsx::write_run_workbook(out, sub)?;
     }
     if x.report {
         rep::html::write_run_report(out, sub, summary, risk, scenario, manifest)?;

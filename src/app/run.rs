@@ -95,7 +95,7 @@ pub(super) fn run_one(args: &RunArgs) -> Result<(), AppError> {
     } else {
         None
     };
-    report::write_run_files(outputs.staging(), "", &r.summary, &r.risk, paths_csv, &m)?;
+    report::write_run_files(&mut outputs, "", &r.summary, &r.risk, paths_csv, &m)?;
     let ranks = achieved_ranks_sampled(
         &l.scenario,
         r.summary.seed,
@@ -118,7 +118,7 @@ pub(super) fn run_one(args: &RunArgs) -> Result<(), AppError> {
         }
         attribution.push('\n');
     }
-    // After every CSV (attribution.csv included): the workbook reads them back.
+    // After every CSV (attribution.csv included): the workbook takes them all.
     let extras = Extras {
         charts: args.charts,
         xlsx: !args.no_xlsx,

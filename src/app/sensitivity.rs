@@ -126,7 +126,7 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
     outputs.write("sensitivity_oat.csv", &scsv::oat_csv(&swings, &base_means))?;
     outputs.write("sensitivity_variance.csv", &scsv::variance_csv(&variance))?;
     report::write_run_files(
-        outputs.staging(),
+        &mut outputs,
         "base",
         &base.summary,
         &base.risk,
@@ -149,7 +149,7 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
     let why = why_rankings_differ(&ranks, &swings);
     let sentences: Vec<String> = overlap.iter().chain(&why).cloned().collect();
     if !args.no_xlsx {
-        report::xlsx::write_plain_workbook(outputs.staging(), "")?;
+        report::xlsx::write_plain_workbook(&mut outputs, "")?;
     }
     if !args.no_report {
         let input = report::html::sensitivity::SensitivityInput {
@@ -164,7 +164,7 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
             notes: &sentences,
             command_line: &std::env::args().collect::<Vec<_>>(),
         };
-        report::html::sensitivity::write_sensitivity_report(&outputs, &input)?;
+        report::html::sensitivity::write_sensitivity_report(&mut outputs, &input)?;
     }
     let dir = outputs.commit()?;
     out(&notes)?;

@@ -206,7 +206,7 @@ fn write_sweep(
     outputs.write("sweep.csv", &sweep::csv::sweep_csv(r))?;
     if !no_xlsx {
         // The folder's only CSV so far: a workbook of one `sweep` sheet.
-        report::xlsx::write_plain_workbook(outputs.staging(), "")?;
+        report::xlsx::write_plain_workbook(outputs, "")?;
     }
     outputs.charts("", report::charts::sweep::render(r, charts)?)?;
     let m = SweepManifest {
@@ -258,10 +258,11 @@ fn write_plan(
             dir.display()
         )));
     }
-    let outputs = Outputs::new(dir)?;
+    let mut outputs = Outputs::new(dir)?;
     outputs.write(PLAN_FILE, &plan.to_json())?;
+    let staged = outputs.path().to_path_buf();
     let mk = |rel: &str| {
-        std::fs::create_dir_all(outputs.path().join(rel))
+        std::fs::create_dir_all(staged.join(rel))
             .map_err(|e| AppError::Runtime(anyhow::Error::from(e)))
     };
     mk(crate::sweep::plan::PARTS_DIR)?;
@@ -449,7 +450,7 @@ pub fn merge(args: &MergeArgs) -> Result<(), AppError> {
             let (s, risk) = merging::shards(&plan, &parts, args.threads)?;
             let sc = plan.scenario().map_err(usage)?;
             let m = shard_manifest(&plan, &s, args.threads, t0.elapsed().as_secs_f64());
-            report::write_run_files(outputs.staging(), "", &s, &risk, None, &m)?;
+            report::write_run_files(&mut outputs, "", &s, &risk, None, &m)?;
             let extras = Extras {
                 charts: args.charts,
                 xlsx: !args.no_xlsx,
