@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use super::{
-    cancel_flag, finish_run, load, manifest, out, progress, simulate_with_targets, AppError, Extras,
+    cancel_flag, finish_run, load, manifest, out, progress, simulate_with_targets, AppError,
 };
 use crate::cli::RunArgs;
 use crate::engine::autostop::{self, AutoStop, SeTarget};
@@ -110,8 +110,13 @@ pub(super) fn run_one(args: &RunArgs) -> Result<(), AppError> {
     }
     let mut attribution = String::new();
     if let (Some(_), Some(t)) = (args.attribute, r.paths.as_ref()) {
-        let rows =
-            super::attribution::attribute_channel(&l, &args.sim, t, &mut outputs, args.charts)?;
+        let rows = super::attribution::attribute_channel(
+            &l,
+            &args.sim,
+            t,
+            &mut outputs,
+            args.extras.charts,
+        )?;
         attribution.push_str("channel attribution (paired, mean USD bn):");
         for row in &rows {
             attribution.push_str(&format!(" {} {:+.2}", row.component.name(), row.mean_delta));
@@ -119,11 +124,6 @@ pub(super) fn run_one(args: &RunArgs) -> Result<(), AppError> {
         attribution.push('\n');
     }
     // After every CSV (attribution.csv included): the workbook takes them all.
-    let extras = Extras {
-        charts: args.charts,
-        xlsx: !args.no_xlsx,
-        report: !args.no_report,
-    };
     finish_run(
         &mut outputs,
         "",
@@ -132,7 +132,7 @@ pub(super) fn run_one(args: &RunArgs) -> Result<(), AppError> {
         &l.scenario,
         &m,
         None,
-        extras,
+        args.extras,
     )?;
     let dir = outputs.commit()?;
     out(&summary_table(&r.summary, &r.risk))?;

@@ -143,15 +143,15 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
         &base_means,
         &variance,
     )
-    .render(args.charts)?;
+    .render(args.extras.charts)?;
     outputs.charts("", charts)?;
     let overlap = overlap_note(&variance);
     let why = why_rankings_differ(&ranks, &swings);
     let sentences: Vec<String> = overlap.iter().chain(&why).cloned().collect();
-    if !args.no_xlsx {
+    if !args.extras.no_xlsx {
         report::xlsx::write_plain_workbook(&mut outputs, "")?;
     }
-    if !args.no_report {
+    if !args.extras.no_report {
         let input = report::html::sensitivity::SensitivityInput {
             name: &l.scenario.meta.name,
             overrides: report::charts::style::overrides_note(&l.scenario.meta),
