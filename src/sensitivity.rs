@@ -5,6 +5,7 @@
 
 use crate::engine::stats::{mean_std, quantiles};
 use crate::engine::PathTable;
+use crate::scenario::InputId;
 use crate::summary::ResultMetric;
 
 /// Average ranks (1-based; ties share their mean rank), in input order.
@@ -194,10 +195,10 @@ pub const YEAR_SWING: f64 = 1.0;
 
 /// The per-path market noise, in named groups, each by the volatility that switches it
 /// off: the variance ranking lists them next to the drawn inputs.
-pub const SHOCK_GROUPS: [(&str, &str); 3] = [
-    ("company.revenue_vol", "revenue shocks"),
-    ("company.growth_vol", "growth-rate shocks"),
-    ("company.multiple_vol", "valuation-multiple shocks"),
+pub const SHOCK_GROUPS: [(InputId, &str); 3] = [
+    (InputId::CompanyRevenueVol, "revenue shocks"),
+    (InputId::CompanyGrowthVol, "growth-rate shocks"),
+    (InputId::CompanyMultipleVol, "valuation-multiple shocks"),
 ];
 
 /// One source of the spread of npv_total and its share of the variance.

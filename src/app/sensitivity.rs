@@ -212,7 +212,8 @@ fn variance_rows(
         frozen(name.clone(), "input", name, m, format!("median {m}"))?;
     }
     let inputs = l.scenario.inputs();
-    for (key, group) in sens::SHOCK_GROUPS {
+    for (id, group) in sens::SHOCK_GROUPS {
+        let key = id.key();
         // A group already switched off (volatility 0) moves nothing.
         let off = inputs
             .iter()
