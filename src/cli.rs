@@ -127,6 +127,24 @@ impl SimArgs {
     }
 }
 
+/// What a command writes besides its CSVs (run, compare, sensitivity, sweep, merge):
+/// one definition, so the flags read the same in every command.
+#[derive(Debug, Args, Clone, Copy)]
+pub struct Extras {
+    /// Do not write report.html (the one-page HTML report with the charts inlined; a
+    /// comparison writes its own and one per scenario).
+    #[arg(long)]
+    pub no_report: bool,
+    /// Do not write results.xlsx (the CSVs as one Excel workbook, with native charts for
+    /// a run; a comparison writes its own and one per scenario).
+    #[arg(long)]
+    pub no_xlsx: bool,
+    /// Chart files to draw into <out>/charts/ (a comparison: the overlays there and each
+    /// scenario's own in <out>/<scenario>/charts/).
+    #[arg(long, value_enum, default_value = "both", value_name = "FORMAT")]
+    pub charts: ChartFormat,
+}
+
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Scenario file (TOML); `-` reads standard input.
@@ -142,15 +160,8 @@ pub struct RunArgs {
     /// Also write paths.csv: one row per path with its results and drawn inputs.
     #[arg(long)]
     pub paths_csv: bool,
-    /// Do not write report.html (the one-page HTML report with the charts inlined).
-    #[arg(long)]
-    pub no_report: bool,
-    /// Do not write results.xlsx (the Excel workbook of the CSVs and charts).
-    #[arg(long)]
-    pub no_xlsx: bool,
-    /// Chart files to draw into <out>/charts/.
-    #[arg(long, value_enum, default_value = "both", value_name = "FORMAT")]
-    pub charts: ChartFormat,
+    #[command(flatten)]
+    pub extras: Extras,
     /// Also run every path with the channel switched off (channel.ceiling = 0) on the
     /// same random numbers and write attribution.csv and a waterfall chart.
     #[arg(long, value_enum, value_name = "WHAT")]
@@ -209,15 +220,8 @@ pub struct CompareArgs {
     /// Output folder (default: output/compare-<baseline>-<other>...).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Do not write report.html (the comparison's and each scenario's).
-    #[arg(long)]
-    pub no_report: bool,
-    /// Do not write results.xlsx (the Excel workbook of the CSVs and charts).
-    #[arg(long)]
-    pub no_xlsx: bool,
-    /// Chart files to draw (each scenario's own and the overlays).
-    #[arg(long, value_enum, default_value = "both", value_name = "FORMAT")]
-    pub charts: ChartFormat,
+    #[command(flatten)]
+    pub extras: Extras,
 }
 
 #[derive(Debug, Args)]
@@ -230,15 +234,8 @@ pub struct SensitivityArgs {
     /// Output folder (default: output/<stem>-sensitivity/).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Do not write report.html.
-    #[arg(long)]
-    pub no_report: bool,
-    /// Do not write results.xlsx.
-    #[arg(long)]
-    pub no_xlsx: bool,
-    /// Chart files to draw.
-    #[arg(long, value_enum, default_value = "both", value_name = "FORMAT")]
-    pub charts: ChartFormat,
+    #[command(flatten)]
+    pub extras: Extras,
 }
 
 /// What `--plan` also writes for a cluster.
@@ -282,15 +279,8 @@ pub struct SweepArgs {
     /// the emitted merge job writes).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Do not write report.html.
-    #[arg(long)]
-    pub no_report: bool,
-    /// Do not write results.xlsx (the Excel workbook of the CSVs).
-    #[arg(long)]
-    pub no_xlsx: bool,
-    /// Chart files to draw.
-    #[arg(long, value_enum, default_value = "both", value_name = "FORMAT")]
-    pub charts: ChartFormat,
+    #[command(flatten)]
+    pub extras: Extras,
     /// Do not simulate: write a plan of one task per point into DIR.
     #[arg(long, value_name = "DIR")]
     pub plan: Option<PathBuf>,
@@ -325,15 +315,8 @@ pub struct MergeArgs {
     /// Worker threads (default: all cores).
     #[arg(long, value_name = "T", default_value_t = 0)]
     pub threads: usize,
-    /// Do not write report.html.
-    #[arg(long)]
-    pub no_report: bool,
-    /// Do not write results.xlsx (the Excel workbook of the CSVs).
-    #[arg(long)]
-    pub no_xlsx: bool,
-    /// Chart files to draw.
-    #[arg(long, value_enum, default_value = "both", value_name = "FORMAT")]
-    pub charts: ChartFormat,
+    #[command(flatten)]
+    pub extras: Extras,
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,

@@ -5,6 +5,7 @@
 
 use crate::engine::stats::{mean_std, quantiles};
 use crate::engine::PathTable;
+use crate::scenario::InputId;
 use crate::summary::ResultMetric;
 
 /// Average ranks (1-based; ties share their mean rank), in input order.
@@ -182,14 +183,11 @@ pub fn p10_p90(t: &PathTable, input: usize) -> (f64, f64) {
     (q[0], q[1])
 }
 
-/// Whether `key` holds a calendar year (`channel.midpoint_year`): such a key swings by
-/// ±[`YEAR_SWING`] years, not ±20 % (20 % of 2027 is four centuries). Dates are not
-/// numbers and never swing.
+/// Whether `key` holds a calendar year (`channel.midpoint_year`), by its unit in the
+/// table of inputs: such a key swings by ±[`YEAR_SWING`] years, not ±20 % (20 % of 2027
+/// is four centuries). Dates are not numbers and never swing.
 pub fn is_year_key(key: &str) -> bool {
-    // `random_rounds_per_year` is a rate, not a year.
-    key.rsplit('.')
-        .next()
-        .is_some_and(|k| (k == "year" || k.ends_with("_year")) && !k.ends_with("per_year"))
+    crate::scenario::table::find(key).is_some_and(|d| d.is_calendar_year())
 }
 
 /// The one-at-a-time swing of a year-valued constant, in years either side.
@@ -197,10 +195,10 @@ pub const YEAR_SWING: f64 = 1.0;
 
 /// The per-path market noise, in named groups, each by the volatility that switches it
 /// off: the variance ranking lists them next to the drawn inputs.
-pub const SHOCK_GROUPS: [(&str, &str); 3] = [
-    ("company.revenue_vol", "revenue shocks"),
-    ("company.growth_vol", "growth-rate shocks"),
-    ("company.multiple_vol", "valuation-multiple shocks"),
+pub const SHOCK_GROUPS: [(InputId, &str); 3] = [
+    (InputId::CompanyRevenueVol, "revenue shocks"),
+    (InputId::CompanyGrowthVol, "growth-rate shocks"),
+    (InputId::CompanyMultipleVol, "valuation-multiple shocks"),
 ];
 
 /// One source of the spread of npv_total and its share of the variance.

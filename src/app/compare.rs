@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::{cancel_flag, finish_run, load, manifest, out, simulate, variant, AppError, Extras};
+use super::{cancel_flag, finish_run, load, manifest, out, simulate, variant, AppError};
 use crate::cli::CompareArgs;
 use crate::compare::{self as cmp, Member};
 use crate::report::output::names;
@@ -121,7 +121,7 @@ pub(super) fn compare(args: &CompareArgs) -> Result<(), AppError> {
     for (((l, src), sim), id) in loaded.iter().zip(&sources).zip(&sims).zip(&ids) {
         let (r, wall) = simulate(l, sim, true, id)?;
         let m = manifest(l, src.file, sim, wall);
-        report::write_run_files(outputs.staging(), id, &r.summary, &r.risk, None, &m)?;
+        report::write_run_files(&mut outputs, id, &r.summary, &r.risk, None, &m)?;
         manifests.push(m);
         risks.push(r.risk);
         let changed = cmp::what_changed(&base_flat, &l.raw.flatten_values());
@@ -143,11 +143,6 @@ pub(super) fn compare(args: &CompareArgs) -> Result<(), AppError> {
     let summaries: Vec<&crate::summary::RunSummary> =
         c.members.iter().map(|m| &m.summary).collect();
     let axes = report::charts::SharedAxes::across(&summaries);
-    let extras = Extras {
-        charts: args.charts,
-        xlsx: !args.no_xlsx,
-        report: !args.no_report,
-    };
     for (((m, risk), l), man) in c.members.iter().zip(&risks).zip(&loaded).zip(&manifests) {
         finish_run(
             &mut outputs,
@@ -157,7 +152,7 @@ pub(super) fn compare(args: &CompareArgs) -> Result<(), AppError> {
             &l.scenario,
             man,
             Some(&axes),
-            extras,
+            args.extras,
         )?;
     }
     use report::compare_csv as cc;
@@ -165,14 +160,14 @@ pub(super) fn compare(args: &CompareArgs) -> Result<(), AppError> {
     outputs.write("compare_deltas.csv", &cc::compare_deltas_csv(&c))?;
     outputs.write("compare_timeseries.csv", &cc::compare_timeseries_csv(&c))?;
     outputs.write("what_changed.csv", &cc::what_changed_csv(&c))?;
-    let overlays = report::charts::overlay::render_compare_charts(&c, args.charts)?;
+    let overlays = report::charts::overlay::render_compare_charts(&c, args.extras.charts)?;
     outputs.charts("", overlays)?;
-    if !args.no_xlsx {
-        report::xlsx::write_compare_workbook(outputs.staging(), &ids)?;
+    if !args.extras.no_xlsx {
+        report::xlsx::write_compare_workbook(&mut outputs, &ids)?;
     }
     // After every CSV and chart: the report inlines the charts in <out>/charts/.
-    if !args.no_report {
-        report::html::write_compare_report(&outputs, &c, &manifests)?;
+    if !args.extras.no_report {
+        report::html::write_compare_report(&mut outputs, &c, &manifests)?;
     }
     let dir = outputs.commit()?;
     if !args.sim.sets.is_empty() {

@@ -15,11 +15,11 @@ use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
-use crate::cli::{Cli, Command, SimArgs};
+use crate::cli::{Cli, Command, Extras, SimArgs};
 use crate::engine::{self, EngineError, RunOptions, RunOutput};
 use crate::escape::terminal;
 use crate::interrupt::{self, Interrupted};
-use crate::report::charts::{self, ChartFormat, SharedAxes};
+use crate::report::charts::{self, SharedAxes};
 use crate::report::output::Refused;
 use crate::report::{self as rep, Manifest, Outputs};
 use crate::risk::RiskSummary;
@@ -273,16 +273,8 @@ pub fn manifest(l: &Loaded, file: &Path, sim: &SimArgs, wall: f64) -> Manifest {
     }
 }
 
-/// What a command writes besides its CSVs (`--charts`, `--no-xlsx`, `--no-report`).
-#[derive(Debug, Clone, Copy)]
-pub struct Extras {
-    pub charts: ChartFormat,
-    pub xlsx: bool,
-    pub report: bool,
-}
-
 /// The rest of one run's folder `<sub>/` once its CSVs are written: its charts (on the
-/// shared `axes` of a comparison, if given), the workbook that reads those CSVs back,
+/// shared `axes` of a comparison, if given), the workbook of those CSVs (the bytes kept in memory),
 /// and report.html, which embeds the charts just saved.
 #[allow(clippy::too_many_arguments)]
 pub fn finish_run(
@@ -303,10 +295,10 @@ pub fn finish_run(
         summary, risk, x.charts,
     )?);
     out.charts(sub, files)?;
-    if x.xlsx {
-        rep::xlsx::write_run_workbook(out.staging(), sub)?;
+    if !x.no_xlsx {
+        rep::xlsx::write_run_workbook(out, sub)?;
     }
-    if x.report {
+    if !x.no_report {
         rep::html::write_run_report(out, sub, summary, risk, scenario, manifest)?;
     }
     Ok(())

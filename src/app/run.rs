@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use super::{
-    cancel_flag, finish_run, load, manifest, out, progress, simulate_with_targets, AppError, Extras,
+    cancel_flag, finish_run, load, manifest, out, progress, simulate_with_targets, AppError,
 };
 use crate::cli::RunArgs;
 use crate::engine::autostop::{self, AutoStop, SeTarget};
@@ -95,7 +95,7 @@ pub(super) fn run_one(args: &RunArgs) -> Result<(), AppError> {
     } else {
         None
     };
-    report::write_run_files(outputs.staging(), "", &r.summary, &r.risk, paths_csv, &m)?;
+    report::write_run_files(&mut outputs, "", &r.summary, &r.risk, paths_csv, &m)?;
     let ranks = achieved_ranks_sampled(
         &l.scenario,
         r.summary.seed,
@@ -110,20 +110,20 @@ pub(super) fn run_one(args: &RunArgs) -> Result<(), AppError> {
     }
     let mut attribution = String::new();
     if let (Some(_), Some(t)) = (args.attribute, r.paths.as_ref()) {
-        let rows =
-            super::attribution::attribute_channel(&l, &args.sim, t, &mut outputs, args.charts)?;
+        let rows = super::attribution::attribute_channel(
+            &l,
+            &args.sim,
+            t,
+            &mut outputs,
+            args.extras.charts,
+        )?;
         attribution.push_str("channel attribution (paired, mean USD bn):");
         for row in &rows {
             attribution.push_str(&format!(" {} {:+.2}", row.component.name(), row.mean_delta));
         }
         attribution.push('\n');
     }
-    // After every CSV (attribution.csv included): the workbook reads them back.
-    let extras = Extras {
-        charts: args.charts,
-        xlsx: !args.no_xlsx,
-        report: !args.no_report,
-    };
+    // After every CSV (attribution.csv included): the workbook takes them all.
     finish_run(
         &mut outputs,
         "",
@@ -132,7 +132,7 @@ pub(super) fn run_one(args: &RunArgs) -> Result<(), AppError> {
         &l.scenario,
         &m,
         None,
-        extras,
+        args.extras,
     )?;
     let dir = outputs.commit()?;
     out(&summary_table(&r.summary, &r.risk))?;

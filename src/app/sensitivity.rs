@@ -126,7 +126,7 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
     outputs.write("sensitivity_oat.csv", &scsv::oat_csv(&swings, &base_means))?;
     outputs.write("sensitivity_variance.csv", &scsv::variance_csv(&variance))?;
     report::write_run_files(
-        outputs.staging(),
+        &mut outputs,
         "base",
         &base.summary,
         &base.risk,
@@ -143,15 +143,15 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
         &base_means,
         &variance,
     )
-    .render(args.charts)?;
+    .render(args.extras.charts)?;
     outputs.charts("", charts)?;
     let overlap = overlap_note(&variance);
     let why = why_rankings_differ(&ranks, &swings);
     let sentences: Vec<String> = overlap.iter().chain(&why).cloned().collect();
-    if !args.no_xlsx {
-        report::xlsx::write_plain_workbook(outputs.staging(), "")?;
+    if !args.extras.no_xlsx {
+        report::xlsx::write_plain_workbook(&mut outputs, "")?;
     }
-    if !args.no_report {
+    if !args.extras.no_report {
         let input = report::html::sensitivity::SensitivityInput {
             name: &l.scenario.meta.name,
             overrides: report::charts::style::overrides_note(&l.scenario.meta),
@@ -164,7 +164,7 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), AppError> {
             notes: &sentences,
             command_line: &std::env::args().collect::<Vec<_>>(),
         };
-        report::html::sensitivity::write_sensitivity_report(&outputs, &input)?;
+        report::html::sensitivity::write_sensitivity_report(&mut outputs, &input)?;
     }
     let dir = outputs.commit()?;
     out(&notes)?;
@@ -212,7 +212,8 @@ fn variance_rows(
         frozen(name.clone(), "input", name, m, format!("median {m}"))?;
     }
     let inputs = l.scenario.inputs();
-    for (key, group) in sens::SHOCK_GROUPS {
+    for (id, group) in sens::SHOCK_GROUPS {
+        let key = id.key();
         // A group already switched off (volatility 0) moves nothing.
         let off = inputs
             .iter()

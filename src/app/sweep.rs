@@ -10,10 +10,9 @@ use std::time::Instant;
 use indicatif::ProgressBar;
 use serde::Serialize;
 
-use super::{cancel_flag, finish_run, load, out, progress, AppError, Extras};
-use crate::cli::{Emit, EmitArgs, MergeArgs, RunArgs, SimArgs, SweepArgs, TaskArgs};
+use super::{cancel_flag, finish_run, load, out, progress, AppError};
+use crate::cli::{Emit, EmitArgs, Extras, MergeArgs, RunArgs, SimArgs, SweepArgs, TaskArgs};
 use crate::engine::RunOptions;
-use crate::report::charts::ChartFormat;
 use crate::report::{self, Manifest, Outputs};
 use crate::resources::{self, RunShape};
 use crate::scenario::{self, Loaded, Scenario};
@@ -146,14 +145,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
         metric,
     };
     let wall = t0.elapsed().as_secs_f64();
-    write_sweep(
-        &mut outputs,
-        &plan,
-        &result,
-        args.charts,
-        (args.no_report, args.no_xlsx),
-        wall,
-    )?;
+    write_sweep(&mut outputs, &plan, &result, args.extras, wall)?;
     let dir = outputs.commit()?;
     out(&format!(
         "wrote {} ({} points x {} paths in {:.2} s)\n",
@@ -193,22 +185,20 @@ struct SweepManifest<'a> {
 }
 
 /// Every file of a sweep folder: sweep.csv, its workbook, the chart, sweep.json,
-/// report.html (`skip`: `--no-report`, `--no-xlsx`).
+/// report.html, as `x` says (`--charts`, `--no-report`, `--no-xlsx`).
 fn write_sweep(
     outputs: &mut Outputs,
     plan: &Plan,
     r: &SweepResult,
-    charts: ChartFormat,
-    skip: (bool, bool),
+    x: Extras,
     wall: f64,
 ) -> Result<(), AppError> {
-    let (no_report, no_xlsx) = skip;
     outputs.write("sweep.csv", &sweep::csv::sweep_csv(r))?;
-    if !no_xlsx {
+    if !x.no_xlsx {
         // The folder's only CSV so far: a workbook of one `sweep` sheet.
-        report::xlsx::write_plain_workbook(outputs.staging(), "")?;
+        report::xlsx::write_plain_workbook(outputs, "")?;
     }
-    outputs.charts("", report::charts::sweep::render(r, charts)?)?;
+    outputs.charts("", report::charts::sweep::render(r, x.charts)?)?;
     let m = SweepManifest {
         dealsim_version: env!("CARGO_PKG_VERSION"),
         scenario_file: &plan.scenario_file,
@@ -226,7 +216,7 @@ fn write_sweep(
     let mut json = serde_json::to_vec_pretty(&m).unwrap_or_default();
     json.push(b'\n');
     outputs.write("sweep.json", &json)?;
-    if !no_report {
+    if !x.no_report {
         report::html::sweep::write_sweep_report(outputs, r, &plan.scenario_file)?;
     }
     Ok(())
@@ -258,10 +248,11 @@ fn write_plan(
             dir.display()
         )));
     }
-    let outputs = Outputs::new(dir)?;
+    let mut outputs = Outputs::new(dir)?;
     outputs.write(PLAN_FILE, &plan.to_json())?;
+    let staged = outputs.path().to_path_buf();
     let mk = |rel: &str| {
-        std::fs::create_dir_all(outputs.path().join(rel))
+        std::fs::create_dir_all(staged.join(rel))
             .map_err(|e| AppError::Runtime(anyhow::Error::from(e)))
     };
     mk(crate::sweep::plan::PARTS_DIR)?;
@@ -440,8 +431,7 @@ pub fn merge(args: &MergeArgs) -> Result<(), AppError> {
                 &mut outputs,
                 &plan,
                 &r,
-                args.charts,
-                (args.no_report, args.no_xlsx),
+                args.extras,
                 t0.elapsed().as_secs_f64(),
             )?;
         }
@@ -449,13 +439,8 @@ pub fn merge(args: &MergeArgs) -> Result<(), AppError> {
             let (s, risk) = merging::shards(&plan, &parts, args.threads)?;
             let sc = plan.scenario().map_err(usage)?;
             let m = shard_manifest(&plan, &s, args.threads, t0.elapsed().as_secs_f64());
-            report::write_run_files(outputs.staging(), "", &s, &risk, None, &m)?;
-            let extras = Extras {
-                charts: args.charts,
-                xlsx: !args.no_xlsx,
-                report: !args.no_report,
-            };
-            finish_run(&mut outputs, "", &s, &risk, &sc, &m, None, extras)?;
+            report::write_run_files(&mut outputs, "", &s, &risk, None, &m)?;
+            finish_run(&mut outputs, "", &s, &risk, &sc, &m, None, args.extras)?;
         }
     }
     let dir = outputs.commit()?;

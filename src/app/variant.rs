@@ -2,7 +2,7 @@
 //! member of its own. The edits are `--set` edits (same syntax, same validation); this
 //! module only splits the argument and makes problems name `--variant` instead of `--set`.
 
-use crate::scenario::{ScenarioError, SET_LABEL};
+use crate::scenario::{split_top_level, ScenarioError, SET_LABEL};
 
 /// The label problems with a variant's edits carry in place of `--set`.
 pub const VARIANT_LABEL: &str = "--variant";
@@ -36,7 +36,7 @@ pub fn parse(arg: &str) -> Result<Variant, String> {
     if name.contains('=') {
         return Err(usage("the name before ':' contains '='"));
     }
-    let edits: Vec<String> = split_edits(rest)
+    let edits: Vec<String> = split_top_level(rest, ';')
         .into_iter()
         .map(|e| e.trim().to_string())
         .filter(|e| !e.is_empty())
@@ -48,28 +48,6 @@ pub fn parse(arg: &str) -> Result<Variant, String> {
         name: name.to_string(),
         edits,
     })
-}
-
-/// Splits at `;` outside quotes, brackets and braces.
-fn split_edits(s: &str) -> Vec<&str> {
-    let mut parts = Vec::new();
-    let (mut depth, mut quote, mut start) = (0i32, None::<char>, 0);
-    for (i, c) in s.char_indices() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '"' | '\'') => quote = Some(c),
-            (None, '{' | '[') => depth += 1,
-            (None, '}' | ']') => depth -= 1,
-            (None, ';') if depth <= 0 => {
-                parts.push(&s[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    parts.push(&s[start..]);
-    parts
 }
 
 /// Relabels problems with the variant's own edits: `error: --variant cap50:

@@ -8,6 +8,7 @@
 //! chunk accumulators' minima and maxima, and buffers are scanned only to name the path.
 
 use crate::model::{stream_key, Period};
+use crate::scenario::table::{self, InputId};
 use crate::scenario::{Input, Scenario};
 use crate::summary::{PeriodSummary, ResultMetric, SeriesMetric};
 
@@ -64,44 +65,64 @@ pub fn uncarried_period_mean(p: &PeriodSummary) -> Option<(&'static str, f64)> {
     .find(|&(_, v)| !carried(v, CARRY_MAX))
 }
 
-/// Key prefixes of the inputs a metric depends on, for the message.
-fn drivers(metric: &str) -> Vec<&'static str> {
-    const REVENUE: [&str; 7] = [
-        "company.revenue0",
-        "company.growth0",
-        "company.growth_long",
-        "company.growth_half_life",
-        "company.growth_vol",
-        "company.revenue_vol",
-        "channel.",
-    ];
-    const MULTIPLE: [&str; 4] = [
-        "company.valuation0",
-        "company.multiple_long",
-        "company.multiple_half_life",
-        "company.multiple_vol",
-    ];
+/// The company inputs behind revenue, hence behind every metric.
+const REVENUE: [InputId; 6] = [
+    InputId::CompanyRevenue0,
+    InputId::CompanyGrowth0,
+    InputId::CompanyGrowthLong,
+    InputId::CompanyGrowthHalfLife,
+    InputId::CompanyGrowthVol,
+    InputId::CompanyRevenueVol,
+];
+
+/// The company inputs behind the valuation.
+const MULTIPLE: [InputId; 4] = [
+    InputId::CompanyValuation0,
+    InputId::CompanyMultipleLong,
+    InputId::CompanyMultipleHalfLife,
+    InputId::CompanyMultipleVol,
+];
+
+/// The inputs a metric depends on, for the message: the model-specific part, which no
+/// table can say. A section is named by its inputs' rows, so an input added to the table
+/// in `channel`, `stake`, `revenue_share`, `cloud` or `discount` is listed without an
+/// edit here.
+fn drivers(metric: &str) -> Vec<InputId> {
+    let all = |s: &str| table::section(s).map(|d| d.id).collect::<Vec<_>>();
     if metric == "discount_factor" {
-        return vec!["discount."];
+        return all("discount");
     }
     let has = |words: &[&str]| metric == "npv_total" || words.iter().any(|w| metric.contains(w));
-    let mut d: Vec<&str> = REVENUE.to_vec();
+    let mut d: Vec<InputId> = REVENUE.to_vec();
+    d.extend(all("channel"));
     if has(&["valuation", "stake"]) {
         d.extend(MULTIPLE);
     }
     if has(&["stake"]) {
-        d.push("stake.");
+        d.extend(all("stake"));
     }
     if has(&["revenue_share", "cash_flow"]) {
-        d.push("revenue_share.");
+        d.extend(all("revenue_share"));
     }
     if has(&["cloud", "compute", "reverse", "margin", "cash_flow"]) {
-        d.push("cloud.");
+        d.extend(all("cloud"));
     }
     if metric.starts_with("npv") || metric.starts_with("pv") || metric == "stake_gain" {
-        d.push("discount.");
+        d.extend(all("discount"));
     }
     d
+}
+
+/// Whether the scalar input `key` (from [`Scenario::inputs`]) is among `ids`. A key
+/// outside the table (a round's `stake.rounds[i].amount`) goes with its section.
+fn drives(ids: &[InputId], key: &str) -> bool {
+    match table::find(key) {
+        Some(d) => ids.contains(&d.id),
+        None => {
+            let section = key.split_once('.').map_or(key, |(s, _)| s);
+            ids.iter().any(|id| id.def().section() == section)
+        }
+    }
 }
 
 /// A number for the message: exponent form when huge or tiny, so 1e300 is short.
@@ -142,9 +163,9 @@ pub fn not_carried(
         "the model cannot carry this scenario: {metric} is {} {when}{on}, {why}; nothing was written.\n  inputs that drive it:",
         show(value)
     );
-    let prefixes = drivers(metric);
+    let ids = drivers(metric);
     for (key, input) in sc.inputs() {
-        if !prefixes.iter().any(|p| key.starts_with(p)) {
+        if !drives(&ids, &key) {
             continue;
         }
         let text = match input {
@@ -203,8 +224,14 @@ mod tests {
         for n in names {
             assert!(!drivers(n).is_empty(), "{n}");
         }
-        assert!(drivers("company_revenue").contains(&"company.growth_vol"));
-        assert!(drivers("company_valuation").contains(&"company.multiple_vol"));
-        assert!(drivers("discount_factor") == vec!["discount."]);
+        assert!(drivers("company_revenue").contains(&InputId::CompanyGrowthVol));
+        assert!(drivers("company_valuation").contains(&InputId::CompanyMultipleVol));
+        assert_eq!(
+            drivers("discount_factor"),
+            [InputId::DiscountRate, InputId::DiscountEquityRate]
+        );
+        // A round's inputs go with `stake`, and only where the stake drives the metric.
+        assert!(drives(&drivers("stake_value"), "stake.rounds[1].amount"));
+        assert!(!drives(&drivers("revenue_share"), "stake.rounds[1].amount"));
     }
 }

@@ -25,9 +25,9 @@ use crate::summary::RunSummary;
 pub use manifest::{Manifest, Stopping, TargetSe};
 pub use output::{Outputs, Staging};
 
-/// Write the files of one run into `staging_dir` (a folder that is not yet in place).
+/// Write the files of one run into folder `sub` of `out` (not yet in place).
 pub fn write_run_files(
-    staging: &Staging,
+    out: &mut Outputs,
     sub: &str,
     summary: &RunSummary,
     risk: &RiskSummary,
@@ -41,19 +41,19 @@ pub fn write_run_files(
             format!("{sub}/{name}")
         }
     };
-    staging.write(
+    out.write(
         &f("summary.csv"),
         &csv::summary_csv_with_intervals(summary, risk),
     )?;
-    staging.write(&f("timeseries.csv"), &csv::timeseries_csv(summary))?;
-    staging.write(&f("cashflows.csv"), &csv::cashflows_csv(summary))?;
-    staging.write(&f("cap_hits.csv"), &csv::cap_hits_csv(summary))?;
-    staging.write(&f("risk.csv"), &risk_csv::risk_csv(risk))?;
-    staging.write(&f("convergence.csv"), &risk_csv::convergence_csv(risk))?;
+    out.write(&f("timeseries.csv"), &csv::timeseries_csv(summary))?;
+    out.write(&f("cashflows.csv"), &csv::cashflows_csv(summary))?;
+    out.write(&f("cap_hits.csv"), &csv::cap_hits_csv(summary))?;
+    out.write(&f("risk.csv"), &risk_csv::risk_csv(risk))?;
+    out.write(&f("convergence.csv"), &risk_csv::convergence_csv(risk))?;
     if let Some(t) = paths {
-        staging.write(&f("paths.csv"), &csv::paths_csv(t))?;
+        out.write(&f("paths.csv"), &csv::paths_csv(t))?;
     }
-    staging.write(&f("run.json"), &manifest.to_json())?;
+    out.write(&f("run.json"), &manifest.to_json())?;
     Ok(())
 }
 

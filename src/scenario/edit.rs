@@ -191,6 +191,31 @@ fn trim_dot<'a>(walked: &'a str, name: &str) -> &'a str {
     walked[..cut].trim_end_matches('.')
 }
 
+/// Splits `s` at `sep` outside quotes, brackets and braces, so a TOML value keeps its
+/// own separators: the `;` between `--variant` edits and the `,` between `--grid` values
+/// (`x={dist="uniform",low=1,high=2},0.5`). A stray closer does not hide the separators
+/// after it.
+pub fn split_top_level(s: &str, sep: char) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let (mut depth, mut quote, mut start) = (0i32, None::<char>, 0usize);
+    for (i, c) in s.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '{' | '[') => depth += 1,
+            (None, '}' | ']') => depth -= 1,
+            (None, c) if c == sep && depth <= 0 => {
+                parts.push(&s[start..i]);
+                start = i + c.len_utf8();
+            }
+            _ => {}
+        }
+    }
+    parts.push(&s[start..]);
+    parts
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::raw::parse_document;
@@ -261,5 +286,19 @@ mod tests {
         );
         assert!(apply_set(&mut t, "novalue").is_err());
         assert!(apply_set(&mut t, "a..b=1").is_err());
+    }
+
+    #[test]
+    fn splits_only_between_values() {
+        assert_eq!(
+            split_top_level("a=1; b={x=\"p;q\", y=[1;2]}; c='r;s'", ';'),
+            ["a=1", " b={x=\"p;q\", y=[1;2]}", " c='r;s'"]
+        );
+        assert_eq!(
+            split_top_level("{dist=\"uniform\",low=1,high=2},0.5,\"a,b\"", ','),
+            ["{dist=\"uniform\",low=1,high=2}", "0.5", "\"a,b\""]
+        );
+        assert_eq!(split_top_level("", ','), [""]);
+        assert_eq!(split_top_level("1,", ','), ["1", ""]);
     }
 }

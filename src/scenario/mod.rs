@@ -32,7 +32,7 @@ use std::path::{Path, PathBuf};
 
 pub use correlation::cholesky;
 pub use dist::{support, support_max};
-pub use edit::{apply_set, merge, SET_LABEL};
+pub use edit::{apply_set, merge, split_top_level, SET_LABEL};
 pub use error::{Problem, ScenarioError};
 pub use example::EXAMPLE;
 pub use inputs::{Range, Rule, MONEY_MAX, SANITY_MAX};

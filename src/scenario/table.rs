@@ -343,6 +343,12 @@ impl InputDef {
         self.is_number()
     }
 
+    /// Whether it holds a calendar year (unit `year` or `decimal year`), not an amount:
+    /// sensitivity swings it by years, not by a percentage of itself.
+    pub fn is_calendar_year(&self) -> bool {
+        matches!(self.unit, "year" | "decimal year")
+    }
+
     pub fn may_be_schedule(&self) -> bool {
         matches!(self.slot, Slot::Scheduled(_))
     }

@@ -7,6 +7,7 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 
 use crate::report::csv::num;
+use crate::scenario::split_top_level;
 
 /// One `--grid` flag: a key path and its values, in the order given.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,24 +121,7 @@ fn range(lo: &str, hi: &str, n: &str) -> Result<Vec<String>, String> {
 /// A comma-separated list, split at top-level commas only (an inline table or array
 /// value keeps its commas). Numbers are written in the CSV's form (`1e3` -> `1000`).
 fn list(spec: &str) -> Result<Vec<String>, String> {
-    let mut items = Vec::new();
-    let (mut depth, mut quote, mut start) = (0i32, None::<char>, 0usize);
-    for (i, c) in spec.char_indices() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '"' | '\'') => quote = Some(c),
-            (None, '{' | '[') => depth += 1,
-            (None, '}' | ']') => depth -= 1,
-            (None, ',') if depth == 0 => {
-                items.push(&spec[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    items.push(&spec[start..]);
-    items
+    split_top_level(spec, ',')
         .into_iter()
         .map(|t| {
             let t = t.trim();

@@ -184,46 +184,28 @@ where
 
     // A long title (or subtitle) shrinks a little, then wraps onto a second line (and
     // shrinks again only if a line still does not fit): it never runs off the page.
-    let max_w = w - 2 * SIDE;
     let top = 14;
     let title_style = |size: f64| style::bold(size, palette::BLACK);
-    let (lines, size) = fit_lines(
+    let y = centred_lines(
         root,
         title,
         style::TITLE_SIZE,
         WRAP_BELOW,
-        max_w,
         &title_style,
+        top,
+        6,
     )?;
-    let mut y = top;
-    for l in &lines {
-        root.draw(&Text::new(
-            l.clone(),
-            (w / 2, y),
-            title_style(size).pos(Pos::new(HPos::Center, VPos::Top)),
-        ))?;
-        y += size as i32 + 6;
-    }
     let sub_style = |size: f64| style::text(size, palette::MUTED_TEXT);
     let sub_min = style::SUBTITLE_SIZE - 3.0;
-    let (sub_lines, sub_size) = fit_lines(
+    let y = centred_lines(
         root,
         subtitle,
         style::SUBTITLE_SIZE,
         sub_min,
-        max_w,
         &sub_style,
+        y + 2,
+        4,
     )?;
-    let sub_y = y + 2;
-    let mut y = sub_y;
-    for l in &sub_lines {
-        root.draw(&Text::new(
-            l.clone(),
-            (w / 2, y),
-            sub_style(sub_size).pos(Pos::new(HPos::Center, VPos::Top)),
-        ))?;
-        y += sub_size as i32 + 4;
-    }
     let header = y + 8;
 
     let legend_h = legend::draw_legend(root, legend, w - 2 * SIDE)?;
@@ -250,6 +232,36 @@ where
 
 /// Titles shrink to this size before they wrap.
 const WRAP_BELOW: f64 = 20.0;
+
+/// Draws `text` centred on the page from `top` down, fitted by [`fit_lines`] between the
+/// side margins (shrunk from `size` to `shrink_to`, then wrapped), its lines `gap` pixels apart beyond their
+/// size; returns the y just below it. The title and the subtitle are two such blocks.
+fn centred_lines<DB>(
+    root: &DrawingArea<DB, Shift>,
+    text: &str,
+    size: f64,
+    shrink_to: f64,
+    style_at: &dyn Fn(f64) -> TextStyle<'static>,
+    top: i32,
+    gap: i32,
+) -> Result<i32>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let w = root.dim_in_pixel().0 as i32;
+    let (lines, size) = fit_lines(root, text, size, shrink_to, w - 2 * SIDE, style_at)?;
+    let mut y = top;
+    for l in lines {
+        root.draw(&Text::new(
+            l,
+            (w / 2, y),
+            style_at(size).pos(Pos::new(HPos::Center, VPos::Top)),
+        ))?;
+        y += size as i32 + gap;
+    }
+    Ok(y)
+}
 
 /// `text` in one line at `size` or smaller down to `shrink_to`, else in two lines at the
 /// largest size (down to 9) where each fits in `max_w` pixels.

@@ -40,7 +40,7 @@ pub const REPORT_FILE: &str = "report.html";
 /// Writes `<sub>/report.html` for one run, embedding the SVGs saved in `<sub>/charts/`.
 /// A run inside a comparison (`sub` non-empty) links back to the comparison's report.
 pub fn write_run_report(
-    out: &Outputs,
+    out: &mut Outputs,
     sub: &str,
     summary: &RunSummary,
     risk: &RiskSummary,
@@ -62,12 +62,17 @@ pub fn write_run_report(
         manifest,
         parent: (!sub.is_empty()).then_some("../report.html"),
     };
-    out.write(&rel(REPORT_FILE), run_page(&input, &charts).as_bytes())
+    let html = run_page(&input, &charts);
+    out.write(&rel(REPORT_FILE), html.as_bytes())
 }
 
 /// Writes the comparison's report.html, embedding the SVGs saved in `charts/` (overlays)
 /// and linking each member's `<id>/report.html`.
-pub fn write_compare_report(out: &Outputs, c: &Comparison, manifests: &[Manifest]) -> Result<()> {
+pub fn write_compare_report(
+    out: &mut Outputs,
+    c: &Comparison,
+    manifests: &[Manifest],
+) -> Result<()> {
     let charts = svg_charts(out.charts_of(""));
     let html = compare_page(c, manifests, &charts, true);
     out.write(REPORT_FILE, html.as_bytes())

@@ -167,7 +167,8 @@ pub fn sensitivity_page(r: &SensitivityInput, charts: &[super::Chart]) -> String
 }
 
 /// Writes report.html for a sensitivity run, embedding the SVGs saved in `charts/`.
-pub fn write_sensitivity_report(out: &Outputs, r: &SensitivityInput) -> Result<()> {
+pub fn write_sensitivity_report(out: &mut Outputs, r: &SensitivityInput) -> Result<()> {
     let charts = svg_charts(out.charts_of(""));
-    out.write(super::REPORT_FILE, sensitivity_page(r, &charts).as_bytes())
+    let html = sensitivity_page(r, &charts);
+    out.write(super::REPORT_FILE, html.as_bytes())
 }

@@ -112,10 +112,8 @@ pub fn sweep_page(r: &SweepResult, scenario_file: &str, charts: &[Chart]) -> Str
 }
 
 /// Write report.html into the output folder, embedding the chart SVGs saved there.
-pub fn write_sweep_report(out: &Outputs, r: &SweepResult, scenario_file: &str) -> Result<()> {
+pub fn write_sweep_report(out: &mut Outputs, r: &SweepResult, scenario_file: &str) -> Result<()> {
     let charts = svg_charts(out.charts_of(""));
-    out.write(
-        super::REPORT_FILE,
-        sweep_page(r, scenario_file, &charts).as_bytes(),
-    )
+    let html = sweep_page(r, scenario_file, &charts);
+    out.write(super::REPORT_FILE, html.as_bytes())
 }

@@ -1,21 +1,19 @@
 //! `results.xlsx`: the folder's CSVs as one Excel workbook, one sheet per CSV (named after
 //! the file without `.csv`), with native Excel charts an analyst can edit.
 //!
-//! The workbook is built from the CSV files already written into the staging folder, so
-//! its numbers are the CSVs' numbers; it is written through [`Staging`] like every other
-//! output. Charts that need rows the CSVs do not hold side by side (a fan's percentiles
+//! The workbook is built from the very CSV bytes saved in the output folder (kept in
+//! memory by [`Outputs`], never read back from disk), so its numbers are the CSVs'
+//! numbers; it is written through [`Outputs`] like every other output. Charts that need rows the CSVs do not hold side by side (a fan's percentiles
 //! per period, a CDF's points) read them from a `chart_data` sheet of formulas that point
 //! at the CSV sheets: edit a number there and the chart follows.
 
 mod charts;
 mod sheet;
 
-use std::path::Path;
-
 use anyhow::{Context, Result};
 use rust_xlsxwriter::{Format, Workbook};
 
-use super::Staging;
+use super::Outputs;
 pub use sheet::{sheet_name, Table};
 
 /// The workbook's file name in an output folder.
@@ -56,7 +54,7 @@ impl Book {
     /// Adds CSV text as a sheet named after `raw` (made valid and unique); returns the
     /// sheet's name.
     fn add_csv(&mut self, raw: &str, text: &str) -> Result<String> {
-        let table = Table::parse(text).with_context(|| format!("cannot read {raw} back"))?;
+        let table = Table::parse(text).with_context(|| format!("cannot read {raw}"))?;
         let taken: Vec<String> = self.sheets.iter().map(|(n, _)| n.clone()).collect();
         let name = sheet_name(raw, &taken);
         let ws = self.wb.add_worksheet();
@@ -75,69 +73,68 @@ impl Book {
     }
 }
 
-/// Every CSV in `dir` that goes into a workbook, in sheet order.
-fn csv_files(dir: &Path) -> Result<Vec<String>> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .with_context(|| format!("cannot list {}", dir.display()))?
-        .flatten()
-        .filter(|e| e.file_type().map(|t| t.is_file()).unwrap_or(false))
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".csv") && !SKIPPED.contains(&n.as_str()))
-        .collect();
-    let rank = |n: &str| ORDER.iter().position(|o| *o == n).unwrap_or(ORDER.len());
-    names.sort_by(|a, b| rank(a).cmp(&rank(b)).then(a.cmp(b)));
-    Ok(names)
+/// Whether a workbook takes the file `name` as a sheet: a CSV, not a skipped one.
+pub fn takes(name: &str) -> bool {
+    name.ends_with(".csv") && !SKIPPED.contains(&name)
 }
 
-/// Adds every CSV of `dir` as a sheet.
-fn add_folder(book: &mut Book, dir: &Path) -> Result<()> {
-    for f in csv_files(dir)? {
-        let text = std::fs::read_to_string(dir.join(&f))
-            .with_context(|| format!("cannot read {f} back"))?;
-        book.add_csv(f.trim_end_matches(".csv"), &text)?;
+/// CSV bytes as text.
+fn text<'a>(name: &str, bytes: &'a [u8]) -> Result<&'a str> {
+    std::str::from_utf8(bytes).with_context(|| format!("{name} is not UTF-8"))
+}
+
+/// Adds every CSV saved in folder `sub` as a sheet, in sheet order ([`ORDER`], then by
+/// name: the order does not depend on the order the files were written in).
+fn add_folder(book: &mut Book, out: &Outputs, sub: &str) -> Result<()> {
+    let mut files: Vec<(&str, &[u8])> = out.tables_in(sub).collect();
+    let rank = |n: &str| ORDER.iter().position(|o| *o == n).unwrap_or(ORDER.len());
+    files.sort_by(|a, b| rank(a.0).cmp(&rank(b.0)).then(a.0.cmp(b.0)));
+    for (name, bytes) in files {
+        book.add_csv(name.trim_end_matches(".csv"), text(name, bytes)?)?;
     }
     Ok(())
 }
 
-/// `results.xlsx` of one run in `staging`'s subfolder `sub` ("" for the top): its CSVs
-/// and the fan, NPV CDF, components and cap-timing charts.
-pub fn write_run_workbook(staging: &Staging, sub: &str) -> Result<()> {
-    let dir = staging.path().join(sub);
+/// `results.xlsx` of one run in subfolder `sub` ("" for the top): its CSVs and the fan,
+/// NPV CDF, components and cap-timing charts.
+pub fn write_run_workbook(out: &mut Outputs, sub: &str) -> Result<()> {
     let mut book = Book::new();
-    add_folder(&mut book, &dir)?;
+    add_folder(&mut book, out, sub)?;
     charts::run_charts(&mut book)?;
-    write(staging, sub, book)
+    write(out, sub, book)
 }
 
 /// `results.xlsx` of a comparison: its own CSVs, then each member's summary (each member
 /// folder also holds the member's full workbook).
-pub fn write_compare_workbook(staging: &Staging, member_ids: &[String]) -> Result<()> {
+pub fn write_compare_workbook(out: &mut Outputs, member_ids: &[String]) -> Result<()> {
     let mut book = Book::new();
-    add_folder(&mut book, staging.path())?;
+    add_folder(&mut book, out, "")?;
     for id in member_ids {
-        let text = std::fs::read_to_string(staging.path().join(id).join("summary.csv"))
-            .with_context(|| format!("cannot read {id}/summary.csv back"))?;
-        book.add_csv(&format!("{id} summary"), &text)?;
+        let rel = format!("{id}/summary.csv");
+        let bytes = out
+            .table(&rel)
+            .with_context(|| format!("{rel} was not written"))?;
+        book.add_csv(&format!("{id} summary"), text(&rel, bytes)?)?;
     }
     charts::compare_charts(&mut book)?;
-    write(staging, "", book)
+    write(out, "", book)
 }
 
 /// `results.xlsx` of a folder of CSVs without charts of their own (sensitivity).
-pub fn write_plain_workbook(staging: &Staging, sub: &str) -> Result<()> {
+pub fn write_plain_workbook(out: &mut Outputs, sub: &str) -> Result<()> {
     let mut book = Book::new();
-    add_folder(&mut book, &staging.path().join(sub))?;
-    write(staging, sub, book)
+    add_folder(&mut book, out, sub)?;
+    write(out, sub, book)
 }
 
-fn write(staging: &Staging, sub: &str, book: Book) -> Result<()> {
+fn write(out: &mut Outputs, sub: &str, book: Book) -> Result<()> {
     let bytes = book.finish()?;
     let rel = if sub.is_empty() {
         WORKBOOK_FILE.to_string()
     } else {
         format!("{sub}/{WORKBOOK_FILE}")
     };
-    staging.write(&rel, &bytes)
+    out.write(&rel, &bytes)
 }
 
 /// Bold, for the `chart_data` headers.
