@@ -211,6 +211,12 @@ pub fn percent(p: f64, d: usize, gap: Gap) -> String {
     gap.percent(&plain(100.0 * p, d))
 }
 
+/// `v` in Rust's shortest exact form after rounding away float noise below `1e-9`: an
+/// axis step of 0.1 lands on `0.30000000000000004`, which reads `0.3`; `50`, `2.5`.
+pub fn shortest(v: f64) -> String {
+    format!("{}", (v * 1e9).round() / 1e9)
+}
+
 /// A wall time: `1.23 s` (two decimals, no separators).
 pub fn seconds(v: f64) -> String {
     format!("{} s", plain(v, 2))
@@ -319,6 +325,11 @@ mod tests {
         assert_eq!(Gap::NoBreak.percent("1,234"), "1,234\u{a0}%");
         assert_eq!(seconds(0.1), "0.10 s");
         assert_eq!(seconds(1234.5), "1234.50 s");
+        assert_eq!(shortest(0.1 + 0.2), "0.3");
+        assert_eq!(shortest(50.0), "50");
+        assert_eq!(shortest(2.5), "2.5");
+        // Noise around zero keeps its sign, as the label it replaced did.
+        assert_eq!(shortest(-1e-12), "-0");
     }
 
     #[test]
