@@ -12,7 +12,7 @@ use crate::engine::rng;
 use crate::engine::EngineError;
 use crate::interrupt::Interrupted;
 use crate::model::Model;
-use crate::report::precision::{by_error, interval_error, money_pm, percent_by};
+use crate::report::precision::{by_error, interval_error, money_pm, percent_by, seconds, signed};
 use crate::report::{self, Outputs, Stopping, TargetSe};
 use crate::risk::{RiskSummary, Statistic, Target};
 use crate::summary::{ResultMetric, RunSummary};
@@ -119,7 +119,11 @@ pub(super) fn run_one(args: &RunArgs) -> Result<(), AppError> {
         )?;
         attribution.push_str("channel attribution (paired, mean USD bn):");
         for row in &rows {
-            attribution.push_str(&format!(" {} {:+.2}", row.component.name(), row.mean_delta));
+            attribution.push_str(&format!(
+                " {} {}",
+                row.component.name(),
+                signed(row.mean_delta, 2)
+            ));
         }
         attribution.push('\n');
     }
@@ -151,10 +155,10 @@ pub(super) fn run_one(args: &RunArgs) -> Result<(), AppError> {
         ))?;
     }
     out(&format!(
-        "wrote {} ({} paths in {:.2} s)\n",
+        "wrote {} ({} paths in {})\n",
         dir.display(),
         r.summary.paths,
-        wall
+        seconds(wall)
     ))
 }
 

@@ -7,6 +7,7 @@ use crate::cli::SensitivityArgs;
 use crate::engine::{PathTable, RunOutput};
 use crate::report::charts::palette;
 use crate::report::charts::sensitivity::{Bar, SensitivityCharts};
+use crate::report::precision::{by_error, percent, plain, short_value, signed, Gap};
 use crate::report::{self, sensitivity_csv as scsv, Outputs};
 use indicatif::ProgressBar;
 
@@ -250,13 +251,10 @@ fn variance_table(l: &Loaded, rows: &[sens::VarianceRow], npv: &crate::summary::
         "{}: what moves npv_total (sd {} USD bn): share of its variance removed by \
          freezing each source on the same paths\n",
         titled(l),
-        crate::report::precision::by_error(
-            npv.std_dev,
-            npv.std_error / std::f64::consts::SQRT_2,
-            2
-        )
+        by_error(npv.std_dev, npv.std_error / std::f64::consts::SQRT_2, 2)
     );
-    let pct = |v: f64| format!("{:.0}", if v.abs() < 0.005 { 0.0 } else { 100.0 * v });
+    // A share that rounds to zero reads `0`, not `-0`.
+    let pct = |v: f64| plain(if v.abs() < 0.005 { 0.0 } else { 100.0 * v }, 0);
     for r in rows.iter().filter(|r| r.kind != "rest") {
         t.push_str(&format!("  {:>5} %  {}\n", pct(r.share), r.source));
     }
@@ -275,10 +273,10 @@ fn overlap_note(rows: &[sens::VarianceRow]) -> Option<String> {
     let rest = rows.iter().find(|r| r.kind == "rest")?;
     (rest.share < -0.005).then(|| {
         format!(
-            "The shares add up to {:.0} %, more than 100 %: the sources multiply (revenue, \
+            "The shares add up to {}, more than 100 %: the sources multiply (revenue, \
              multiple and stake), so freezing one also removes its interactions with the \
              others, and each interaction is counted in both shares.",
-            100.0 * (1.0 - rest.share)
+            percent(1.0 - rest.share, 0, Gap::Space)
         )
     })
 }
@@ -367,7 +365,7 @@ fn sensitivity_charts(
             palette::VERMILLION
         }
     };
-    let short = report::precision::short_value;
+    let short = short_value;
     SensitivityCharts {
         name: l.scenario.meta.name.clone(),
         note: report::charts::style::summary_note(base_summary),
@@ -381,7 +379,7 @@ fn sensitivity_charts(
                     _ => palette::AXIS,
                 };
                 let mut b = Bar::new(v.source.clone(), 0.0, v.share, c);
-                b.ends.1 = format!("{:.0} %", (100.0 * v.share).max(0.0));
+                b.ends.1 = percent(v.share.max(0.0), 0, Gap::Space);
                 b
             })
             .collect(),
@@ -391,7 +389,7 @@ fn sensitivity_charts(
             .map(|r| {
                 let mut b = Bar::new(r.input.clone(), 0.0, r.corr.rho, color(r.corr.rho >= 0.0));
                 b.ci = Some((r.corr.lo, r.corr.hi));
-                b.ends.1 = format!("{:+.2}", r.corr.rho);
+                b.ends.1 = signed(r.corr.rho, 2);
                 b
             })
             .collect(),
@@ -425,7 +423,11 @@ fn sensitivity_table(
     swings: &[Swing],
     base: &[f64; 6],
 ) -> String {
-    let mut t = format!("{}: mean npv_total {:.2} USD bn\n", titled(l), base[0]);
+    let mut t = format!(
+        "{}: mean npv_total {} USD bn\n",
+        titled(l),
+        plain(base[0], 2)
+    );
     let top: Vec<&sens::RankRow> = ranks
         .iter()
         .filter(|r| r.target == ResultMetric::NpvTotal)
@@ -437,8 +439,11 @@ fn sensitivity_table(
         ));
         for r in top {
             t.push_str(&format!(
-                "{:<34}{:>10.3}    [{:>6.3}, {:>6.3}]\n",
-                r.input, r.corr.rho, r.corr.lo, r.corr.hi
+                "{:<34}{:>10}    [{:>6}, {:>6}]\n",
+                r.input,
+                plain(r.corr.rho, 3),
+                plain(r.corr.lo, 3),
+                plain(r.corr.hi, 3)
             ));
         }
     }
@@ -448,11 +453,11 @@ fn sensitivity_table(
     ));
     for s in swings.iter().take(12) {
         t.push_str(&format!(
-            "{:<34}{:>12}{:>+12.2}{:>+12.2}\n",
+            "{:<34}{:>12}{:>12}{:>12}\n",
             s.input,
             s.kind,
-            s.mean_low[0] - base[0],
-            s.mean_high[0] - base[0]
+            signed(s.mean_low[0] - base[0], 2),
+            signed(s.mean_high[0] - base[0], 2)
         ));
     }
     t

@@ -13,6 +13,7 @@ use serde::Serialize;
 use super::{cancel_flag, finish_run, load, out, progress, AppError};
 use crate::cli::{Emit, EmitArgs, Extras, MergeArgs, RunArgs, SimArgs, SweepArgs, TaskArgs};
 use crate::engine::RunOptions;
+use crate::report::precision::seconds;
 use crate::report::{self, Manifest, Outputs};
 use crate::resources::{self, RunShape};
 use crate::scenario::{self, Loaded, Scenario};
@@ -148,11 +149,11 @@ pub fn sweep(args: &SweepArgs) -> Result<(), AppError> {
     write_sweep(&mut outputs, &plan, &result, args.extras, wall)?;
     let dir = outputs.commit()?;
     out(&format!(
-        "wrote {} ({} points x {} paths in {:.2} s)\n",
+        "wrote {} ({} points x {} paths in {})\n",
         dir.display(),
         plan.points.len(),
         plan.paths,
-        wall
+        seconds(wall)
     ))
 }
 
@@ -392,10 +393,10 @@ pub fn task(args: &TaskArgs) -> Result<(), AppError> {
         return Ok(());
     }
     out(&format!(
-        "task {k} of {}: wrote {} in {:.2} s\n",
+        "task {k} of {}: wrote {} in {}\n",
         plan.tasks(),
         path.display(),
-        t0.elapsed().as_secs_f64()
+        seconds(t0.elapsed().as_secs_f64())
     ))
 }
 
@@ -448,10 +449,10 @@ pub fn merge(args: &MergeArgs) -> Result<(), AppError> {
         return Ok(());
     }
     out(&format!(
-        "merged {} parts into {} in {:.2} s\n",
+        "merged {} parts into {} in {}\n",
         parts.len(),
         dir.display(),
-        t0.elapsed().as_secs_f64()
+        seconds(t0.elapsed().as_secs_f64())
     ))
 }
 

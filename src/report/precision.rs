@@ -2,8 +2,11 @@
 //! through [`fixed`] (a value to a number of decimals, thousands separators, no `-0`),
 //! and the shapes built on it: [`by_error`] for estimates, [`rounded`] for report cells,
 //! [`money`] for chart amounts and axes, [`thousands`] for counts; [`short_value`] writes
-//! an input's value as a scenario would (no separators) on tornado bars and tables. The
-//! CSV files keep full precision in their own writer (`csv::num`), not for the eye.
+//! an input's value as a scenario would (no separators) on tornado bars and tables;
+//! [`plain`], [`signed`], [`percent`] and [`seconds`] write the numbers that are not
+//! amounts (correlations, shares, wall time) the way Rust's `{:.N}` does, without
+//! separators, so the labels they replaced read byte for byte the same. The CSV files keep
+//! full precision in their own writer (`csv::num`), not for the eye.
 //!
 //! Headline numbers are rounded to what their error supports.
 //!
@@ -162,7 +165,79 @@ pub fn short_value(v: f64) -> String {
 
 /// A probability as a percentage rounded by its error: `43 %`, `0.8 %`.
 pub fn percent_by(p: f64, err: f64) -> String {
-    format!("{}\u{a0}%", by_error(p * 100.0, err * 100.0, 1))
+    Gap::NoBreak.percent(&by_error(p * 100.0, err * 100.0, 1))
+}
+
+/// `v` to `d` decimals exactly as Rust's `{:.d}` writes it: no thousands separators and
+/// `-0.0` kept (unlike [`fixed`]). For numbers that are not amounts: correlations in a
+/// terminal column, years on an axis, a mean beside its unit.
+pub fn plain(v: f64, d: usize) -> String {
+    format!("{v:.d$}")
+}
+
+/// `v` to `d` decimals with its sign always written: `+0.42`, `-1.30`, `+0.000`. Paired
+/// deltas and correlations, where the direction is the point.
+pub fn signed(v: f64, d: usize) -> String {
+    format!("{v:+.d$}")
+}
+
+/// What stands between a percentage's digits and its `%`. Three styles are in use today;
+/// each medium keeps its own so no label changes (a candidate for unification).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Gap {
+    /// `12.3%`: chart titles, notes and axis ticks.
+    Tight,
+    /// `12 %`: variance shares in the terminal, on tornado bars and in their table.
+    Space,
+    /// `12.3 %` with a no-break space: report.html cells and headline probabilities.
+    NoBreak,
+}
+
+impl Gap {
+    /// `digits` (already a number) followed by this gap and `%`.
+    pub fn percent(self, digits: &str) -> String {
+        let gap = match self {
+            Gap::Tight => "",
+            Gap::Space => " ",
+            Gap::NoBreak => "\u{a0}",
+        };
+        format!("{digits}{gap}%")
+    }
+}
+
+/// A fraction `p` shown as a percentage with `d` decimals: `percent(0.123, 1, Gap::Tight)`
+/// reads `12.3%`. Digits as [`plain`] writes them.
+pub fn percent(p: f64, d: usize, gap: Gap) -> String {
+    gap.percent(&plain(100.0 * p, d))
+}
+
+/// `v` in Rust's shortest exact form after rounding away float noise below `1e-9`: an
+/// axis step of 0.1 lands on `0.30000000000000004`, which reads `0.3`; `50`, `2.5`.
+pub fn shortest(v: f64) -> String {
+    format!("{}", (v * 1e9).round() / 1e9)
+}
+
+/// A wall time: `1.23 s` (two decimals, no separators).
+pub fn seconds(v: f64) -> String {
+    format!("{} s", plain(v, 2))
+}
+
+/// Zeros after the decimal point dropped down to `keep` decimals, and the point too when
+/// none are kept; any unit after the digits stays: with `keep = 0`, `$15.0bn` reads
+/// `$15bn` and `2.50%` reads `2.5%` (chart ticks); with `keep = 1`, `98.00` reads `98.0`
+/// so a table column keeps its point (report cells).
+pub fn trim_zeros(s: &str, keep: usize) -> String {
+    let Some(dot) = s.find('.') else {
+        return s.to_string();
+    };
+    let digits_end = s[dot + 1..]
+        .find(|c: char| !c.is_ascii_digit())
+        .map_or(s.len(), |i| dot + 1 + i);
+    let frac = &s[dot + 1..digits_end];
+    let kept = frac.trim_end_matches('0');
+    let kept = &frac[..kept.len().max(keep.min(frac.len()))];
+    let point = if kept.is_empty() { "" } else { "." };
+    format!("{}{point}{kept}{}", &s[..dot], &s[digits_end..])
 }
 
 #[cfg(test)]
@@ -230,5 +305,43 @@ mod tests {
         assert_eq!(short_value(1200.0), "1200");
         assert_eq!(short_value(0.0), "0");
         assert_eq!(short_value(12.345), "12.3");
+    }
+
+    #[test]
+    fn plain_signed_percent_and_seconds() {
+        // No separators and `-0` kept, as the labels these replaced printed them.
+        assert_eq!(plain(1234.567, 2), "1234.57");
+        assert_eq!(plain(-0.0001, 3), "-0.000");
+        assert_eq!(plain(2026.0, 0), "2026");
+        assert_eq!(signed(0.4213, 2), "+0.42");
+        assert_eq!(signed(-1.3, 2), "-1.30");
+        assert_eq!(signed(0.0, 3), "+0.000");
+        assert_eq!(signed(-0.25, 3), "-0.250");
+        assert_eq!(percent(0.123, 1, Gap::Tight), "12.3%");
+        assert_eq!(percent(0.4, 0, Gap::Tight), "40%");
+        assert_eq!(percent(0.79, 0, Gap::Space), "79 %");
+        assert_eq!(percent(0.9908, 2, Gap::NoBreak), "99.08\u{a0}%");
+        assert_eq!(percent(1.5, 0, Gap::Space), "150 %");
+        assert_eq!(Gap::NoBreak.percent("1,234"), "1,234\u{a0}%");
+        assert_eq!(seconds(0.1), "0.10 s");
+        assert_eq!(seconds(1234.5), "1234.50 s");
+        assert_eq!(shortest(0.1 + 0.2), "0.3");
+        assert_eq!(shortest(50.0), "50");
+        assert_eq!(shortest(2.5), "2.5");
+        // Noise around zero keeps its sign, as the label it replaced did.
+        assert_eq!(shortest(-1e-12), "-0");
+    }
+
+    #[test]
+    fn trailing_zeros() {
+        assert_eq!(trim_zeros("$15.0bn", 0), "$15bn");
+        assert_eq!(trim_zeros("$2.50bn", 0), "$2.5bn");
+        assert_eq!(trim_zeros("2.50%", 0), "2.5%");
+        assert_eq!(trim_zeros("40%", 0), "40%");
+        assert_eq!(trim_zeros("98.00", 1), "98.0");
+        assert_eq!(trim_zeros("98.0", 1), "98.0");
+        assert_eq!(trim_zeros("0.0400", 1), "0.04");
+        assert_eq!(trim_zeros("1,234.50", 1), "1,234.5");
+        assert_eq!(trim_zeros("12", 1), "12");
     }
 }

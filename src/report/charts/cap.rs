@@ -13,6 +13,7 @@ use super::layout::{self, Axis};
 use super::legend::{LegendItem, Swatch};
 use super::palette;
 use super::style;
+use crate::report::precision::{percent, Gap};
 use crate::summary::{CapHitYear, RunSummary};
 
 /// Bars of first-hit probability and the cumulative line, for `hits` (one entry per
@@ -136,14 +137,17 @@ where
         .last()
         .map(|h| {
             format!(
-                "reached by the end of {} in {:.1}% of paths · ",
+                "reached by the end of {} in {} of paths · ",
                 h.year,
-                h.cumulative_probability * 100.0
+                percent(h.cumulative_probability, 1, Gap::Tight)
             )
         })
         .unwrap_or_default();
     let renegotiated = if p_renegotiated > 0.0 {
-        format!("renegotiated in {:.1}% of paths · ", p_renegotiated * 100.0)
+        format!(
+            "renegotiated in {} of paths · ",
+            percent(p_renegotiated, 1, Gap::Tight)
+        )
     } else {
         String::new()
     };

@@ -15,6 +15,7 @@ use super::layout::{self, Axis};
 use super::legend::{LegendItem, Swatch};
 use super::palette;
 use super::style;
+use crate::report::precision::{percent, Gap};
 use crate::summary::{Distribution, ResultMetric, RunSummary};
 
 /// A vertical line marking a statistic (p5, median, mean, p95) on a histogram.
@@ -339,7 +340,7 @@ pub fn body_range(quantiles: &[(f64, f64)], marks: &[f64]) -> Option<Range<f64>>
 fn dist_spec(s: &RunSummary, what: &str, axis_note: &str) -> DistSpec {
     let q = &s.npv_total_dist.quantiles;
     let p_loss = probability_below(q, 0.0)
-        .map(|p| format!(" · P(NPV < 0) = {:.1}%", p * 100.0))
+        .map(|p| format!(" · P(NPV < 0) = {}", percent(p, 1, Gap::Tight)))
         .unwrap_or_default();
     DistSpec {
         title: format!(
@@ -413,11 +414,14 @@ where
     let x_range = x_range.unwrap_or_else(|| histogram_ranges(s).0);
     let n = d.counts.iter().sum::<u64>() + d.below + d.above;
     let outside = if n > 0 {
-        (d.below + d.above) as f64 / n as f64 * 100.0
+        (d.below + d.above) as f64 / n as f64
     } else {
         0.0
     };
-    let note = format!("{outside:.1}% of paths beyond the bins");
+    let note = format!(
+        "{} of paths beyond the bins",
+        percent(outside, 1, Gap::Tight)
+    );
     histogram_chart(
         root,
         &dist_spec(s, "distribution", &note),

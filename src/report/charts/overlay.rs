@@ -18,6 +18,7 @@ use super::fan::{self, FanKind, FanLayers, FanSpec, Marker, SeriesBand};
 use super::layout::{self, Axis};
 use super::{palette, style, ChartFile, ChartFormat};
 use crate::compare::{Comparison, Member};
+use crate::report::precision::{percent, Gap};
 use crate::scenario::Meta;
 use crate::summary::{Distribution, ResultMetric, RunSummary};
 
@@ -441,7 +442,7 @@ where
     let p_pos: Vec<String> = others
         .iter()
         .filter(|o| o.p_pos.is_finite())
-        .map(|o| format!("{:.0}% of paths ({})", o.p_pos * 100.0, o.m.id))
+        .map(|o| format!("{} of paths ({})", percent(o.p_pos, 0, Gap::Tight), o.m.id))
         .collect();
     let spec = DistSpec {
         title,

@@ -11,6 +11,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::layout::{Axes, Ticked};
 use super::palette;
 use super::style;
+use crate::report::precision::{percent, plain, signed, Gap};
 
 /// One horizontal bar from `lo` to `hi` (a tornado row), labelled.
 pub struct Bar {
@@ -233,7 +234,7 @@ where
         .disable_mesh()
         .x_desc("Calendar year")
         .x_labels(years.len().min(12))
-        .x_label_formatter(&|x| format!("{:.0}", x))
+        .x_label_formatter(&|x| plain(*x, 0))
         .y_labels(0)
         .label_style(style::text(15.0, palette::BLACK))
         .axis_desc_style(style::text(16.0, palette::BLACK))
@@ -255,7 +256,7 @@ where
             if let Some(v) = v {
                 let tc = if v.abs() > 0.6 { WHITE } else { palette::BLACK };
                 chart.draw_series(std::iter::once(Text::new(
-                    format!("{v:+.2}"),
+                    signed(v, 2),
                     (x, yb + 0.5),
                     style::text(13.0, tc).pos(Pos::new(HPos::Center, VPos::Center)),
                 )))?;
@@ -466,7 +467,7 @@ impl SensitivityCharts {
     {
         let name = &self.name;
         let note = &self.note;
-        let percent = |v: f64| format!("{:.0} %", 100.0 * v);
+        let share = |v: f64| percent(v, 0, Gap::Space);
         match which {
             Which::Variance => hbars(
                 root,
@@ -479,7 +480,7 @@ impl SensitivityCharts {
                  overlap where sources multiply)",
                 &self.variance_bars,
                 None,
-                &percent,
+                &share,
             ),
             Which::Rank => hbars(
                 root,
@@ -491,7 +492,7 @@ impl SensitivityCharts {
                 "Spearman rank correlation with npv_total (axis scaled to the data)",
                 &self.rank_bars,
                 None,
-                &|v| format!("{v:+.2}"),
+                &|v| signed(v, 2),
             ),
             Which::Swing => hbars(
                 root,

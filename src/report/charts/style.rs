@@ -11,6 +11,7 @@ use anyhow::anyhow;
 use plotters::style::{register_font, FontStyle, IntoFont, RGBColor, TextStyle};
 
 use super::palette;
+use crate::report::precision::{percent, trim_zeros, Gap};
 use crate::scenario::Meta;
 use crate::summary::RunSummary;
 
@@ -90,12 +91,12 @@ impl TickFormat {
     pub fn label(&self, v: f64, step: f64) -> String {
         match self {
             TickFormat::Year => format!("{}", v.round() as i64),
-            TickFormat::Money => trim_zeros(&money(v, decimals_for(step))),
+            TickFormat::Money => trim_zeros(&money(v, decimals_for(step)), 0),
             TickFormat::MoneyTn => {
-                trim_zeros(&money(v / 1000.0, decimals_for(step / 1000.0))).replace("bn", "tn")
+                trim_zeros(&money(v / 1000.0, decimals_for(step / 1000.0)), 0).replace("bn", "tn")
             }
             TickFormat::Percent => {
-                trim_zeros(&format!("{:.*}%", decimals_for(step * 100.0), v * 100.0))
+                trim_zeros(&percent(v, decimals_for(step * 100.0), Gap::Tight), 0)
             }
             TickFormat::Category(names) => {
                 let i = v.round();
@@ -117,18 +118,6 @@ fn decimals_for(step: f64) -> usize {
             (x - x.round()).abs() < 1e-6 * x.abs().max(1.0)
         })
         .unwrap_or(6)
-}
-
-/// Drops zeros after the decimal point: "$15.0bn" -> "$15bn", "$2.50bn" -> "$2.5bn".
-fn trim_zeros(s: &str) -> String {
-    let Some(dot) = s.find('.') else {
-        return s.to_string();
-    };
-    let digits_end = s[dot + 1..]
-        .find(|c: char| !c.is_ascii_digit())
-        .map_or(s.len(), |i| dot + 1 + i);
-    let kept = s[..digits_end].trim_end_matches('0').trim_end_matches('.');
-    format!("{kept}{}", &s[digits_end..])
 }
 
 /// Past this many USD bn, money axes switch to trillions.
@@ -167,7 +156,7 @@ pub fn money_short(v: f64) -> String {
     } else {
         2
     };
-    trim_zeros(&money(v, decimals))
+    trim_zeros(&money(v, decimals), 0)
 }
 
 /// The largest magnitude an axis end may have: an eighth of f64's range, so that spans,

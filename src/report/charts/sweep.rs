@@ -9,6 +9,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{palette, style, ChartFile, ChartFormat};
+use crate::report::precision::{percent, shortest, Gap};
 use crate::summary::Unit;
 use crate::sweep::SweepResult;
 
@@ -51,7 +52,7 @@ impl super::ChartKind for SweepChart {
 fn show(v: f64, unit: Unit) -> String {
     match unit {
         Unit::UsdBn => style::money(v, 2),
-        Unit::Fraction | Unit::Probability => format!("{:.1}%", v * 100.0),
+        Unit::Fraction | Unit::Probability => percent(v, 1, Gap::Tight),
     }
 }
 
@@ -140,7 +141,7 @@ where
     let labels = values.clone();
     let xfmt = move |x: &f64| {
         if numeric {
-            format!("{}", (x * 1e9).round() / 1e9)
+            shortest(*x)
         } else {
             labels
                 .get(x.round().max(0.0) as usize)

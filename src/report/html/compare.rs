@@ -9,6 +9,7 @@ use super::markup::{document, esc, rounded, section, table, Cell, Row, Show};
 use super::markup::{facts, shown};
 use super::run::{charts_section, command_line, key_figure, label, show_of, unit_text};
 use crate::compare::{Comparison, Delta};
+use crate::report::precision::plain;
 use crate::report::Manifest;
 use crate::summary::ResultMetric;
 
@@ -270,7 +271,7 @@ fn manifest(manifests: &[Manifest]) -> String {
                     Cell::Text(format!("{}–{}", m.start_year, m.end_year)),
                     Cell::Code(m.scenario_sha256.clone()),
                     Cell::Code(over),
-                    Cell::RightText(format!("{:.2}", m.wall_time_seconds)),
+                    Cell::RightText(plain(m.wall_time_seconds, 2)),
                 ],
             )
         })

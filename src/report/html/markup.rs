@@ -5,6 +5,7 @@
 use std::fmt::Write;
 
 use crate::report::csv::num;
+use crate::report::precision::{trim_zeros, Gap};
 
 /// Escapes text for an HTML element body or a double- or single-quoted attribute
 /// (control characters shown escaped; see `crate::escape`).
@@ -32,20 +33,9 @@ pub use crate::report::precision::rounded;
 pub fn shown(v: f64, show: Show) -> String {
     match show {
         Show::Amount => rounded(v, 2),
-        Show::Percent => format!("{}\u{a0}%", trim_zeros(rounded(v * 100.0, 1))),
-        Show::Points => format!("{}\u{a0}pp", trim_zeros(rounded(v * 100.0, 1))),
+        Show::Percent => Gap::NoBreak.percent(&trim_zeros(&rounded(v * 100.0, 1), 1)),
+        Show::Points => format!("{}\u{a0}pp", trim_zeros(&rounded(v * 100.0, 1), 1)),
         Show::Exact => num(v),
-    }
-}
-
-/// `0.0400` → `0.04`, `12.50` → `12.5`; keeps one decimal (`98.0`) so columns align.
-fn trim_zeros(s: String) -> String {
-    match s.split_once('.') {
-        Some((int, frac)) if frac.len() > 1 => {
-            let t = frac.trim_end_matches('0');
-            format!("{int}.{}", if t.is_empty() { "0" } else { t })
-        }
-        _ => s,
     }
 }
 

@@ -7,7 +7,7 @@ use super::assumptions;
 use super::figures::{figure, Chart};
 use super::markup::{document, esc, facts, rounded, section, shown, table, Cell, Row, Show};
 use crate::report::csv::num;
-use crate::report::precision::{by_error, interval_error, money_by, money_pm, percent_by};
+use crate::report::precision::{by_error, interval_error, money_by, money_pm, percent_by, seconds};
 use crate::report::Manifest;
 use crate::risk::{RiskSummary, Statistic};
 use crate::scenario::Scenario;
@@ -416,7 +416,7 @@ pub fn manifest_table(m: &Manifest, caption: &str) -> String {
                 format!("{} ({} a year)", m.steps, m.steps_per_year),
             ),
             ("Years", format!("{}–{}", m.start_year, m.end_year)),
-            ("Wall time", format!("{:.2} s", m.wall_time_seconds)),
+            ("Wall time", seconds(m.wall_time_seconds)),
             ("Overrides (--set)", list(&m.overrides)),
             ("Command line", command_line(&m.command_line)),
         ],

@@ -9,6 +9,7 @@ use anyhow::Result;
 use super::figures::svg_charts;
 use super::markup::{document, esc, rounded, section, table, Cell, Row, Show};
 use super::run::{charts_section, command_line};
+use crate::report::precision::{percent, signed, Gap};
 use crate::report::Outputs;
 use crate::sensitivity::{RankRow, Swing, VarianceRow};
 use crate::summary::ResultMetric;
@@ -61,7 +62,7 @@ pub fn sensitivity_page(r: &SensitivityInput, charts: &[super::Chart]) -> String
                 vec![
                     Cell::text(v.kind),
                     Cell::Code(v.frozen_at.clone()),
-                    Cell::Shown(v.share, format!("{:.0} %", 100.0 * v.share)),
+                    Cell::Shown(v.share, percent(v.share, 0, Gap::Space)),
                     Cell::Num(v.std_dev, Show::Amount),
                 ],
             )
@@ -97,9 +98,9 @@ pub fn sensitivity_page(r: &SensitivityInput, charts: &[super::Chart]) -> String
             Row::key(
                 &x.input,
                 vec![
-                    Cell::Shown(x.corr.rho, format!("{:+.3}", x.corr.rho)),
-                    Cell::Shown(x.corr.lo, format!("{:+.3}", x.corr.lo)),
-                    Cell::Shown(x.corr.hi, format!("{:+.3}", x.corr.hi)),
+                    Cell::Shown(x.corr.rho, signed(x.corr.rho, 3)),
+                    Cell::Shown(x.corr.lo, signed(x.corr.lo, 3)),
+                    Cell::Shown(x.corr.hi, signed(x.corr.hi, 3)),
                 ],
             )
         })
