@@ -139,17 +139,30 @@ macro_rules! accessors {
             $( (|p| Word::to_word(p.$f), |p, w| p.$f = <$t as Word>::from_word(w)) ),*
         ];
 
+        /// Byte offset of each scalar field, in `ACCESSORS` order.
+        const OFFSETS: [usize; ACCESSORS.len()] = [$( std::mem::offset_of!(PathParams, $f) ),*];
+        // Every scalar field is an 8-byte `f64` or `i64`, for which every bit pattern is
+        // a valid value: what makes `set_word`'s plain store sound.
+        const _: () = { $( assert!(std::mem::size_of::<$t>() == 8 && $i < ACCESSORS.len()); )* };
+
         impl PathParams {
             /// Set scalar field `k` (its index in `ACCESSORS`) from a word. The engine
-            /// loads each path's varying words once per period: a `match` on literal
-            /// indices compiles to a jump table into inlined stores, where calling through
-            /// the `ACCESSORS` function pointers cost a call per word (the largest item of
-            /// the stress scenario's profile, issue 15).
+            /// loads each path's varying words once per period. One store at the field's
+            /// offset: calling through the `ACCESSORS` function pointers cost a call per
+            /// word, and a `match` (a jump table) an unpredictable indirect jump per word,
+            /// the largest item of the stress scenario's profile (issue 15).
             #[inline]
             pub fn set_word(&mut self, k: usize, w: u64) {
-                match k {
-                    $( $i => self.$f = <$t as Word>::from_word(w), )*
-                    _ => debug_assert!(false, "no scalar field {k}"),
+                let off = OFFSETS[k];
+                // SAFETY: `off` is the offset of an 8-byte f64/i64 field of `self` (the
+                // const checks above), any 64 bits are a valid value of it, and `&mut self`
+                // is exclusive. Same bits as `from_word`, which is `from_bits` / `as i64`.
+                unsafe {
+                    std::ptr::from_mut(self)
+                        .cast::<u8>()
+                        .add(off)
+                        .cast::<u64>()
+                        .write_unaligned(w);
                 }
             }
         }
