@@ -45,7 +45,11 @@ pub const UNIFORM: Input = Input::Dist(Dist::Uniform {
 });
 
 /// The values one path uses, with the per-step constants derived once.
+///
+/// `repr(C)`: the scalar fields lie in declaration order, which is `ACCESSORS` order, so
+/// the engine can load a run of adjacent varying fields with one copy (`set_words`).
 #[derive(Debug, Clone, PartialEq)]
+#[repr(C)]
 pub struct PathParams {
     pub revenue0: f64,
     pub mu0: f64,
@@ -142,8 +146,16 @@ macro_rules! accessors {
         /// Byte offset of each scalar field, in `ACCESSORS` order.
         const OFFSETS: [usize; ACCESSORS.len()] = [$( std::mem::offset_of!(PathParams, $f) ),*];
         // Every scalar field is an 8-byte `f64` or `i64`, for which every bit pattern is
-        // a valid value: what makes `set_word`'s plain store sound.
-        const _: () = { $( assert!(std::mem::size_of::<$t>() == 8 && $i < ACCESSORS.len()); )* };
+        // a valid value, and (`repr(C)`, declared in `ACCESSORS` order) field k sits at
+        // byte 8k: what makes `set_word`'s store and `set_words`'s copy sound.
+        const _: () = {
+            $( assert!(std::mem::size_of::<$t>() == 8 && $i < ACCESSORS.len()); )*
+            let mut k = 0;
+            while k < OFFSETS.len() {
+                assert!(OFFSETS[k] == 8 * k);
+                k += 1;
+            }
+        };
 
         impl PathParams {
             /// Set scalar field `k` (its index in `ACCESSORS`) from a word. The engine
@@ -163,6 +175,24 @@ macro_rules! accessors {
                         .add(off)
                         .cast::<u64>()
                         .write_unaligned(w);
+                }
+            }
+
+            /// Set the scalar fields `first..first + words.len()` from consecutive words:
+            /// one copy for a run of adjacent varying fields (the engine's per-path load;
+            /// under the stress scenario every field varies, so a path is one copy).
+            #[inline]
+            pub fn set_words(&mut self, first: usize, words: &[u64]) {
+                assert!(first + words.len() <= OFFSETS.len());
+                // SAFETY: fields `first..first + words.len()` exist (the assert) and are
+                // the adjacent 8-byte words at bytes 8k (the const checks above); any bits
+                // are valid values; `&mut self` is exclusive and cannot overlap `words`.
+                unsafe {
+                    std::ptr::copy_nonoverlapping(
+                        words.as_ptr(),
+                        std::ptr::from_mut(self).cast::<u64>().add(first),
+                        words.len(),
+                    );
                 }
             }
         }
@@ -697,6 +727,20 @@ mod tests {
         }
         d.set_round_amounts(a.round_amounts());
         assert_eq!(format!("{d:?}"), format!("{a:?}"));
+        // A run of fields at once is the same as word by word: all of them, and a middle run.
+        let words: Vec<u64> = ACCESSORS.iter().map(|(get, _)| get(&a)).collect();
+        let mut e = b.clone();
+        e.set_words(0, &words);
+        e.set_round_amounts(a.round_amounts());
+        assert_eq!(format!("{e:?}"), format!("{a:?}"));
+        let mut f = b.clone();
+        let mut g = b.clone();
+        f.set_words(5, &words[5..9]);
+        for k in 5..9 {
+            g.set_word(k, words[k]);
+        }
+        assert_eq!(format!("{f:?}"), format!("{g:?}"));
+        assert_ne!(format!("{f:?}"), format!("{b:?}"));
         // The example's round is conditional, so its amount is per path (not a word).
         c.set_round_amounts(a.round_amounts());
         // Debug text, because a schedule's per-path placeholder is NaN (NaN != NaN).
