@@ -523,7 +523,9 @@ impl PathParams {
 
     /// Advance `st` by one period (MODEL.md §2 steps 1–10), given correlated shocks `eps`
     /// (revenue, growth, multiple) and the number of random rounds in the period.
-    #[inline]
+    /// Always inlined: in the engine's per-path loop the returned `Flows` then stays in
+    /// registers instead of being stored and reloaded (issue 15's profile).
+    #[inline(always)]
     pub fn step(
         &self,
         model: &Model,
@@ -652,6 +654,13 @@ impl PathParams {
 
     /// Per-path results after the last of `n` periods.
     pub fn results(&self, model: &Model, st: &PathState) -> PathResults {
+        self.results_given(st, self.pv_stake(model, st))
+    }
+
+    /// The present value of the stake after the last period: the one result that takes
+    /// transcendental functions (`exp` for `V_N`, `pow` for a per-path equity discount),
+    /// so the engine computes it once per path rather than once per result column.
+    pub fn pv_stake(&self, model: &Model, st: &PathState) -> f64 {
         let n = model.grid.len();
         let dfe = model
             .equity_discount
@@ -660,7 +669,11 @@ impl PathParams {
             Some(last) => self.valuation(model, last, st),
             None => self.valuation0,
         };
-        let pv_stake = st.stake * valuation * dfe * (1.0 - self.liquidity_discount);
+        st.stake * valuation * dfe * (1.0 - self.liquidity_discount)
+    }
+
+    /// Per-path results, given the path's [`PathParams::pv_stake`].
+    pub fn results_given(&self, st: &PathState, pv_stake: f64) -> PathResults {
         let npv_reverse_share = -st.pv_reverse_share;
         let npv_total = st.npv_revenue_share
             + st.npv_cloud_models
