@@ -749,8 +749,8 @@ mod tests {
         let mut f = b.clone();
         let mut g = b.clone();
         f.set_words(5, &words[5..9]);
-        for k in 5..9 {
-            g.set_word(k, words[k]);
+        for (k, &w) in words.iter().enumerate().take(9).skip(5) {
+            g.set_word(k, w);
         }
         assert_eq!(format!("{f:?}"), format!("{g:?}"));
         assert_ne!(format!("{f:?}"), format!("{b:?}"));
