@@ -523,9 +523,7 @@ impl PathParams {
 
     /// Advance `st` by one period (MODEL.md §2 steps 1–10), given correlated shocks `eps`
     /// (revenue, growth, multiple) and the number of random rounds in the period.
-    /// Always inlined: in the engine's per-path loop the returned `Flows` then stays in
-    /// registers instead of being stored and reloaded (issue 15's profile).
-    #[inline(always)]
+    #[inline]
     pub fn step(
         &self,
         model: &Model,
