@@ -5,6 +5,8 @@
 //! Path `first + j`'s draws and streams depend only on (seed, first + j), so a block
 //! reproduces exactly those paths of the whole run, on any number of threads.
 
+use std::sync::OnceLock;
+
 use rayon::prelude::*;
 
 use super::aggregate::{self, PeriodAccumulator};
@@ -32,6 +34,10 @@ pub(crate) struct PathBlock {
     /// its QMC point through the Brownian bridge (`qmc::path_shocks`). Empty otherwise,
     /// so plain runs carry nothing per path for it.
     given: Vec<Box<[[f64; 3]]>>,
+    /// Each path's `pv_stake` after the last period, computed on the first call of
+    /// `result_of` and kept: the summary asks for every result column in turn, and this
+    /// is the only costly result (one f64 per path, less than the step's buffers held).
+    pv_stake: OnceLock<Vec<f64>>,
 }
 
 /// What one chunk of paths needs to take one step: the run's constants for the period.
@@ -86,6 +92,7 @@ impl PathBlock {
             first,
             keys: rng::StepKeys::new(seed),
             given,
+            pv_stake: OnceLock::new(),
         })
     }
 
@@ -130,29 +137,50 @@ impl PathBlock {
         self.params.take_draws()
     }
 
-    /// Path `i`'s (block-local index) results, after `advance`.
-    pub(super) fn result_of(&self, model: &Model, i: usize, p: &mut PathParams) -> PathResults {
+    /// Every path's `pv_stake` after `advance` (which must be complete), computed on the
+    /// first call, in parallel. Called before, never inside, a parallel loop over paths: a
+    /// worker waiting on the first computation could otherwise steal its own caller.
+    fn pv_stakes(&self, model: &Model) -> &[f64] {
+        self.pv_stake.get_or_init(|| {
+            (0..self.lanes.len())
+                .into_par_iter()
+                .with_min_len(CHUNK)
+                .map_init(
+                    || self.params.scratch(),
+                    |p, i| {
+                        self.params.load(i, p);
+                        p.pv_stake(model, &self.lanes[i].state)
+                    },
+                )
+                .collect()
+        })
+    }
+
+    /// Path `i`'s (block-local index) results, given `pv_stakes()`.
+    fn result_of(&self, i: usize, p: &mut PathParams, pv_stakes: &[f64]) -> PathResults {
         self.params.load(i, p);
-        p.results(model, &self.lanes[i].state)
+        p.results_given(&self.lanes[i].state, pv_stakes[i])
     }
 
     /// Every path's results, in path order.
     pub(super) fn results(&self, model: &Model) -> Vec<PathResults> {
+        let pv = self.pv_stakes(model);
         (0..self.lanes.len())
             .into_par_iter()
             .with_min_len(CHUNK)
-            .map_init(|| self.params.scratch(), |p, i| self.result_of(model, i, p))
+            .map_init(|| self.params.scratch(), |p, i| self.result_of(i, p, pv))
             .collect()
     }
 
     /// Result `m` of every path of the block, in path order.
     pub(crate) fn column(&self, model: &Model, m: ResultMetric) -> Vec<f64> {
+        let pv = self.pv_stakes(model);
         (0..self.lanes.len())
             .into_par_iter()
             .with_min_len(CHUNK)
             .map_init(
                 || self.params.scratch(),
-                |p, i| self.result_of(model, i, p).as_array()[m.index()],
+                |p, i| self.result_of(i, p, pv).as_array()[m.index()],
             )
             .collect()
     }

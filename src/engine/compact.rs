@@ -16,8 +16,11 @@ const PROBES: [u64; 3] = [0x5eed_0001, 0x5eed_0002, 0x5eed_0003];
 
 pub struct CompactParams {
     base: PathParams,
-    /// Indices into `ACCESSORS` of the words stored per path.
+    /// Indices into `ACCESSORS` of the words stored per path (ascending).
     varying: Vec<usize>,
+    /// `varying` as runs of adjacent fields: (first field, its place in a path's row,
+    /// length). `load` copies each run at once rather than word by word.
+    runs: Vec<(usize, usize, usize)>,
     /// `paths x varying.len()`, row-major.
     words: Vec<u64>,
     /// `paths x rounds`, only when some round amount is uncertain.
@@ -55,6 +58,19 @@ fn varying_words(probes: &[PathParams]) -> Vec<usize> {
             probes.iter().any(|p| get(p) != get(&probes[0]))
         })
         .collect()
+}
+
+/// Ascending field indices as runs of adjacent fields: (first field, position of that
+/// field in `varying`, length).
+fn runs_of(varying: &[usize]) -> Vec<(usize, usize, usize)> {
+    let mut runs: Vec<(usize, usize, usize)> = Vec::new();
+    for (at, &k) in varying.iter().enumerate() {
+        match runs.last_mut() {
+            Some((first, _, len)) if *first + *len == k => *len += 1,
+            _ => runs.push((k, at, 1)),
+        }
+    }
+    runs
 }
 
 impl CompactParams {
@@ -208,6 +224,7 @@ impl CompactParams {
         (
             CompactParams {
                 base,
+                runs: runs_of(&varying),
                 varying,
                 words,
                 rounds,
@@ -233,8 +250,9 @@ impl CompactParams {
     #[inline]
     pub fn load(&self, i: usize, p: &mut PathParams) {
         let nv = self.varying.len();
-        for (&k, &w) in self.varying.iter().zip(&self.words[i * nv..(i + 1) * nv]) {
-            p.set_word(k, w);
+        let row = &self.words[i * nv..(i + 1) * nv];
+        for &(first, at, len) in &self.runs {
+            p.set_words(first, &row[at..at + len]);
         }
         if self.nrounds > 0 {
             p.set_round_amounts(&self.rounds[i * self.nrounds..(i + 1) * self.nrounds]);
@@ -245,6 +263,19 @@ impl CompactParams {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Adjacent fields form one run, each run remembering where it starts in the row.
+    #[test]
+    fn varying_fields_load_as_runs_of_adjacent_fields() {
+        assert_eq!(runs_of(&[]), vec![]);
+        assert_eq!(runs_of(&[3]), vec![(3, 0, 1)]);
+        assert_eq!(
+            runs_of(&[0, 1, 2, 5, 7, 8]),
+            vec![(0, 0, 3), (5, 3, 1), (7, 4, 2)]
+        );
+        let all: Vec<usize> = (0..ACCESSORS.len()).collect();
+        assert_eq!(runs_of(&all), vec![(0, 0, ACCESSORS.len())]);
+    }
 
     /// Draws are kept only when asked for (plain runs pay no memory for them), one row of
     /// the uncertain inputs per path, equal to what the path's own draw reports.

@@ -45,7 +45,11 @@ pub const UNIFORM: Input = Input::Dist(Dist::Uniform {
 });
 
 /// The values one path uses, with the per-step constants derived once.
+///
+/// `repr(C)`: the scalar fields lie in declaration order, which is `ACCESSORS` order, so
+/// the engine can load a run of adjacent varying fields with one copy (`set_words`).
 #[derive(Debug, Clone, PartialEq)]
+#[repr(C)]
 pub struct PathParams {
     pub revenue0: f64,
     pub mu0: f64,
@@ -139,17 +143,56 @@ macro_rules! accessors {
             $( (|p| Word::to_word(p.$f), |p, w| p.$f = <$t as Word>::from_word(w)) ),*
         ];
 
+        /// Byte offset of each scalar field, in `ACCESSORS` order.
+        const OFFSETS: [usize; ACCESSORS.len()] = [$( std::mem::offset_of!(PathParams, $f) ),*];
+        // Every scalar field is an 8-byte `f64` or `i64`, for which every bit pattern is
+        // a valid value, and (`repr(C)`, declared in `ACCESSORS` order) field k sits at
+        // byte 8k: what makes `set_word`'s store and `set_words`'s copy sound.
+        const _: () = {
+            $( assert!(std::mem::size_of::<$t>() == 8 && $i < ACCESSORS.len()); )*
+            let mut k = 0;
+            while k < OFFSETS.len() {
+                assert!(OFFSETS[k] == 8 * k);
+                k += 1;
+            }
+        };
+
         impl PathParams {
             /// Set scalar field `k` (its index in `ACCESSORS`) from a word. The engine
-            /// loads each path's varying words once per period: a `match` on literal
-            /// indices compiles to a jump table into inlined stores, where calling through
-            /// the `ACCESSORS` function pointers cost a call per word (the largest item of
-            /// the stress scenario's profile, issue 15).
+            /// loads each path's varying words once per period. One store at the field's
+            /// offset: calling through the `ACCESSORS` function pointers cost a call per
+            /// word, and a `match` (a jump table) an unpredictable indirect jump per word,
+            /// the largest item of the stress scenario's profile (issue 15).
             #[inline]
             pub fn set_word(&mut self, k: usize, w: u64) {
-                match k {
-                    $( $i => self.$f = <$t as Word>::from_word(w), )*
-                    _ => debug_assert!(false, "no scalar field {k}"),
+                let off = OFFSETS[k];
+                // SAFETY: `off` is the offset of an 8-byte f64/i64 field of `self` (the
+                // const checks above), any 64 bits are a valid value of it, and `&mut self`
+                // is exclusive. Same bits as `from_word`, which is `from_bits` / `as i64`.
+                unsafe {
+                    std::ptr::from_mut(self)
+                        .cast::<u8>()
+                        .add(off)
+                        .cast::<u64>()
+                        .write_unaligned(w);
+                }
+            }
+
+            /// Set the scalar fields `first..first + words.len()` from consecutive words:
+            /// one copy for a run of adjacent varying fields (the engine's per-path load;
+            /// under the stress scenario every field varies, so a path is one copy).
+            #[inline]
+            pub fn set_words(&mut self, first: usize, words: &[u64]) {
+                assert!(first + words.len() <= OFFSETS.len());
+                // SAFETY: fields `first..first + words.len()` exist (the assert) and are
+                // the adjacent 8-byte words at bytes 8k (the const checks above); any bits
+                // are valid values; `&mut self` is exclusive and cannot overlap `words`.
+                unsafe {
+                    std::ptr::copy_nonoverlapping(
+                        words.as_ptr(),
+                        std::ptr::from_mut(self).cast::<u64>().add(first),
+                        words.len(),
+                    );
                 }
             }
         }
@@ -609,6 +652,13 @@ impl PathParams {
 
     /// Per-path results after the last of `n` periods.
     pub fn results(&self, model: &Model, st: &PathState) -> PathResults {
+        self.results_given(st, self.pv_stake(model, st))
+    }
+
+    /// The present value of the stake after the last period: the one result that takes
+    /// transcendental functions (`exp` for `V_N`, `pow` for a per-path equity discount),
+    /// so the engine computes it once per path rather than once per result column.
+    pub fn pv_stake(&self, model: &Model, st: &PathState) -> f64 {
         let n = model.grid.len();
         let dfe = model
             .equity_discount
@@ -617,7 +667,11 @@ impl PathParams {
             Some(last) => self.valuation(model, last, st),
             None => self.valuation0,
         };
-        let pv_stake = st.stake * valuation * dfe * (1.0 - self.liquidity_discount);
+        st.stake * valuation * dfe * (1.0 - self.liquidity_discount)
+    }
+
+    /// Per-path results, given the path's [`PathParams::pv_stake`].
+    pub fn results_given(&self, st: &PathState, pv_stake: f64) -> PathResults {
         let npv_reverse_share = -st.pv_reverse_share;
         let npv_total = st.npv_revenue_share
             + st.npv_cloud_models
@@ -684,6 +738,20 @@ mod tests {
         }
         d.set_round_amounts(a.round_amounts());
         assert_eq!(format!("{d:?}"), format!("{a:?}"));
+        // A run of fields at once is the same as word by word: all of them, and a middle run.
+        let words: Vec<u64> = ACCESSORS.iter().map(|(get, _)| get(&a)).collect();
+        let mut e = b.clone();
+        e.set_words(0, &words);
+        e.set_round_amounts(a.round_amounts());
+        assert_eq!(format!("{e:?}"), format!("{a:?}"));
+        let mut f = b.clone();
+        let mut g = b.clone();
+        f.set_words(5, &words[5..9]);
+        for (k, &w) in words.iter().enumerate().take(9).skip(5) {
+            g.set_word(k, w);
+        }
+        assert_eq!(format!("{f:?}"), format!("{g:?}"));
+        assert_ne!(format!("{f:?}"), format!("{b:?}"));
         // The example's round is conditional, so its amount is per path (not a word).
         c.set_round_amounts(a.round_amounts());
         // Debug text, because a schedule's per-path placeholder is NaN (NaN != NaN).
