@@ -30,6 +30,39 @@
 //!    is selected exactly among them. Expected-shortfall sums are accumulated in the same
 //!    pass (below).
 //!
+//! # One pass (`Options::keep > 0`)
+//!
+//! The first count pass can also *keep* values, so that in the common case the collect
+//! pass (a second simulation of every path) is not needed. Each worker keeps, per
+//! column, the values whose key lies in a *keep range* around each wanted rank's running
+//! estimate: for `p = r / (n − 1)` and the `m` values of the column the worker has seen,
+//! the bins of the pilot windows holding the worker's local ranks
+//! `p·m ± (keep·√(m p (1 − p)) + 8)` (from its own counts), overlapping ranges merged. The
+//! first 1024 values of a column are all kept; the ranges are then re-derived each time
+//! `m` grows by a quarter, so they narrow like `1/√m` as a fraction. A gap between windows
+//! (or a tail beyond them) is kept whole only while it holds at most 4096 of the worker's
+//! values, so the extreme ranks (min, max) work too.
+//!
+//! At [`Plan::finish`] of that pass every rank is located as usual; a rank whose cell
+//! `a..=z` would be collected is answered at once if the kept values with keys in `a..=z`
+//! (all workers merged) number exactly the cell's merged count. Kept values are a
+//! sub-multiset of the column's values, so equal counts mean the kept ones *are* the
+//! cell's values, and the selection is the same as the collect pass's. Which values are
+//! kept depends on the workers, chunking and order; the answer does not (a cell is
+//! answered from the same multiset, or not at all, and then by the collect pass). Sorted
+//! input (a running estimate that is biased all along), an unrepresentative pilot, or a
+//! rank that needs a refinement pass fail the test and take the usual passes; so do
+//! columns with ES ranks (the collect pass gives their sums).
+//!
+//! Memory of keeping, per worker and column: a range keeps the fraction
+//! `2·keep·√(p(1 − p)/m)` of the values arriving at `m`, so a randomly ordered column
+//! keeps about `1024 + Σ_ranges 4·keep·√(p(1 − p)·n)` values (a little more: ranges are
+//! whole bins, and a range set at `m` serves until `1.25·m`): `c·√n` per window with
+//! `c ≈ 2·keep = 12` at `p = 0.5`, `keep = 6` (p5…p95, 5 ranges: ~43·√n predicted,
+//! ~51·√n measured at n = 1M, see BENCHMARKS.md). It is capped at `1024 + R·(2·keep·√n + 64)` values for `R` ranks: a
+//! column that would keep more (sorted input keeps nearly every value) stops keeping and
+//! falls back.
+//!
 //! Every answer is the exact order statistic of the full sort by `f64::total_cmp` (so
 //! `-0.0 < 0.0`); no value may be NaN. ±∞ and ±huge values are fine.
 //!
@@ -1346,7 +1379,21 @@ impl CountData {
                 out[i].1 = u64::MAX;
             }
         }
-        out
+        // One range per run of overlapping ones (the per-value test scans them all).
+        out.retain(|&(a, z)| a <= z);
+        out.sort_unstable();
+        let mut merged: Vec<(u64, u64)> = Vec::with_capacity(out.len());
+        for (a, z) in out {
+            match merged.last_mut() {
+                Some(m) if a <= m.1.saturating_add(1) => m.1 = m.1.max(z),
+                _ => merged.push((a, z)),
+            }
+        }
+        if merged.is_empty() {
+            // Nothing to keep now, but keep narrowing later: a range no key is in.
+            merged.push((1, 0));
+        }
+        merged
     }
 
     /// Count one value with key `k`: find its window by a branch-free scan of the
