@@ -1033,6 +1033,9 @@ pub struct Tally<'p> {
 }
 
 /// The data of a [`Tally`], detached from the plan.
+// One per worker and pass, moved a handful of times: the size difference is harmless, and
+// a box would add an indirection to every push.
+#[allow(clippy::large_enum_variant)]
 pub enum TallyData {
     Count(CountData),
     Collect(CollectData),
