@@ -18,7 +18,11 @@
 //! - `pass1`: the count pass, path-major (`Tally::push` per value, 360 columns per path);
 //! - `pass2`: the collect pass, path-major;
 //! - `pass1 block` / `pass2 block`: the same passes fed 512 paths of one column at a time
-//!   (`Tally::push_slice`), as an engine stepping blocks of paths would.
+//!   (`Tally::push_slice`), as an engine stepping blocks of paths would;
+//! - `keep1` / `keep1 block`: the count pass with one-pass keeping (`Options::keep = 6`),
+//!   path by path / blocked, locate and the answers from the kept values included; the
+//!   collect pass is run (untimed) only if some column fell back. Reported: the columns
+//!   answered in one pass and the values kept.
 
 #[path = "support/floor.rs"]
 mod floor_support;
@@ -164,6 +168,9 @@ fn main() {
     let (mut b1, mut b2, mut fl) = (vec![], vec![], vec![]);
     let mut kept = 0;
     let mut passes = 0;
+    let (mut k1, mut kb) = (vec![], vec![]);
+    let (mut one_cols, mut kept1) = (0usize, 0usize);
+    let keep_opts = Options { keep: 6.0, ..opts };
     for _ in 0..repeats {
         g.push(gen_secs(paths, cols));
         if let Some(l) = &loaded {
@@ -198,6 +205,23 @@ fn main() {
             assert_eq!(blocked.value(cols / 2, r), col[r as usize]);
         }
         kept = plan.collected_len();
+        // One pass: count and keep, answer from the kept values where they suffice.
+        for (block, out) in [(0, &mut k1), (BLOCK, &mut kb)] {
+            let mut one = Plan::new(&spec, &pilots, keep_opts);
+            out.push(pass_secs(&mut one, paths, cols, block));
+            one_cols = one
+                .one_pass_ranks()
+                .iter()
+                .filter(|&&r| r == want.len())
+                .count();
+            kept1 = one.kept_len();
+            while one.pass() != Pass::Done {
+                pass_secs(&mut one, paths, cols, block);
+            }
+            for &r in &want {
+                assert_eq!(one.value(cols / 2, r), col[r as usize]);
+            }
+        }
     }
     let per = |x: f64| x * 1e9 / (paths * cols) as f64;
     let gen = stats(g.clone());
@@ -207,6 +231,12 @@ fn main() {
         want.len(),
         opts.bins
     );
+    println!(
+        "one pass (keep = 6, blocked, last repeat): {one_cols} of {cols} columns answered from \
+         kept values, {kept1} values kept ({:.0} per column = {:.1} sqrt(n))",
+        kept1 as f64 / cols as f64,
+        kept1 as f64 / cols as f64 / (paths as f64).sqrt()
+    );
     println!("variant        total s min/med/max         ns/value min/med/max (gen subtracted, per repeat)");
     for (name, v) in [
         ("gen", &g),
@@ -215,6 +245,8 @@ fn main() {
         ("pass2 collect", &p2),
         ("pass1 block", &b1),
         ("pass2 block", &b2),
+        ("keep1", &k1),
+        ("keep1 block", &kb),
     ] {
         let (a, b, c) = stats(v.clone());
         let net: Vec<f64> = v.iter().zip(&g).map(|(x, y)| per(x - y)).collect();

@@ -30,6 +30,39 @@
 //!    is selected exactly among them. Expected-shortfall sums are accumulated in the same
 //!    pass (below).
 //!
+//! # One pass (`Options::keep > 0`)
+//!
+//! The first count pass can also *keep* values, so that in the common case the collect
+//! pass (a second simulation of every path) is not needed. Each worker keeps, per
+//! column, the values whose key lies in a *keep range* around each wanted rank's running
+//! estimate: for `p = r / (n − 1)` and the `m` values of the column the worker has seen,
+//! the bins of the pilot windows holding the worker's local ranks
+//! `p·m ± (keep·√(m p (1 − p)) + 8)` (from its own counts), overlapping ranges merged. The
+//! first 1024 values of a column are all kept; the ranges are then re-derived each time
+//! `m` grows by a quarter, so they narrow like `1/√m` as a fraction. A gap between windows
+//! (or a tail beyond them) is kept whole only while it holds at most 4096 of the worker's
+//! values, so the extreme ranks (min, max) work too.
+//!
+//! At [`Plan::finish`] of that pass every rank is located as usual; a rank whose cell
+//! `a..=z` would be collected is answered at once if the kept values with keys in `a..=z`
+//! (all workers merged) number exactly the cell's merged count. Kept values are a
+//! sub-multiset of the column's values, so equal counts mean the kept ones *are* the
+//! cell's values, and the selection is the same as the collect pass's. Which values are
+//! kept depends on the workers, chunking and order; the answer does not (a cell is
+//! answered from the same multiset, or not at all, and then by the collect pass). Sorted
+//! input (a running estimate that is biased all along), an unrepresentative pilot, or a
+//! rank that needs a refinement pass fail the test and take the usual passes; so do
+//! columns with ES ranks (the collect pass gives their sums).
+//!
+//! Memory of keeping, per worker and column: a range keeps the fraction
+//! `2·keep·√(p(1 − p)/m)` of the values arriving at `m`, so a randomly ordered column
+//! keeps about `1024 + Σ_ranges 4·keep·√(p(1 − p)·n)` values (a little more: ranges are
+//! whole bins, and a range set at `m` serves until `1.25·m`): `c·√n` per window with
+//! `c ≈ 2·keep = 12` at `p = 0.5`, `keep = 6` (p5…p95, 5 ranges: ~43·√n predicted,
+//! ~51·√n measured at n = 1M, see BENCHMARKS.md). It is capped at `1024 + R·(2·keep·√n + 64)` values for `R` ranks: a
+//! column that would keep more (sorted input keeps nearly every value) stops keeping and
+//! falls back.
+//!
 //! Every answer is the exact order statistic of the full sort by `f64::total_cmp` (so
 //! `-0.0 < 0.0`); no value may be NaN. ±∞ and ±huge values are fine.
 //!
@@ -88,6 +121,10 @@ pub struct Options {
     /// Largest located cell that is collected; a larger one is refined by another count
     /// pass (unless it holds one distinct value).
     pub cap: u64,
+    /// One-pass keeping (see "One pass"): half-width of each rank's keep range in
+    /// binomial standard errors of the worker's running rank estimate; `0.0` turns it
+    /// off (then every collected rank takes the collect pass).
+    pub keep: f64,
 }
 
 impl Default for Options {
@@ -97,6 +134,7 @@ impl Default for Options {
             z: 5.0,
             margin: 2.0,
             cap: 1 << 16,
+            keep: 0.0,
         }
     }
 }
@@ -255,6 +293,10 @@ struct Col {
     es_below: Vec<ExactSum>,
     /// Refinement count passes this column took part in (diagnostics).
     refinements: usize,
+    /// Values kept by the first count pass (one-pass keeping), and how many ranks were
+    /// answered from them (diagnostics).
+    kept: usize,
+    one_pass: usize,
 }
 
 /// The per-value part of a column, small and flat so a push touches few cache lines:
@@ -397,9 +439,10 @@ impl Plan {
     /// Take the merged tally of the pass (all values of every column) and move on.
     pub fn finish(&mut self, t: TallyData) {
         match (self.pass, t) {
-            (Pass::Count, TallyData::Count(c)) => {
+            (Pass::Count, TallyData::Count(mut c)) => {
                 self.count_passes += 1;
-                self.locate(&c)
+                self.locate(&c);
+                self.answer_kept(&mut c);
             }
             (Pass::Collect, TallyData::Collect(c)) => self.select(c),
             _ => panic!("tally of another pass"),
@@ -491,6 +534,59 @@ impl Plan {
             .flat_map(|c| &c.collected)
             .map(Vec::len)
             .sum()
+    }
+
+    /// Values kept by the one-pass count pass, all columns (diagnostics).
+    pub fn kept_len(&self) -> usize {
+        self.cols.iter().map(|c| c.kept).sum()
+    }
+
+    /// Per column, the ranks answered from kept values (no collect pass needed for them).
+    pub fn one_pass_ranks(&self) -> Vec<usize> {
+        self.cols.iter().map(|c| c.one_pass).collect()
+    }
+
+    /// After the first count pass: answer each `Collect` rank whose cell was kept whole.
+    /// Kept values are a sub-multiset of the column's values, so if the kept values with
+    /// keys in the cell `a..=z` number exactly the merged count of the cell, they *are*
+    /// the cell's values, and the rank is selected among them exactly as the collect pass
+    /// would. Which values were kept depends on the chunking; this test and the answer
+    /// do not (a cell is answered from the same multiset or not at all).
+    fn answer_kept(&mut self, t: &mut CountData) {
+        if t.kept.is_empty() {
+            return;
+        }
+        for (ci, c) in self.cols.iter_mut().enumerate() {
+            let mut kept = std::mem::take(&mut t.kept[ci]);
+            c.kept = kept.len();
+            // ES columns need the sums below the cell: the collect pass gives them.
+            if kept.is_empty() || !c.es.is_empty() {
+                continue;
+            }
+            kept.sort_unstable_by(f64::total_cmp);
+            for i in 0..c.ranks.len() {
+                if let State::Collect {
+                    a,
+                    z,
+                    before,
+                    count,
+                } = c.state[i]
+                {
+                    let from = kept.partition_point(|&v| order_key(v) < a);
+                    let to = kept.partition_point(|&v| order_key(v) <= z);
+                    if (to - from) as u64 == count {
+                        c.state[i] = State::Done {
+                            value: kept[from + (c.ranks[i] - before) as usize],
+                            a,
+                            z,
+                            before,
+                            count,
+                        };
+                        c.one_pass += 1;
+                    }
+                }
+            }
+        }
     }
 
     /// Sets up the next pass's windows and offsets, or `Done`.
@@ -701,6 +797,8 @@ impl Col {
             es_starts: Vec::new(),
             es_below: Vec::new(),
             refinements: 0,
+            kept: 0,
+            one_pass: 0,
         };
         if sorted.len() as u64 >= n {
             assert_eq!(sorted.len() as u64, n, "a whole-column pilot has n values");
@@ -719,6 +817,14 @@ impl Col {
             col.windows = pilot_windows(&sorted, n, &col.ranks, opts);
         }
         col
+    }
+
+    /// Most values one worker keeps of this column in a one-pass count pass (beyond it
+    /// the column stops keeping and takes the collect pass): `KEEP_FIRST + R·(2·keep·√n +
+    /// 64)` for `R` wanted ranks, about twice what a randomly ordered column keeps.
+    fn keep_budget(&self, opts: &Options) -> usize {
+        let per_rank = 2.0 * opts.keep * (self.n as f64).sqrt() + 64.0;
+        KEEP_FIRST as usize + (self.ranks.len() as f64 * per_rank) as usize
     }
 
     /// The cell of rank `r` from a pilot-window count pass: walk the cells in key order.
@@ -816,6 +922,14 @@ impl Col {
         self.es_starts = dedup(starts).into_iter().map(|(a, _)| a).collect();
     }
 }
+
+/// One-pass keeping: first narrowing after this many values of a column (per worker);
+/// extra local ranks on each side of a keep range.
+const KEEP_FIRST: u64 = 1024;
+const KEEP_MARGIN: f64 = 8.0;
+/// A gap between windows (or a tail beyond them) is kept only while it holds at most
+/// this many of the worker's values.
+const KEEP_GAP: u64 = 4096;
 
 /// Sorted distinct pairs.
 fn dedup(it: impl Iterator<Item = (u64, u64)>) -> Vec<(u64, u64)> {
@@ -919,6 +1033,9 @@ pub struct Tally<'p> {
 }
 
 /// The data of a [`Tally`], detached from the plan.
+// One per worker and pass, moved a handful of times: the size difference is harmless, and
+// a box would add an indirection to every push.
+#[allow(clippy::large_enum_variant)]
 pub enum TallyData {
     Count(CountData),
     Collect(CollectData),
@@ -933,6 +1050,14 @@ pub struct CountData {
     min: Vec<u64>,
     max: Vec<u64>,
     seen: Vec<u64>,
+    /// One-pass keeping (first count pass with `keep > 0` only, else empty): per column
+    /// the kept values, the keep ranges (one per rank, `a > z` when empty) and the
+    /// column's value count at which the ranges are next narrowed.
+    kept: Vec<Vec<f64>>,
+    keep: Vec<Vec<(u64, u64)>>,
+    next: Vec<u64>,
+    budget: Vec<usize>,
+    scratch: Vec<f64>,
 }
 
 /// Collect pass: per column, per target, the values in it; per ES interval, exact sums.
@@ -985,6 +1110,29 @@ impl<'p> Tally<'p> {
         for mm in minmax.chunks_mut(2) {
             mm[1] = 0;
         }
+        let keeping = plan.opts.keep > 0.0 && plan.count_passes == 0;
+        let (kept, keep, next) = if keeping {
+            let keep = plan
+                .cols
+                .iter()
+                .map(|c| {
+                    if c.windows.is_empty() || !c.es.is_empty() {
+                        Vec::new()
+                    } else {
+                        // Until the first estimate: every value.
+                        vec![(0, u64::MAX)]
+                    }
+                })
+                .collect();
+            (vec![Vec::new(); nc], keep, vec![KEEP_FIRST; nc])
+        } else {
+            (Vec::new(), Vec::new(), Vec::new())
+        };
+        let budget = plan
+            .cols
+            .iter()
+            .map(|c| c.keep_budget(&plan.opts))
+            .collect();
         Tally {
             plan,
             data: TallyData::Count(CountData {
@@ -994,6 +1142,11 @@ impl<'p> Tally<'p> {
                 min: vec![u64::MAX; nc],
                 max: vec![0; nc],
                 seen: vec![0; nc],
+                kept,
+                keep,
+                next,
+                budget,
+                scratch: Vec::new(),
             }),
         }
     }
@@ -1074,6 +1227,33 @@ impl CountData {
         if h.nw == 0 {
             return;
         }
+        if self.keep.is_empty() || self.keep[col].is_empty() {
+            self.count_slice(plan, h, col, values);
+        } else {
+            self.count_and_keep(plan, h, col, values);
+        }
+    }
+
+    /// One-pass keeping: count and keep in pieces that end where the column's keep
+    /// ranges are due to narrow, so a long slice narrows them as often as single pushes.
+    #[inline(never)]
+    fn count_and_keep(&mut self, plan: &Plan, h: &Hot, col: usize, values: &[f64]) {
+        let mut rest = values;
+        while !rest.is_empty() {
+            if self.keep[col].is_empty() {
+                self.count_slice(plan, h, col, rest);
+                return;
+            }
+            let room = self.next[col].saturating_sub(self.seen[col]).max(1) as usize;
+            let (now, later) = rest.split_at(room.min(rest.len()));
+            self.count_slice(plan, h, col, now);
+            self.keep_values(plan, col, now);
+            rest = later;
+        }
+    }
+
+    #[inline(always)]
+    fn count_slice(&mut self, plan: &Plan, h: &Hot, col: usize, values: &[f64]) {
         let (mut lo, mut hi) = (self.min[col], self.max[col]);
         let his = &plan.hi[h.first..h.first + h.nw];
         let wins = &plan.win[h.first..=h.first + h.nw];
@@ -1086,6 +1266,144 @@ impl CountData {
         self.min[col] = lo;
         self.max[col] = hi;
         self.seen[col] += values.len() as u64;
+    }
+
+    /// One-pass keeping: keep the values in the column's keep ranges, and narrow the
+    /// ranges when the column has seen `next` values.
+    fn keep_values(&mut self, plan: &Plan, col: usize, values: &[f64]) {
+        let ranges = &self.keep[col];
+        let kept = &mut self.kept[col];
+        // Branch-free: write every value, advance past it only if it is kept (about 5 %
+        // are, at random: a branch would mispredict).
+        let scratch = &mut self.scratch;
+        scratch.resize(values.len().max(scratch.len()), 0.0);
+        let mut j = 0;
+        for &v in values {
+            let k = order_key(v);
+            let hit = ranges
+                .iter()
+                .fold(false, |f, &(a, z)| f | ((a <= k) & (k <= z)));
+            scratch[j] = v;
+            j += hit as usize;
+        }
+        kept.extend_from_slice(&scratch[..j]);
+        if kept.len() > self.budget[col] {
+            // Memory bound: give up keeping this column (its cells then fail the test).
+            self.keep[col] = Vec::new();
+            self.kept[col] = Vec::new();
+            return;
+        }
+        let m = self.seen[col];
+        if m >= self.next[col] {
+            self.next[col] = m + m / 4;
+            self.keep[col] = self.keep_ranges(plan, col, m);
+        }
+    }
+
+    /// Keep ranges from this worker's own counts of `m` values: for each rank with
+    /// probability `p`, the bins holding the local ranks `p·m ± (keep·√(m p (1 − p)) +
+    /// KEEP_MARGIN)`, clamped to the windows (a gap or tail only while it is small).
+    fn keep_ranges(&self, plan: &Plan, col: usize, m: u64) -> Vec<(u64, u64)> {
+        let c = &plan.cols[col];
+        let mf = m as f64;
+        // (local rank, rank index, is the upper end), sorted by local rank.
+        let mut q: Vec<(u64, usize, bool)> = Vec::with_capacity(2 * c.ranks.len());
+        for (i, &r) in c.ranks.iter().enumerate() {
+            let p = if c.n > 1 {
+                r as f64 / (c.n - 1) as f64
+            } else {
+                0.5
+            };
+            let centre = p * (mf - 1.0);
+            let half = plan.opts.keep * (mf * p * (1.0 - p)).sqrt() + KEEP_MARGIN;
+            let lo = (centre - half).floor().clamp(0.0, mf - 1.0) as u64;
+            let hi = (centre + half).ceil().clamp(0.0, mf - 1.0) as u64;
+            q.push((lo, i, false));
+            q.push((hi, i, true));
+        }
+        q.sort_unstable();
+        let mut out = vec![(1u64, 0u64); c.ranks.len()];
+        let mut qi = 0;
+        let mut before = 0u64;
+        let nw = c.windows.len();
+        let l = &self.local;
+        for g in 0..=nw {
+            // Gap g: kept whole if this worker has seen at most KEEP_GAP values in it (the
+            // tails beyond the extreme brackets), else a lower end here starts at window
+            // g and an upper end ends at window g − 1.
+            let in_gap = l[c.gap_off + g] as u64;
+            before += in_gap;
+            let small = in_gap <= KEEP_GAP;
+            let first = if g == 0 { 0 } else { c.windows[g - 1].hi_k + 1 };
+            let last = if g == nw {
+                u64::MAX
+            } else {
+                c.windows[g].lo_k.saturating_sub(1)
+            };
+            while qi < q.len() && q[qi].0 < before {
+                let (_, i, upper) = q[qi];
+                if upper {
+                    out[i].1 = if small {
+                        last
+                    } else if g == 0 {
+                        0
+                    } else {
+                        c.windows[g - 1].hi_k
+                    };
+                } else {
+                    out[i].0 = if small {
+                        first
+                    } else if g == nw {
+                        u64::MAX
+                    } else {
+                        c.windows[g].lo_k
+                    };
+                }
+                qi += 1;
+            }
+            if g == nw {
+                break;
+            }
+            let w = &c.windows[g];
+            for b in 0..w.bins {
+                before += l[w.off + b] as u64;
+                while qi < q.len() && q[qi].0 < before {
+                    let (_, i, upper) = q[qi];
+                    let (a, z) = w.bin_keys(b);
+                    if upper {
+                        out[i].1 = z;
+                    } else {
+                        out[i].0 = a;
+                    }
+                    qi += 1;
+                }
+            }
+        }
+        // A range reaching the worker's min (max) reaches the column's, wherever that
+        // lands later: extend it through the small tail gap to the end of the key space.
+        for &(lr, i, upper) in &q {
+            if !upper && lr == 0 && l[c.gap_off] as u64 <= KEEP_GAP {
+                out[i].0 = 0;
+            }
+            if upper && lr + 1 >= m && l[c.gap_off + nw] as u64 <= KEEP_GAP {
+                out[i].1 = u64::MAX;
+            }
+        }
+        // One range per run of overlapping ones (the per-value test scans them all).
+        out.retain(|&(a, z)| a <= z);
+        out.sort_unstable();
+        let mut merged: Vec<(u64, u64)> = Vec::with_capacity(out.len());
+        for (a, z) in out {
+            match merged.last_mut() {
+                Some(m) if a <= m.1.saturating_add(1) => m.1 = m.1.max(z),
+                _ => merged.push((a, z)),
+            }
+        }
+        if merged.is_empty() {
+            // Nothing to keep now, but keep narrowing later: a range no key is in.
+            merged.push((1, 0));
+        }
+        merged
     }
 
     /// Count one value with key `k`: find its window by a branch-free scan of the
@@ -1145,6 +1463,13 @@ impl TallyData {
                     a.min[i] = a.min[i].min(b.min[i]);
                     a.max[i] = a.max[i].max(b.max[i]);
                     a.seen[i] += b.seen[i];
+                }
+                if a.kept.is_empty() {
+                    a.kept = b.kept;
+                } else {
+                    for (x, y) in a.kept.iter_mut().zip(b.kept) {
+                        x.extend(y);
+                    }
                 }
             }
             (TallyData::Collect(a), TallyData::Collect(b)) => {

@@ -432,3 +432,179 @@ proptest! {
         }
     }
 }
+
+// ---- One pass: values kept during the count pass answer the ranks without a collect pass.
+
+fn keep_opts() -> Options {
+    Options {
+        keep: 6.0,
+        ..Options::default()
+    }
+}
+
+/// Runs the first count pass only; `true` if that finished the plan (no second pass).
+fn first_pass(plan: &mut Plan, cols: &[Vec<f64>], cuts: &[usize]) -> bool {
+    let n = cols.first().map_or(0, Vec::len);
+    let mut bounds = vec![0];
+    bounds.extend(cuts.iter().copied().filter(|&c| c > 0 && c < n));
+    bounds.push(n);
+    bounds.sort_unstable();
+    bounds.dedup();
+    let mut parts: Vec<TallyData> = bounds
+        .windows(2)
+        .map(|w| {
+            let mut t = plan.tally();
+            for (c, col) in cols.iter().enumerate() {
+                t.push_slice(c, &col[w[0]..w[1]]);
+            }
+            t.into_data()
+        })
+        .collect();
+    let mut all = parts.pop().unwrap();
+    while let Some(p) = parts.pop() {
+        all.merge(p);
+    }
+    plan.finish(all);
+    plan.pass() == Pass::Done
+}
+
+#[test]
+fn one_pass_answers_random_columns_exactly_without_a_second_pass() {
+    let mut g = Gen(15);
+    for shape in [0u8, 1, 2, 3] {
+        for _ in 0..3 {
+            let n = 20_000 + (g.u64() % 200_000) as usize;
+            let v = values(shape, n, g.u64());
+            let ranks = ranks_for(n as u64, &PROBS, &[]);
+            let pilot = v[..4096].to_vec();
+            let spec = [col(n, ranks.clone(), vec![])];
+            let mut plan = Plan::new(&spec, std::slice::from_ref(&pilot), keep_opts());
+            let cuts = [n / 3, n / 2 + 17];
+            let done = first_pass(&mut plan, std::slice::from_ref(&v), &cuts);
+            // Random order, representative pilot: the kept values suffice.
+            assert!(done, "shape {shape}, n {n}: fell back to a second pass");
+            assert_eq!(plan.count_passes, 1);
+            assert_eq!(plan.collected_len(), 0, "no collect pass ran");
+            check(&answers(&plan, 0, &ranks), &v).unwrap();
+            if shape <= 1 {
+                // Continuous values: the ranks come from kept values (not one-key cells),
+                // and the kept set is a small part of the column.
+                assert!(plan.one_pass_ranks()[0] > 0);
+                assert!(plan.kept_len() < n / 2, "kept {} of {n}", plan.kept_len());
+            }
+        }
+    }
+}
+
+#[test]
+fn sorted_input_fails_the_one_pass_test_and_falls_back_exactly() {
+    // Ascending order: each worker's running estimate of a rank sits on values far below
+    // the rank's final place, so the located cells were not kept whole.
+    let n = 100_000;
+    let mut v = values(0, n, 99);
+    let pilot = v[..4096].to_vec();
+    v.sort_by(f64::total_cmp);
+    let ranks = ranks_for(n as u64, &PROBS, &[]);
+    let spec = [col(n, ranks.clone(), vec![])];
+    let mut plan = Plan::new(&spec, std::slice::from_ref(&pilot), keep_opts());
+    let done = first_pass(&mut plan, std::slice::from_ref(&v), &[]);
+    assert!(!done, "sorted input must need the collect pass");
+    assert_eq!(plan.pass(), Pass::Collect);
+    drive(&mut plan, std::slice::from_ref(&v), &[]);
+    check(&answers(&plan, 0, &ranks), &v).unwrap();
+    // Descending too.
+    v.reverse();
+    let mut plan = Plan::new(&spec, std::slice::from_ref(&pilot), keep_opts());
+    assert!(!first_pass(&mut plan, std::slice::from_ref(&v), &[]));
+    drive(&mut plan, std::slice::from_ref(&v), &[]);
+    check(&answers(&plan, 0, &ranks), &v).unwrap();
+}
+
+#[test]
+fn one_pass_one_worker_and_random_chunkings_agree() {
+    let mut g = Gen(7);
+    let n = 150_000;
+    let cols: Vec<Vec<f64>> = (0..4u8).map(|s| values(s, n, g.u64())).collect();
+    let ranks = ranks_for(n as u64, &PROBS, &[]);
+    let specs: Vec<Column> = cols.iter().map(|_| col(n, ranks.clone(), vec![])).collect();
+    let pilots: Vec<Vec<f64>> = cols.iter().map(|c| c[..4096].to_vec()).collect();
+    let bits = |plan: &Plan| -> Vec<u64> {
+        (0..cols.len())
+            .flat_map(|c| answers(plan, c, &ranks))
+            .map(|x| x.1.to_bits())
+            .collect()
+    };
+    let mut one = Plan::new(&specs, &pilots, keep_opts());
+    drive(&mut one, &cols, &[]);
+    let want = bits(&one);
+    for (c, v) in cols.iter().enumerate() {
+        check(&answers(&one, c, &ranks), v).unwrap();
+    }
+    let mut kept = vec![one.kept_len()];
+    for workers in [2usize, 3, 8, 40] {
+        let cuts: Vec<usize> = (0..workers - 1)
+            .map(|_| (g.u64() % n as u64) as usize)
+            .collect();
+        let mut many = Plan::new(&specs, &pilots, keep_opts());
+        drive(&mut many, &cols, &cuts);
+        assert_eq!(bits(&many), want, "{workers} workers, cuts {cuts:?}");
+        kept.push(many.kept_len());
+    }
+    // The kept sets did depend on the chunking (the answers did not).
+    kept.dedup();
+    assert!(kept.len() > 1, "kept sizes {kept:?}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    #[test]
+    fn one_pass_any_pilot_any_chunking_is_exact_and_identical(
+        n in 1usize..6000,
+        shape in 0u8..6,
+        seed in any::<u64>(),
+        pilot_kind in 0u8..4,
+        pilot_len in 0usize..400,
+        bins in prop::sample::select(vec![2usize, 3, 16, 1024]),
+        cap in prop::sample::select(vec![1u64, 5, 100, 1 << 16]),
+        keep in prop::sample::select(vec![0.5f64, 2.0, 6.0]),
+        sorted in any::<bool>(),
+        cuts in prop::collection::vec(0usize..6000, 0..5),
+        extra in prop::collection::vec(0u64..6000, 0..6),
+    ) {
+        let mut v = values(shape, n, seed);
+        let pilot_len = pilot_len.min(n - 1);
+        let pilot: Vec<f64> = match pilot_kind {
+            0 => v[..pilot_len.min(n)].to_vec(),
+            1 => values(shape, pilot_len, seed ^ 1).iter().map(|x| x * 7.0 - 3.0).collect(),
+            2 => vec![1.0; pilot_len],
+            _ => v.clone(),
+        };
+        if sorted {
+            v.sort_by(f64::total_cmp);
+        }
+        let ranks = ranks_for(n as u64, &PROBS, &extra);
+        let es: Vec<u64> = if shape == 5 { ranks.iter().copied().step_by(3).collect() } else { vec![] };
+        let spec = [col(n, ranks.clone(), es.clone())];
+        let opts = Options { bins, cap, keep, ..Options::default() };
+        let mut one = Plan::new(&spec, std::slice::from_ref(&pilot), opts);
+        drive(&mut one, std::slice::from_ref(&v), &[]);
+        let mut many = Plan::new(&spec, std::slice::from_ref(&pilot), opts);
+        drive(&mut many, std::slice::from_ref(&v), &cuts);
+        let a = answers(&one, 0, &ranks);
+        prop_assert!(check(&a, &v).is_ok(), "{:?}", check(&a, &v));
+        let b = answers(&many, 0, &ranks);
+        prop_assert_eq!(
+            a.iter().map(|x| x.1.to_bits()).collect::<Vec<_>>(),
+            b.iter().map(|x| x.1.to_bits()).collect::<Vec<_>>()
+        );
+        let mut s = v.clone();
+        s.sort_by(f64::total_cmp);
+        for &r in &es {
+            let t = s[r as usize];
+            let want = reference_sum_le(&v, t);
+            prop_assert_eq!(one.sum_le(0, r, t), Some(want));
+            prop_assert_eq!(many.sum_le(0, r, t), Some(want));
+        }
+    }
+}
