@@ -362,6 +362,40 @@ fn memory_does_not_grow_with_n() {
     check(&answers(&plan, 0, &ranks), &v).unwrap();
 }
 
+/// The shared check of the proptests: one worker and the chunking `cuts` give exactly
+/// the full sort's order statistics and ES sums, bit for bit the same.
+fn one_and_many_agree_with_a_sort(
+    spec: &[Column],
+    pilot: &[f64],
+    v: &[f64],
+    ranks: &[u64],
+    es: &[u64],
+    opts: Options,
+    cuts: &[usize],
+) -> Result<(), TestCaseError> {
+    let (pilots, cols) = ([pilot.to_vec()], [v.to_vec()]);
+    let mut one = Plan::new(spec, &pilots, opts);
+    drive(&mut one, &cols, &[]);
+    let mut many = Plan::new(spec, &pilots, opts);
+    drive(&mut many, &cols, cuts);
+    let a = answers(&one, 0, ranks);
+    prop_assert!(check(&a, v).is_ok(), "{:?}", check(&a, v));
+    let b = answers(&many, 0, ranks);
+    prop_assert_eq!(
+        a.iter().map(|x| x.1.to_bits()).collect::<Vec<_>>(),
+        b.iter().map(|x| x.1.to_bits()).collect::<Vec<_>>()
+    );
+    let mut sorted = v.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    for &r in es {
+        let t = sorted[r as usize];
+        let want = reference_sum_le(v, t);
+        prop_assert_eq!(one.sum_le(0, r, t), Some(want));
+        prop_assert_eq!(many.sum_le(0, r, t), Some(want));
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(96))]
 
@@ -391,25 +425,7 @@ proptest! {
         let es: Vec<u64> = if shape == 5 { ranks.iter().copied().step_by(3).collect() } else { vec![] };
         let spec = [col(n, ranks.clone(), es.clone())];
         let opts = Options { bins, cap, ..Options::default() };
-        let mut one = Plan::new(&spec, std::slice::from_ref(&pilot), opts);
-        drive(&mut one, std::slice::from_ref(&v), &[]);
-        let mut many = Plan::new(&spec, std::slice::from_ref(&pilot), opts);
-        drive(&mut many, std::slice::from_ref(&v), &cuts);
-        let a = answers(&one, 0, &ranks);
-        prop_assert!(check(&a, &v).is_ok(), "{:?}", check(&a, &v));
-        let b = answers(&many, 0, &ranks);
-        prop_assert_eq!(
-            a.iter().map(|x| x.1.to_bits()).collect::<Vec<_>>(),
-            b.iter().map(|x| x.1.to_bits()).collect::<Vec<_>>()
-        );
-        let mut sorted = v.clone();
-        sorted.sort_by(f64::total_cmp);
-        for &r in &es {
-            let t = sorted[r as usize];
-            let want = reference_sum_le(&v, t);
-            prop_assert_eq!(one.sum_le(0, r, t), Some(want));
-            prop_assert_eq!(many.sum_le(0, r, t), Some(want));
-        }
+        one_and_many_agree_with_a_sort(&spec, &pilot, &v, &ranks, &es, opts, &cuts)?;
     }
 
     #[test]
@@ -587,24 +603,6 @@ proptest! {
         let es: Vec<u64> = if shape == 5 { ranks.iter().copied().step_by(3).collect() } else { vec![] };
         let spec = [col(n, ranks.clone(), es.clone())];
         let opts = Options { bins, cap, keep, ..Options::default() };
-        let mut one = Plan::new(&spec, std::slice::from_ref(&pilot), opts);
-        drive(&mut one, std::slice::from_ref(&v), &[]);
-        let mut many = Plan::new(&spec, std::slice::from_ref(&pilot), opts);
-        drive(&mut many, std::slice::from_ref(&v), &cuts);
-        let a = answers(&one, 0, &ranks);
-        prop_assert!(check(&a, &v).is_ok(), "{:?}", check(&a, &v));
-        let b = answers(&many, 0, &ranks);
-        prop_assert_eq!(
-            a.iter().map(|x| x.1.to_bits()).collect::<Vec<_>>(),
-            b.iter().map(|x| x.1.to_bits()).collect::<Vec<_>>()
-        );
-        let mut s = v.clone();
-        s.sort_by(f64::total_cmp);
-        for &r in &es {
-            let t = s[r as usize];
-            let want = reference_sum_le(&v, t);
-            prop_assert_eq!(one.sum_le(0, r, t), Some(want));
-            prop_assert_eq!(many.sum_le(0, r, t), Some(want));
-        }
+        one_and_many_agree_with_a_sort(&spec, &pilot, &v, &ranks, &es, opts, &cuts)?;
     }
 }
