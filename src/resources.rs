@@ -25,7 +25,7 @@ use std::mem::size_of;
 
 use crate::model::{PathResults, PathState};
 use crate::scenario::Scenario;
-use crate::summary::{ResultMetric, SeriesMetric};
+use crate::summary::{ResultMetric, SeriesMetric, N_RESULTS};
 
 /// Peak RSS of a run of one path without charts (binary, C runtime, thread pool, the
 /// scenario and summaries): measured about 5 MiB (`validate` alone: 4.3 MiB).
@@ -49,6 +49,15 @@ pub const XLSX_BYTES_PER_PERIOD: u64 = 22 << 10;
 /// `0.5488135039273248,`): measured 15-19 on the shipped scenarios.
 pub const CSV_CELL_BYTES: u64 = 18;
 
+/// Memory a path-major run may take whatever the time-major one would: below this its
+/// speed (each path stepped in cache, no per-period pass over every path) is worth
+/// more than the difference.
+pub const PATH_MAJOR_BUDGET: u64 = 256 << 20;
+
+/// Most windows a bracketed column has (`engine::bracket`: one per type-7 percentile of
+/// timeseries.csv, merged when they overlap).
+const BRACKET_WINDOWS: u128 = 5;
+
 /// What a command will simulate: the shape of one scenario's run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RunShape {
@@ -66,6 +75,8 @@ pub struct RunShape {
     pub rounds: u64,
     /// Periods of the horizon (rows of the workbook's per-period sheets).
     pub periods: u64,
+    /// Worker threads of the run (each holds a path-major run's tally of every column).
+    pub threads: u64,
 }
 
 impl RunShape {
@@ -83,6 +94,48 @@ impl RunShape {
             periods: u64::try_from(i64::from(sim.end_year) - i64::from(sim.start_year) + 1)
                 .unwrap_or(1)
                 .saturating_mul(u64::from(sim.steps_per_year)),
+            threads: rayon::current_num_threads() as u64,
+        }
+    }
+
+    /// Columns a path-major run brackets: the nine metrics in every period.
+    fn columns(&self) -> u128 {
+        u128::from(self.periods) * SeriesMetric::ALL.len() as u128
+    }
+
+    /// Peak bytes of a path-major run (`engine::pathmajor`) without kept paths: per path,
+    /// its result row and two years, and at the summary one result column and the two
+    /// year lists; per worker, a tally of every column (`u32` counts of at most
+    /// `BRACKET_WINDOWS` windows of 1025 cells) and its block scratch; the `u64` copies
+    /// made when tallies are detached and merged; the pilot's values.
+    pub fn path_major_bytes(&self) -> u128 {
+        let n = u128::from(self.paths);
+        let per_path = size_of::<[f64; N_RESULTS]>() as u128 + 8 + 8 + 16;
+        let counts = self.columns() * (BRACKET_WINDOWS * 1025 * 4 + 28);
+        let scratch = self.columns() * 8 * crate::engine::pathmajor::BLOCK as u128;
+        let pilot = self.columns() * 8 * n.min(crate::engine::CHUNK as u128);
+        // Measured (tests/memory_estimate.rs): about one tally's `u32` counts per worker
+        // plus two for the detached `u64` copies and their merge, which do not all
+        // coexist.
+        let threads = u128::from(self.threads.max(1));
+        let tallies = threads * (counts + scratch) + 2 * counts;
+        n * per_path + tallies + pilot
+    }
+
+    /// Peak bytes of the time-major run's engine (`engine::block`), `keep`: with kept
+    /// paths.
+    pub fn time_major_bytes(&self, keep: bool) -> u128 {
+        u128::from(self.engine_bytes_per_path(keep)) * u128::from(self.paths)
+    }
+
+    /// Whether a run of this shape goes path by path: when no paths are kept, and its
+    /// fixed bracketing memory (which grows with periods and threads, not paths) stays
+    /// within [`PATH_MAJOR_BUDGET`] or below the time-major engine's. The engine asks
+    /// this too (`engine::run_in_pool`), so the estimate follows the engine's choice.
+    pub fn path_major(&self, keep: bool) -> bool {
+        !keep && {
+            let pm = self.path_major_bytes();
+            pm <= u128::from(PATH_MAJOR_BUDGET) || pm <= self.time_major_bytes(false)
         }
     }
 
@@ -136,7 +189,11 @@ impl RunShape {
 /// [`CHARTS_BYTES`].
 pub fn estimate_run(shape: &RunShape, paths_csv: bool) -> u128 {
     let n = u128::from(shape.paths);
-    let engine = u128::from(shape.engine_bytes_per_path(paths_csv)) * n;
+    let engine = if shape.path_major(paths_csv) {
+        shape.path_major_bytes()
+    } else {
+        shape.time_major_bytes(paths_csv)
+    };
     let kept = if paths_csv {
         u128::from(shape.kept_bytes_per_path()) * n
     } else {
@@ -409,6 +466,7 @@ mod tests {
             round_amounts: 1,
             rounds: 1,
             periods: 40,
+            threads: 2,
         }
     }
 
@@ -464,21 +522,48 @@ mod tests {
 
     #[test]
     fn run_estimate_is_linear_in_paths_and_paths_csv_adds() {
-        let (a, b) = (
-            estimate_run(&shape(1_000_000), false),
-            estimate_run(&shape(2_000_000), false),
-        );
-        assert_eq!(b - a, a - shape(1).fixed_bytes());
-        assert!(estimate_run(&shape(1_000_000), true) > a);
-        // A tiny run still pays for the process and the charts.
+        // Path-major (no paths kept): linear beyond the pilot's paths, with a fixed part
+        // for the tallies.
+        let [a, b, c] = [1, 2, 3].map(|m| estimate_run(&shape(m * 1_000_000), false));
+        assert_eq!(c - b, b - a);
         assert_eq!(
-            estimate_run(&shape(1), false),
-            u128::from(PROCESS_BYTES + ROUND_BYTES + CHARTS_BYTES + 40 * XLSX_BYTES_PER_PERIOD)
+            b - a,
+            1_000_000 * (size_of::<[f64; N_RESULTS]>() as u128 + 32)
+        );
+        // Time-major with paths.csv: linear through the origin's fixed bytes.
+        let [a, b] = [1, 2].map(|m| estimate_run(&shape(m * 1_000_000), true));
+        assert_eq!(b - a, a - shape(1).fixed_bytes());
+        assert!(a > estimate_run(&shape(1_000_000), false));
+        // A tiny run still pays for the process and the charts, and for a path-major run
+        // its tallies: a few tens of MiB in all.
+        let tiny = estimate_run(&shape(1), false);
+        assert!(
+            tiny > u128::from(PROCESS_BYTES + CHARTS_BYTES) && tiny < 64 << 20,
+            "{tiny}"
         );
         // A billion paths with paths.csv: far beyond any workstation (hundreds of GB).
         assert!(estimate_run(&shape(1_000_000_000), true) > 300 << 30);
         // u64::MAX paths does not overflow.
         assert!(estimate_run(&shape(u64::MAX), true) > u128::from(u64::MAX));
+        assert!(estimate_run(&shape(u64::MAX), false) > u128::from(u64::MAX));
+    }
+
+    #[test]
+    fn path_major_unless_paths_are_kept_or_its_tallies_outgrow_the_run() {
+        // Quarterly, 40 periods: path by path at any size.
+        for n in [1, 20_000, 1_000_000, 10_000_000] {
+            assert!(shape(n).path_major(false), "{n}");
+            assert!(!shape(n).path_major(true), "{n}");
+        }
+        // Monthly over 75 years: 8100 columns of tallies (about a GiB on two workers)
+        // are more than the time-major run of 50k paths needs; not of 40M paths.
+        let monthly = |n| RunShape {
+            periods: 900,
+            ..shape(n)
+        };
+        assert!(monthly(50_000).path_major_bytes() > 512 << 20);
+        assert!(!monthly(50_000).path_major(false));
+        assert!(monthly(40_000_000).path_major(false));
     }
 
     #[test]

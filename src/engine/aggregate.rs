@@ -181,7 +181,6 @@ pub fn period_summary(
     buffers: &mut [Vec<f64>],
     n: usize,
 ) -> PeriodSummary {
-    let nf = n as f64;
     let pcts: Vec<[f64; 5]> = buffers
         .par_iter_mut()
         .enumerate()
@@ -193,9 +192,21 @@ pub fn period_summary(
             )
         })
         .collect();
+    period_summary_of(per, total, n, |m| pcts[m])
+}
+
+/// Period `per`'s summary from its merged partials and each metric's percentiles
+/// (`pct(m)`, found by whichever engine ran).
+pub fn period_summary_of(
+    per: &Period,
+    total: &PeriodAccumulator,
+    n: usize,
+    pct: impl Fn(usize) -> [f64; 5],
+) -> PeriodSummary {
+    let nf = n as f64;
     let bands: [Band; N_SERIES] = std::array::from_fn(|m| Band {
         mean: total.series[m] / nf,
-        pct: pcts[m],
+        pct: pct(m),
     });
     PeriodSummary {
         period_end: per.period_end,

@@ -14,6 +14,7 @@ mod compact;
 pub mod guard;
 pub mod input_corr;
 pub mod intervals;
+pub(crate) mod pathmajor;
 mod qmc;
 pub mod risk;
 pub mod rng;
@@ -61,6 +62,17 @@ pub struct RunOutput {
     pub paths: Option<PathTable>,
     /// Percentile intervals, tails, targets and convergence (issue 16).
     pub risk: RiskSummary,
+    /// Which engine ran (the answers are the same either way).
+    pub engine: Engine,
+}
+
+/// The two ways to run paths: the same numbers, different memory and speed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// All paths advance one period at a time (`block`): needed when paths are kept.
+    TimeMajor,
+    /// Each path through every period in turn, percentiles by bracketing (`pathmajor`).
+    PathMajor,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -134,6 +146,32 @@ fn run_in_pool(
 ) -> Result<RunOutput, EngineError> {
     let mut model = Model::new(sc);
     model.sampler = rng::configure(sc, &model, sampler);
+    if pathmajor::eligible(sc, opts, &model) {
+        checkpoint(opts, "draw")?;
+        if let Some(mut pm) = pathmajor::run(sc, &model, opts)? {
+            checkpoint(opts, "aggregate")?;
+            let periods = std::mem::take(&mut pm.periods);
+            let column = |m| pm.column(m);
+            let (summary, risk) = aggregate::run_summary(
+                sc,
+                &model,
+                opts,
+                targets,
+                &column,
+                &pm.cap_years(),
+                &pm.renegotiation_years(),
+                periods,
+            )
+            .map_err(|stop| summary_error(sc, sc.simulation.seed, stop))?;
+            checkpoint(opts, "aggregate")?;
+            return Ok(RunOutput {
+                summary,
+                paths: None,
+                risk,
+                engine: Engine::PathMajor,
+            });
+        }
+    }
     let n = sc.simulation.paths as usize;
     let record = opts.keep_paths.then(|| Recorded::of(sc));
     let mut block = PathBlock::new(sc, &model, opts, 0, n, record.as_ref())?;
@@ -154,6 +192,7 @@ fn run_in_pool(
         summary,
         paths,
         risk,
+        engine: Engine::TimeMajor,
     })
 }
 

@@ -28,7 +28,21 @@ pub fn quantiles_in<const K: usize>(
     if n == 0 {
         return [f64::NAN; K];
     }
-    let mut ranks: Vec<usize> = Vec::with_capacity(2 * K);
+    let ranks = type7_ranks(n, probs);
+    let order_stats = if n >= RADIX_MIN {
+        radix_select(values, &ranks, keys)
+    } else {
+        select_in_place(values, &ranks)
+    };
+    type7_from(n, probs, |r| {
+        order_stats[ranks.binary_search(&r).unwrap_or(0)]
+    })
+}
+
+/// The sorted, distinct 0-based order statistics that type-7 quantiles of `n` values at
+/// `probs` read (`n > 0`).
+pub fn type7_ranks(n: usize, probs: &[f64]) -> Vec<usize> {
+    let mut ranks: Vec<usize> = Vec::with_capacity(2 * probs.len());
     for &p in probs {
         let (lo, _) = position(n, p);
         ranks.push(lo);
@@ -38,12 +52,17 @@ pub fn quantiles_in<const K: usize>(
     }
     ranks.sort_unstable();
     ranks.dedup();
-    let order_stats = if n >= RADIX_MIN {
-        radix_select(values, &ranks, keys)
-    } else {
-        select_in_place(values, &ranks)
-    };
-    let at = |r: usize| order_stats[ranks.binary_search(&r).unwrap_or(0)];
+    ranks
+}
+
+/// Type-7 quantiles of `n` values at `probs` from their order statistics (`at(r)`, for
+/// the ranks of [`type7_ranks`]): the one interpolation, whichever way the order
+/// statistics were found (a selection in memory, or `engine::bracket`).
+pub fn type7_from<const K: usize>(
+    n: usize,
+    probs: &[f64; K],
+    at: impl Fn(usize) -> f64,
+) -> [f64; K] {
     let mut out = [0.0; K];
     for (o, &p) in out.iter_mut().zip(probs) {
         let (lo, frac) = position(n, p);
