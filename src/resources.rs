@@ -14,6 +14,11 @@
 //! - writing: kept paths with paths.csv's text (built in memory, then written), or with
 //!   the charts being drawn.
 //!
+//! That is the time-major engine, which runs whenever paths are kept. A plain run goes
+//! path by path (`engine::pathmajor`) when [`RunShape::path_major`] says so: then per path
+//! only its results and two years are held, beside fixed bracketing tallies that grow
+//! with periods and threads ([`RunShape::path_major_bytes`]).
+//!
 //! Kept paths (`--paths-csv`, and every member of `compare`) hold results, draws and
 //! annual cash flows. Sizes come from `size_of` of the real types and from the engine's
 //! own count of stored words (`engine::per_path_sizes`), so the estimate follows them as
@@ -106,12 +111,13 @@ impl RunShape {
     /// Peak bytes of a path-major run (`engine::pathmajor`) without kept paths: per path,
     /// its result row and two years, and at the summary one result column and the two
     /// year lists; per worker, a tally of every column (`u32` counts of at most
-    /// `BRACKET_WINDOWS` windows of 1025 cells) and its block scratch; the `u64` copies
-    /// made when tallies are detached and merged; the pilot's values.
+    /// `BRACKET_WINDOWS` windows of `BINS + 1` cells) and its block scratch; the `u64` copies
+    /// made when tallies are detached and merged; before all that, the pilot's values.
     pub fn path_major_bytes(&self) -> u128 {
         let n = u128::from(self.paths);
-        let per_path = size_of::<[f64; N_RESULTS]>() as u128 + 8 + 8 + 16;
-        let counts = self.columns() * (BRACKET_WINDOWS * 1025 * 4 + 28);
+        let per_path = self.path_major_bytes_per_path();
+        let counts = self.columns()
+            * (BRACKET_WINDOWS * (crate::engine::pathmajor::BINS as u128 + 1) * 4 + 28);
         let scratch = self.columns() * 8 * crate::engine::pathmajor::BLOCK as u128;
         let pilot = self.columns() * 8 * n.min(crate::engine::CHUNK as u128);
         // Measured (tests/memory_estimate.rs): about one tally's `u32` counts per worker
@@ -119,7 +125,19 @@ impl RunShape {
         // coexist.
         let threads = u128::from(self.threads.max(1));
         let tallies = threads * (counts + scratch) + 2 * counts;
-        n * per_path + tallies + pilot
+        // The pilot's values and the plan's sorted copy of them are dropped before the
+        // tallies and the paths' rows are made.
+        (2 * pilot).max(tallies + n * per_path)
+    }
+
+    /// What grows with paths in a path-major run: each path's result row and two years,
+    /// at the summary one result column and the two year lists, and the collected
+    /// values (per wanted rank of every column, a bin's share `0.08 / BINS` of the
+    /// paths, each held by its worker and in the merge).
+    pub fn path_major_bytes_per_path(&self) -> u128 {
+        let row = size_of::<[f64; N_RESULTS]>() as u128 + 8 + 8 + 16;
+        let bins = crate::engine::pathmajor::BINS as u128;
+        row + self.columns() * 10 * 16 * 8 / (100 * bins)
     }
 
     /// Peak bytes of the time-major run's engine (`engine::block`), `keep`: with kept
@@ -526,10 +544,10 @@ mod tests {
         // for the tallies.
         let [a, b, c] = [1, 2, 3].map(|m| estimate_run(&shape(m * 1_000_000), false));
         assert_eq!(c - b, b - a);
-        assert_eq!(
-            b - a,
-            1_000_000 * (size_of::<[f64; N_RESULTS]>() as u128 + 32)
-        );
+        let per_path = shape(1).path_major_bytes_per_path();
+        assert_eq!(b - a, 1_000_000 * per_path);
+        // The result row, two years, a column and two year lists; collected values.
+        assert!((136..256).contains(&per_path), "{per_path}");
         // Time-major with paths.csv: linear through the origin's fixed bytes.
         let [a, b] = [1, 2].map(|m| estimate_run(&shape(m * 1_000_000), true));
         assert_eq!(b - a, a - shape(1).fixed_bytes());
@@ -555,15 +573,14 @@ mod tests {
             assert!(shape(n).path_major(false), "{n}");
             assert!(!shape(n).path_major(true), "{n}");
         }
-        // Monthly over 75 years: 8100 columns of tallies (about a GiB on two workers)
-        // are more than the time-major run of 50k paths needs; not of 40M paths.
+        // Monthly over 75 years: 8100 columns of tallies and pilot values (hundreds of
+        // MiB) are more than the time-major run of 50k paths needs.
         let monthly = |n| RunShape {
             periods: 900,
             ..shape(n)
         };
-        assert!(monthly(50_000).path_major_bytes() > 512 << 20);
+        assert!(monthly(50_000).path_major_bytes() > 256 << 20);
         assert!(!monthly(50_000).path_major(false));
-        assert!(monthly(40_000_000).path_major(false));
     }
 
     #[test]
