@@ -1,10 +1,18 @@
 //! Many paths of the model in parallel, aggregated in a fixed order.
 //!
-//! Time-major: all paths advance one period at a time, so each period's values of every
-//! path are at hand for exact percentiles without holding paths x periods in memory.
-//! Paths are cut into fixed chunks (independent of the thread count); chunk partial sums
-//! are reduced in chunk order and order statistics are exact, so the output is identical
-//! on any number of threads.
+//! Two engines, the same numbers bit for bit (tests/path_major.rs):
+//! - **path-major** (`pathmajor`), for plain runs: each path goes through every period in
+//!   turn with its state in registers; per-period percentiles are exact order statistics
+//!   found by bracketing (`bracket`: a pilot, a count pass, a collect pass that
+//!   re-simulates the paths), so nothing per path and period is held;
+//! - **time-major** (`block`), when paths are kept (paths.csv, compare, sensitivity), under
+//!   Sobol sampling, for shards, or when the path-major tallies would need more memory
+//!   (`resources::RunShape::path_major`): all paths advance one period at a time, so each
+//!   period's values of every path are at hand for exact percentiles.
+//!
+//! Either way paths are cut into fixed chunks (independent of the thread count); chunk
+//! partial sums are reduced in chunk order and order statistics are exact, so the output
+//! is identical on any number of threads.
 
 mod aggregate;
 pub mod autostop;

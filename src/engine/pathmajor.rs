@@ -311,6 +311,8 @@ where
         if cancelled() {
             return;
         }
+        // `simulate` makes no rayon calls, so a worker never takes another chunk while it
+        // holds its slot (the lock is never contended, and cannot deadlock).
         let me = rayon::current_thread_index().unwrap_or(0) % slots.len();
         let mut slot = slots[me].lock().unwrap_or_else(|e| e.into_inner());
         let slot = slot.get_or_insert_with(|| Slot {
