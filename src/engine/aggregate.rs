@@ -287,6 +287,14 @@ fn distribution(values: &mut [f64]) -> Distribution {
     }
 }
 
+/// One result column's answers (see [`run_summary`]).
+struct ColumnAnswers {
+    stats: Stats,
+    dist: Option<Distribution>,
+    first: super::risk::PathOrder,
+    second: super::risk::AnyOrder,
+}
+
 /// A per-path result out of its bound: the metric, the first such path and its value.
 pub type Uncarried = (ResultMetric, usize, f64);
 
@@ -315,34 +323,52 @@ pub fn run_summary(
     periods: Vec<PeriodSummary>,
 ) -> Result<(RunSummary, RiskSummary), SummaryStop> {
     let n = cap_years.len();
-    // One column at a time: memory stays at one f64 per path on top of the run's state.
-    let mut npv_total_dist = Distribution::default();
     let mut risk = RiskBuilder::new(n, targets);
     risk.sampler = model.sampler;
-    let mut stats: Vec<Stats> = Vec::with_capacity(ResultMetric::ALL.len());
-    for &m in &ResultMetric::ALL {
-        if opts
-            .cancel
+    // Each result column on its own (in parallel: one column per worker at a time, so
+    // memory stays at one f64 per path and worker on top of the run's state); every
+    // answer is a function of its column alone, taken in summary order below.
+    let cancelled = || {
+        opts.cancel
             .is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed))
-        {
-            return Err(SummaryStop::Cancelled);
+    };
+    let columns: Vec<Result<ColumnAnswers, SummaryStop>> = ResultMetric::ALL
+        .par_iter()
+        .with_max_len(1)
+        .map(|&m| {
+            if cancelled() {
+                return Err(SummaryStop::Cancelled);
+            }
+            let mut v = column(m);
+            if let Some(i) = first_uncarried(&v, result_limit(m)) {
+                return Err(SummaryStop::Uncarried((m, i, v[i])));
+            }
+            let first = risk.in_path_order(m, &v);
+            // Under antithetic or Sobol sampling, from pair or replicate means (`vr`).
+            let se = super::vr::std_error(model.sampler, &v);
+            let mut stats = stats_of(&mut v, m.is_binary());
+            if let Some(se) = se {
+                stats.std_error = se;
+            }
+            let dist = (m == ResultMetric::NpvTotal).then(|| distribution(&mut v));
+            let second = risk.any_order(m, &mut v, &first);
+            Ok(ColumnAnswers {
+                stats,
+                dist,
+                first,
+                second,
+            })
+        })
+        .collect();
+    let mut npv_total_dist = Distribution::default();
+    let mut stats: Vec<Stats> = Vec::with_capacity(ResultMetric::ALL.len());
+    for (&m, c) in ResultMetric::ALL.iter().zip(columns) {
+        let c = c?;
+        stats.push(c.stats);
+        if let Some(d) = c.dist {
+            npv_total_dist = d;
         }
-        let mut v = column(m);
-        if let Some(i) = first_uncarried(&v, result_limit(m)) {
-            return Err(SummaryStop::Uncarried((m, i, v[i])));
-        }
-        risk.in_path_order(m, &v);
-        // Under antithetic or Sobol sampling, from pair or replicate means (`vr`).
-        let se = super::vr::std_error(model.sampler, &v);
-        let mut st = stats_of(&mut v, m.is_binary());
-        if let Some(se) = se {
-            st.std_error = se;
-        }
-        stats.push(st);
-        if m == ResultMetric::NpvTotal {
-            npv_total_dist = distribution(&mut v);
-        }
-        risk.any_order(m, &mut v);
+        risk.add(m, c.first, c.second);
     }
 
     let (y0, y1) = (model.grid.start_year, model.grid.end_year);

@@ -140,7 +140,7 @@ impl PathBlock {
     /// Every path's `pv_stake` after `advance` (which must be complete), computed on the
     /// first call, in parallel. Called before, never inside, a parallel loop over paths: a
     /// worker waiting on the first computation could otherwise steal its own caller.
-    fn pv_stakes(&self, model: &Model) -> &[f64] {
+    pub(super) fn pv_stakes(&self, model: &Model) -> &[f64] {
         self.pv_stake.get_or_init(|| {
             (0..self.lanes.len())
                 .into_par_iter()

@@ -233,6 +233,10 @@ fn summarise(
     block: &PathBlock,
     periods: Vec<PeriodSummary>,
 ) -> Result<(RunSummary, RiskSummary), EngineError> {
+    // Computed here, before the summary asks for columns in parallel: a worker inside
+    // its first computation could otherwise steal another column's request and wait on
+    // itself (see `PathBlock::pv_stakes`).
+    block.pv_stakes(model);
     let column = |m| block.column(model, m);
     aggregate::run_summary(
         sc,

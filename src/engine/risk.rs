@@ -30,6 +30,22 @@ pub fn convergence_counts(n: u64) -> Vec<u64> {
     out
 }
 
+/// What a result column's first look (in path order) gives.
+pub struct PathOrder {
+    /// (target index, paths that hit it) for the targets on this result.
+    counts: Vec<(usize, u64)>,
+    convergence: Vec<ConvergencePoint>,
+    /// The ES half-widths (None: too few paths, or not an NPV result).
+    es_half: Option<[f64; 3]>,
+}
+
+/// What a result column's second look (any order) gives.
+pub struct AnyOrder {
+    pct_ci: [Interval; PERCENTILES.len()],
+    /// VaR and ES rows of an NPV result.
+    tails: Option<Vec<RiskRow>>,
+}
+
 /// Collects the risk answers of a run of `n` paths.
 pub struct RiskBuilder {
     n: usize,
@@ -40,8 +56,6 @@ pub struct RiskBuilder {
     pct_ci: Vec<[Interval; PERCENTILES.len()]>,
     /// Per NPV result in summary order: its VaR and ES rows.
     tails: Vec<Vec<RiskRow>>,
-    /// Per NPV result, the ES half-widths (None: too few paths) awaiting the sorted pass.
-    es_half: Option<[f64; 3]>,
     convergence: Vec<ConvergencePoint>,
     /// `--sampler`: convergence.csv's standard errors come from pairs or replicates.
     pub sampler: crate::model::sampler::Sampler,
@@ -60,37 +74,48 @@ impl RiskBuilder {
             tail_ranks: TAIL_PROBS.map(|p| quantile_ci_ranks(n, p)),
             pct_ci: vec![[Interval::default(); PERCENTILES.len()]; ResultMetric::ALL.len()],
             tails: Vec::new(),
-            es_half: None,
             convergence: Vec::new(),
             sampler: crate::model::sampler::Sampler::Mc,
         }
     }
 
-    /// First look at result `m`'s column, in path order.
-    pub fn in_path_order(&mut self, m: ResultMetric, values: &[f64]) {
-        for (t, c) in self.targets.iter().zip(self.counts.iter_mut()) {
-            if t.metric == m {
-                *c = values.iter().filter(|&&v| t.hit(v)).count() as u64;
-            }
-        }
+    /// First look at result `m`'s column, in path order: what needs path identity
+    /// (target counts, convergence prefixes, ES batches). Pure, so columns can be looked
+    /// at in parallel; [`RiskBuilder::add`] takes the answers in summary order.
+    pub fn in_path_order(&self, m: ResultMetric, values: &[f64]) -> PathOrder {
+        let counts = self
+            .targets
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.metric == m)
+            .map(|(i, t)| (i, values.iter().filter(|&&v| t.hit(v)).count() as u64))
+            .collect();
+        let mut convergence = Vec::new();
+        let mut es_half = None;
         if m.is_npv() {
             for k in convergence_counts(values.len() as u64) {
                 // The same two-pass formula as summary.csv, so the last row equals it.
                 let (mean, sd) = mean_std(&values[..k as usize]);
                 let vr_se = super::vr::std_error(self.sampler, &values[..k as usize]);
-                self.convergence.push(ConvergencePoint {
+                convergence.push(ConvergencePoint {
                     paths: k,
                     metric: m,
                     mean,
                     std_error: vr_se.unwrap_or(sd / (k as f64).sqrt()),
                 });
             }
-            self.es_half = es_half_widths(values);
+            es_half = es_half_widths(values);
+        }
+        PathOrder {
+            counts,
+            convergence,
+            es_half,
         }
     }
 
-    /// Second look, after the summary percentiles (`values` in any order; reordered).
-    pub fn any_order(&mut self, m: ResultMetric, values: &mut [f64]) {
+    /// Second look, after the summary percentiles (`values` in any order; reordered),
+    /// given the first look's answers. Pure, as [`RiskBuilder::in_path_order`].
+    pub fn any_order(&self, m: ResultMetric, values: &mut [f64], first: &PathOrder) -> AnyOrder {
         let mut ranks: Vec<usize> = self
             .pct_ranks
             .iter()
@@ -102,9 +127,12 @@ impl RiskBuilder {
         let os = order_stats(values, &ranks);
         let at = |r: usize| os[ranks.binary_search(&r).unwrap_or(0)];
         let ci = |r: &QuantileRanks| Interval::new(at(r.lo), at(r.hi));
-        self.pct_ci[m.index()] = self.pct_ranks.map(|r| ci(&r));
+        let pct_ci = self.pct_ranks.map(|r| ci(&r));
         if !m.is_npv() {
-            return;
+            return AnyOrder {
+                pct_ci,
+                tails: None,
+            };
         }
         let var_ci = self.tail_ranks.map(|r| ci(&r));
         let ve = var_es(values);
@@ -121,7 +149,7 @@ impl RiskBuilder {
         }
         for (i, &level) in LEVELS.iter().enumerate() {
             let es = ve[i].1;
-            let ci = match self.es_half {
+            let ci = match first.es_half {
                 Some(h) => Interval::new(es - h[i], es + h[i]),
                 None => Interval::new(min, max),
             };
@@ -133,7 +161,23 @@ impl RiskBuilder {
                 ci,
             });
         }
-        self.tails.push(rows);
+        AnyOrder {
+            pct_ci,
+            tails: Some(rows),
+        }
+    }
+
+    /// Take result `m`'s two looks; called in summary order (convergence points and
+    /// tail rows keep that order).
+    pub fn add(&mut self, m: ResultMetric, first: PathOrder, second: AnyOrder) {
+        for (i, c) in first.counts {
+            self.counts[i] = c;
+        }
+        self.convergence.extend(first.convergence);
+        self.pct_ci[m.index()] = second.pct_ci;
+        if let Some(rows) = second.tails {
+            self.tails.push(rows);
+        }
     }
 
     /// risk.csv's rows (tails, then the always-written probabilities, then the targets
