@@ -369,6 +369,23 @@ impl HotWin {
         };
         b.min(self.last)
     }
+
+    /// [`HotWin::bin`] of a value inside the window (`lo_k ≤ k ≤` the window's last key),
+    /// the same bin: a linear window has finite ends, so `v − lo` is in `0..=hi − lo` and
+    /// the product in `0..≈bins`, where the cast through `i64` truncates exactly as the
+    /// saturating one (and is cheaper).
+    #[inline(always)]
+    fn bin_inside(&self, v: f64, k: u64) -> usize {
+        let b = if self.radix {
+            (k.wrapping_sub(self.lo_k) >> self.shift) as usize
+        } else {
+            let x = (v - self.lo) * self.inv;
+            debug_assert!((0.0..4.0 * (self.last as f64 + 1.0)).contains(&x));
+            x as i64 as usize
+        };
+        debug_assert_eq!(b.min(self.last), self.bin(v, k));
+        b.min(self.last)
+    }
 }
 
 /// The plan: all columns, and what the next pass is.
@@ -391,6 +408,10 @@ pub struct Plan {
     /// Collect targets' key ranges and ES starts, all columns.
     tk: Vec<(u64, u64)>,
     es: Vec<u64>,
+    /// Per column, the f64 form of its windows (count pass) or targets (collect pass) for
+    /// the slice path ([`FastCount`], [`FastCollect`]); `None`: the per-value path only.
+    fast_count: Vec<Option<FastCount>>,
+    fast_collect: Vec<Option<FastCollect>>,
 }
 
 impl Plan {
@@ -416,6 +437,8 @@ impl Plan {
             win: Vec::new(),
             tk: Vec::new(),
             es: Vec::new(),
+            fast_count: Vec::new(),
+            fast_collect: Vec::new(),
         };
         plan.lay_out();
         plan
@@ -649,6 +672,8 @@ impl Plan {
         self.win.clear();
         self.tk.clear();
         self.es.clear();
+        self.fast_count.clear();
+        self.fast_collect.clear();
         for c in &self.cols {
             let count = self.pass == Pass::Count;
             let ws: &[Window] = if count { &c.windows } else { &[] };
@@ -673,6 +698,8 @@ impl Plan {
             self.win.push(HotWin::SENTINEL);
             self.tk.extend_from_slice(ts);
             self.es.extend_from_slice(es);
+            self.fast_count.push(FastCount::of(ws));
+            self.fast_collect.push(FastCollect::of(ts, es));
         }
     }
 
@@ -1024,6 +1051,155 @@ fn sum_le_of(values: impl Iterator<Item = f64>, t: f64) -> (f64, u64) {
     (s.to_f64(), n)
 }
 
+/// Slices shorter than this take the per-value paths.
+const FAST_MIN: usize = 8;
+/// Values per chunk of the count pass's slice path (codes held on the stack).
+const FAST_CHUNK: usize = 128;
+/// Most windows of a column the count pass's slice path takes.
+const FAST_WINDOWS: usize = 16;
+/// Most collect targets of a column the collect pass's slice path takes.
+const FAST_TARGETS: usize = 8;
+/// Values per group of the collect pass's prefilter.
+const COLLECT_GROUP: usize = 16;
+
+const KEY_NEG_INF: u64 = 0x000f_ffff_ffff_ffff;
+const KEY_POS_INF: u64 = 0xfff0_0000_0000_0000;
+
+/// A count pass's windows of one column as f64 bounds, for the slice path.
+///
+/// A value's *code* is `Σ_j (v >= lo[j]) + (v > hi[j])` over the column's `nw` windows
+/// (sorted, disjoint): `2g` in gap `g`, `2j + 1` in window `j`. With keys in place of
+/// values (`k >= lo_k`, `k > hi_k`) it is exactly the cell [`CountData::cell`] finds.
+/// `lo[j]`, `hi[j]` are the values of `lo_k`, `hi_k`, clamped to ±∞ where a key is beyond
+/// every non-NaN key (`lo_k` above +∞'s key: NaN, which no value reaches). For non-NaN
+/// values, an f64 compare and the key compare agree except when both sides are zeros
+/// (`-0.0 == 0.0` in f64, `-0.0 < 0.0` by key), so the codes agree for every value but
+/// ±0.0, and for those the exact codes are precomputed: `zero_fix` when they differ from
+/// what the compares give.
+#[derive(Clone, Copy, Debug)]
+struct FastCount {
+    lo: [f64; FAST_WINDOWS],
+    hi: [f64; FAST_WINDOWS],
+    nw: usize,
+    zero_fix: bool,
+    code_pos_zero: u64,
+    code_neg_zero: u64,
+}
+
+impl FastCount {
+    /// `None`: no windows, too many, or a window ending below every non-NaN key (none
+    /// does; the per-value path stays exact whatever the bounds).
+    fn of(ws: &[Window]) -> Option<FastCount> {
+        if ws.is_empty() || ws.len() > FAST_WINDOWS || ws.iter().any(|w| w.hi_k < KEY_NEG_INF) {
+            return None;
+        }
+        let mut f = FastCount {
+            lo: [f64::NAN; FAST_WINDOWS],
+            hi: [f64::NAN; FAST_WINDOWS],
+            nw: ws.len(),
+            zero_fix: false,
+            code_pos_zero: 0,
+            code_neg_zero: 0,
+        };
+        for (j, w) in ws.iter().enumerate() {
+            f.lo[j] = if w.lo_k <= KEY_NEG_INF {
+                f64::NEG_INFINITY
+            } else if w.lo_k > KEY_POS_INF {
+                f64::NAN
+            } else {
+                from_order_key(w.lo_k)
+            };
+            f.hi[j] = from_order_key(w.hi_k.min(KEY_POS_INF));
+        }
+        let by_key = |k: u64| {
+            ws.iter()
+                .map(|w| (k >= w.lo_k) as u64 + (k > w.hi_k) as u64)
+                .sum::<u64>()
+        };
+        let by_f64 = f.code(0.0);
+        f.code_pos_zero = by_key(order_key(0.0));
+        f.code_neg_zero = by_key(order_key(-0.0));
+        f.zero_fix = f.code_pos_zero != by_f64 || f.code_neg_zero != by_f64;
+        Some(f)
+    }
+
+    /// The code of `v` by f64 compares (exact but for ±0.0 when `zero_fix`).
+    fn code(&self, v: f64) -> u64 {
+        (0..self.nw)
+            .map(|j| (v >= self.lo[j]) as u64 + (v > self.hi[j]) as u64)
+            .sum()
+    }
+}
+
+/// A collect pass's targets and ES bound of one column as f64 bounds, for the slice
+/// path: a value whose key is in a target `a..=z` or below the last ES start `e` passes
+/// `v >= a' && v <= z'` or `v <= e'` (the bounds' values, clamped to ±∞): f64 compares
+/// differ from the key order only in taking `-0.0 == 0.0`, which can let a zero through
+/// that the exact test then drops, never stop one it keeps. Padding targets are NaN.
+#[derive(Clone, Copy, Debug)]
+struct FastCollect {
+    a: [f64; FAST_TARGETS],
+    z: [f64; FAST_TARGETS],
+    nt: usize,
+    below: f64,
+}
+
+impl FastCollect {
+    fn of(ts: &[(u64, u64)], es: &[u64]) -> Option<FastCollect> {
+        if ts.len() > FAST_TARGETS || (ts.is_empty() && es.is_empty()) {
+            return None;
+        }
+        let val = |k: u64| from_order_key(k.clamp(KEY_NEG_INF, KEY_POS_INF));
+        let mut f = FastCollect {
+            a: [f64::NAN; FAST_TARGETS],
+            z: [f64::NAN; FAST_TARGETS],
+            nt: ts.len(),
+            below: es.last().map_or(f64::NAN, |&e| val(e)),
+        };
+        for (j, &(a, z)) in ts.iter().enumerate() {
+            f.a[j] = val(a);
+            f.z[j] = val(z);
+        }
+        Some(f)
+    }
+}
+
+/// The smallest and largest [`order_key`] of `values` (not empty): f64 min and max
+/// (vectorised), exact unless the extreme is a zero, and then the sign is looked up.
+fn min_max_keys(values: &[f64]) -> (u64, u64) {
+    let mut lo = [f64::INFINITY; 4];
+    let mut hi = [f64::NEG_INFINITY; 4];
+    let mut quads = values.chunks_exact(4);
+    for q in &mut quads {
+        for l in 0..4 {
+            lo[l] = if q[l] < lo[l] { q[l] } else { lo[l] };
+            hi[l] = if q[l] > hi[l] { q[l] } else { hi[l] };
+        }
+    }
+    for &v in quads.remainder() {
+        lo[0] = if v < lo[0] { v } else { lo[0] };
+        hi[0] = if v > hi[0] { v } else { hi[0] };
+    }
+    let lo = lo
+        .iter()
+        .fold(f64::INFINITY, |m, &x| if x < m { x } else { m });
+    let hi = hi
+        .iter()
+        .fold(f64::NEG_INFINITY, |m, &x| if x > m { x } else { m });
+    let has = |bits: u64| values.iter().any(|v| v.to_bits() == bits);
+    let lo_k = if lo == 0.0 {
+        order_key(if has((-0.0f64).to_bits()) { -0.0 } else { 0.0 })
+    } else {
+        order_key(lo)
+    };
+    let hi_k = if hi == 0.0 {
+        order_key(if has(0.0f64.to_bits()) { 0.0 } else { -0.0 })
+    } else {
+        order_key(hi)
+    };
+    (lo_k, hi_k)
+}
+
 /// One worker's counts or collected values for one pass. Push every value of the
 /// worker's paths, then [`Tally::merge`] the workers' tallies in any order and hand the
 /// result to [`Plan::finish`].
@@ -1046,6 +1222,10 @@ pub enum TallyData {
 pub struct CountData {
     counts: Vec<u64>,
     local: Vec<u32>,
+    /// The slice path's bin counts modulo 256 (a wrap adds 256 to `local`): a quarter of
+    /// the cache footprint of `u32` counts, for the random increments of in-window values.
+    /// A cell's count is `local + local8`.
+    local8: Vec<u8>,
     minmax: Vec<u64>,
     min: Vec<u64>,
     max: Vec<u64>,
@@ -1077,6 +1257,68 @@ impl CollectData {
         }
         let ts = &plan.tk[h.t_first..h.t_first + h.nt];
         let s = &plan.es[h.e_first..h.e_first + h.ne];
+        match &plan.fast_collect[col] {
+            Some(f) if values.len() >= FAST_MIN => self.collect_fast(f, ts, s, col, values),
+            _ => self.push_exact(ts, s, col, values),
+        }
+    }
+
+    /// The slice path: a prefilter by f64 compares that lets through every value the
+    /// exact test would keep (see [`FastCollect`]); only a group of values with a
+    /// candidate in it takes the exact test.
+    #[inline(never)]
+    fn collect_fast(
+        &mut self,
+        f: &FastCollect,
+        ts: &[(u64, u64)],
+        s: &[u64],
+        col: usize,
+        values: &[f64],
+    ) {
+        match f.nt {
+            0 => self.collect_groups::<0>(f, ts, s, col, values),
+            1 => self.collect_groups::<1>(f, ts, s, col, values),
+            2 => self.collect_groups::<2>(f, ts, s, col, values),
+            3 => self.collect_groups::<3>(f, ts, s, col, values),
+            4 => self.collect_groups::<4>(f, ts, s, col, values),
+            5 => self.collect_groups::<5>(f, ts, s, col, values),
+            6 => self.collect_groups::<6>(f, ts, s, col, values),
+            7 => self.collect_groups::<7>(f, ts, s, col, values),
+            _ => self.collect_groups::<FAST_TARGETS>(f, ts, s, col, values),
+        }
+    }
+
+    #[inline(always)]
+    fn collect_groups<const T: usize>(
+        &mut self,
+        f: &FastCollect,
+        ts: &[(u64, u64)],
+        s: &[u64],
+        col: usize,
+        values: &[f64],
+    ) {
+        let a: [f64; T] = std::array::from_fn(|j| f.a[j]);
+        let z: [f64; T] = std::array::from_fn(|j| f.z[j]);
+        let below = f.below;
+        for group in values.chunks(COLLECT_GROUP) {
+            // Branch-free over the group (a hit is rare): OR of the per-value tests.
+            let mut any = 0u64;
+            for &v in group {
+                let mut hit = (v <= below) as u64;
+                for j in 0..T {
+                    hit |= ((v >= a[j]) & (v <= z[j])) as u64;
+                }
+                any |= hit;
+            }
+            if any != 0 {
+                self.push_exact(ts, s, col, group);
+            }
+        }
+    }
+
+    /// The exact per-value test (every value's key against the targets and ES starts).
+    #[inline(always)]
+    fn push_exact(&mut self, ts: &[(u64, u64)], s: &[u64], col: usize, values: &[f64]) {
         let es_end = s.last().copied().unwrap_or(0);
         for &v in values {
             let k = order_key(v);
@@ -1138,6 +1380,7 @@ impl<'p> Tally<'p> {
             data: TallyData::Count(CountData {
                 counts: Vec::new(),
                 local: vec![0; plan.cells],
+                local8: vec![0; plan.cells],
                 minmax,
                 min: vec![u64::MAX; nc],
                 max: vec![0; nc],
@@ -1254,6 +1497,120 @@ impl CountData {
 
     #[inline(always)]
     fn count_slice(&mut self, plan: &Plan, h: &Hot, col: usize, values: &[f64]) {
+        match &plan.fast_count[col] {
+            Some(f) if values.len() >= FAST_MIN => self.count_fast(plan, h, f, col, values),
+            _ => self.count_each(plan, h, col, values),
+        }
+    }
+
+    /// The slice path of the count pass (see [`FastCount`]): each value's cell code by
+    /// f64 compares against the column's window bounds (vectorised across values), gap
+    /// counts from a small per-code tally, and bin and key work only for the values
+    /// inside a window. Counts, min and max are exactly those of [`CountData::count_each`].
+    #[inline(never)]
+    fn count_fast(&mut self, plan: &Plan, h: &Hot, f: &FastCount, col: usize, values: &[f64]) {
+        match f.nw {
+            1 => self.count_codes::<1>(plan, h, f, values),
+            2 => self.count_codes::<2>(plan, h, f, values),
+            3 => self.count_codes::<3>(plan, h, f, values),
+            4 => self.count_codes::<4>(plan, h, f, values),
+            5 => self.count_codes::<5>(plan, h, f, values),
+            6 => self.count_codes::<6>(plan, h, f, values),
+            7 => self.count_codes::<7>(plan, h, f, values),
+            8 => self.count_codes::<8>(plan, h, f, values),
+            _ => self.count_codes::<FAST_WINDOWS>(plan, h, f, values),
+        }
+        let (lo, hi) = min_max_keys(values);
+        self.min[col] = self.min[col].min(lo);
+        self.max[col] = self.max[col].max(hi);
+        self.seen[col] += values.len() as u64;
+    }
+
+    #[inline(always)]
+    fn count_codes<const W: usize>(&mut self, plan: &Plan, h: &Hot, f: &FastCount, values: &[f64]) {
+        let lo: [f64; W] = std::array::from_fn(|j| f.lo[j]);
+        let hi: [f64; W] = std::array::from_fn(|j| f.hi[j]);
+        let wins = &plan.win[h.first..h.first + h.nw];
+        // Values per code (a gap's count is its even code's); 64 > 2·FAST_WINDOWS + 1.
+        // Four tallies, value i in tally i % 4: equal codes in a row do not wait on one
+        // another's increment.
+        let mut per_code = [0u32; 4 * 64];
+        let mut gaps = [0u32; FAST_WINDOWS + 1];
+        let mut code = [0u64; FAST_CHUNK];
+        let mut inside = [0u16; FAST_CHUNK];
+        let mut cell = [0usize; FAST_CHUNK];
+        for chunk in values.chunks(FAST_CHUNK) {
+            for (c, &v) in code.iter_mut().zip(chunk) {
+                let mut t = 0u64;
+                for j in 0..W {
+                    t += (v >= lo[j]) as u64 + (v > hi[j]) as u64;
+                }
+                *c = t;
+            }
+            if f.zero_fix {
+                for (c, &v) in code.iter_mut().zip(chunk) {
+                    if v == 0.0 {
+                        *c = if v.is_sign_negative() {
+                            f.code_neg_zero
+                        } else {
+                            f.code_pos_zero
+                        };
+                    }
+                }
+            }
+            // Tally the codes; list the values inside a window (odd codes), branch-free.
+            let mut m = 0;
+            // (m ≤ i < FAST_CHUNK: the mask only spares the bounds check.)
+            if W < 8 {
+                // At most 8 gaps: one byte each of a u64 (a chunk has < 256 values).
+                let mut packed = 0u64;
+                for (i, &t) in code[..chunk.len()].iter().enumerate() {
+                    packed += ((t & 1) ^ 1) << ((t >> 1 << 3) & 63);
+                    inside[m & (FAST_CHUNK - 1)] = i as u16;
+                    m += (t & 1) as usize;
+                }
+                for (g, n) in gaps.iter_mut().enumerate().take(W + 1) {
+                    *n += (packed >> (8 * g)) as u32 & 0xff;
+                }
+            } else {
+                for (i, &t) in code[..chunk.len()].iter().enumerate() {
+                    per_code[(i & 3) << 6 | (t as usize & 63)] += 1;
+                    inside[m & (FAST_CHUNK - 1)] = i as u16;
+                    m += (t & 1) as usize;
+                }
+            }
+            // Their cells first, then the increments in a tight loop of their own, so
+            // that many (cache-missing) increments are in flight at once.
+            for (j, &i) in inside[..m].iter().enumerate() {
+                let v = chunk[i as usize];
+                let k = order_key(v);
+                let w = &wins[(code[i as usize] >> 1) as usize];
+                let b = w.bin_inside(v, k);
+                cell[j] = w.off + b;
+                if w.minmax != usize::MAX {
+                    let mm = w.minmax + 2 * b;
+                    self.minmax[mm] = self.minmax[mm].min(k);
+                    self.minmax[mm + 1] = self.minmax[mm + 1].max(k);
+                }
+            }
+            for &at in &cell[..m] {
+                let c = self.local8[at].wrapping_add(1);
+                self.local8[at] = c;
+                if c == 0 {
+                    self.local[at] += 256;
+                }
+            }
+        }
+        for g in 0..=h.nw {
+            let n: u32 = (0..4).map(|q| per_code[q << 6 | 2 * g]).sum();
+            self.local[h.gap_off + g] += n + gaps[g];
+        }
+    }
+
+    /// The per-value path of the count pass (single values, short slices, and columns
+    /// the slice path does not take).
+    #[inline(always)]
+    fn count_each(&mut self, plan: &Plan, h: &Hot, col: usize, values: &[f64]) {
         let (mut lo, mut hi) = (self.min[col], self.max[col]);
         let his = &plan.hi[h.first..h.first + h.nw];
         let wins = &plan.win[h.first..=h.first + h.nw];
@@ -1326,12 +1683,12 @@ impl CountData {
         let mut qi = 0;
         let mut before = 0u64;
         let nw = c.windows.len();
-        let l = &self.local;
+        let l = |i: usize| self.local[i] + self.local8[i] as u32;
         for g in 0..=nw {
             // Gap g: kept whole if this worker has seen at most KEEP_GAP values in it (the
             // tails beyond the extreme brackets), else a lower end here starts at window
             // g and an upper end ends at window g − 1.
-            let in_gap = l[c.gap_off + g] as u64;
+            let in_gap = l(c.gap_off + g) as u64;
             before += in_gap;
             let small = in_gap <= KEEP_GAP;
             let first = if g == 0 { 0 } else { c.windows[g - 1].hi_k + 1 };
@@ -1366,7 +1723,7 @@ impl CountData {
             }
             let w = &c.windows[g];
             for b in 0..w.bins {
-                before += l[w.off + b] as u64;
+                before += l(w.off + b) as u64;
                 while qi < q.len() && q[qi].0 < before {
                     let (_, i, upper) = q[qi];
                     let (a, z) = w.bin_keys(b);
@@ -1382,10 +1739,10 @@ impl CountData {
         // A range reaching the worker's min (max) reaches the column's, wherever that
         // lands later: extend it through the small tail gap to the end of the key space.
         for &(lr, i, upper) in &q {
-            if !upper && lr == 0 && l[c.gap_off] as u64 <= KEEP_GAP {
+            if !upper && lr == 0 && l(c.gap_off) as u64 <= KEEP_GAP {
                 out[i].0 = 0;
             }
-            if upper && lr + 1 >= m && l[c.gap_off + nw] as u64 <= KEEP_GAP {
+            if upper && lr + 1 >= m && l(c.gap_off + nw) as u64 <= KEEP_GAP {
                 out[i].1 = u64::MAX;
             }
         }
@@ -1433,14 +1790,16 @@ impl CountData {
             self.seen.iter().all(|&s| s <= u32::MAX as u64),
             "a worker pushed more than u32::MAX values of one column in one tally"
         );
+        let local = self.local.iter().zip(&self.local8);
         if self.counts.is_empty() {
-            self.counts = self.local.iter().map(|&x| x as u64).collect();
+            self.counts = local.map(|(&x, &y)| x as u64 + y as u64).collect();
         } else {
-            for (c, &l) in self.counts.iter_mut().zip(&self.local) {
-                *c += l as u64;
+            for (c, (&x, &y)) in self.counts.iter_mut().zip(local) {
+                *c += x as u64 + y as u64;
             }
         }
         self.local = Vec::new();
+        self.local8 = Vec::new();
     }
 }
 
