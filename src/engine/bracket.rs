@@ -412,6 +412,8 @@ pub struct Plan {
     /// the slice path ([`FastCount`], [`FastCollect`]); `None`: the per-value path only.
     fast_count: Vec<Option<FastCount>>,
     fast_collect: Vec<Option<FastCollect>>,
+    /// Gap cells of the slice path's columns ([`FastCount::gap_first`]).
+    fast_gaps: usize,
 }
 
 impl Plan {
@@ -439,6 +441,7 @@ impl Plan {
             es: Vec::new(),
             fast_count: Vec::new(),
             fast_collect: Vec::new(),
+            fast_gaps: 0,
         };
         plan.lay_out();
         plan
@@ -673,6 +676,7 @@ impl Plan {
         self.tk.clear();
         self.es.clear();
         self.fast_count.clear();
+        self.fast_gaps = 0;
         self.fast_collect.clear();
         for c in &self.cols {
             let count = self.pass == Pass::Count;
@@ -698,7 +702,12 @@ impl Plan {
             self.win.push(HotWin::SENTINEL);
             self.tk.extend_from_slice(ts);
             self.es.extend_from_slice(es);
-            self.fast_count.push(FastCount::of(ws));
+            let fast = FastCount::of(ws).map(|mut f| {
+                f.gap_first = self.fast_gaps;
+                self.fast_gaps += f.nw + 1;
+                f
+            });
+            self.fast_count.push(fast);
             self.fast_collect.push(FastCollect::of(ts, es));
         }
     }
@@ -1084,6 +1093,17 @@ struct FastCount {
     zero_fix: bool,
     code_pos_zero: u64,
     code_neg_zero: u64,
+    /// Every window linear or of one bin, none with per-bin min/max (pilot windows): a
+    /// bin is then `min(⌊(v − map_lo) · map_inv⌋, last)` (`map_inv = 0`, `last = 0` for a
+    /// one-bin window), from these small arrays instead of [`HotWin`].
+    simple: bool,
+    map_lo: [f64; FAST_WINDOWS],
+    map_inv: [f64; FAST_WINDOWS],
+    off: [usize; FAST_WINDOWS],
+    last: [usize; FAST_WINDOWS],
+    /// The column's gap counts of the slice path are `CountData::gaps[gap_first..]`: one
+    /// small array for all columns, not a line of the large one per column and slice.
+    gap_first: usize,
 }
 
 impl FastCount {
@@ -1100,8 +1120,21 @@ impl FastCount {
             zero_fix: false,
             code_pos_zero: 0,
             code_neg_zero: 0,
+            simple: ws.iter().all(|w| {
+                w.minmax.is_none() && (matches!(w.map, Map::Linear { .. }) || w.bins == 1)
+            }),
+            map_lo: [0.0; FAST_WINDOWS],
+            map_inv: [0.0; FAST_WINDOWS],
+            off: [0; FAST_WINDOWS],
+            last: [0; FAST_WINDOWS],
+            gap_first: 0,
         };
         for (j, w) in ws.iter().enumerate() {
+            if let Map::Linear { lo, inv } = w.map {
+                (f.map_lo[j], f.map_inv[j]) = (lo, inv);
+            }
+            f.off[j] = w.off;
+            f.last[j] = w.bins - 1;
             f.lo[j] = if w.lo_k <= KEY_NEG_INF {
                 f64::NEG_INFINITY
             } else if w.lo_k > KEY_POS_INF {
@@ -1226,6 +1259,8 @@ pub struct CountData {
     /// the cache footprint of `u32` counts, for the random increments of in-window values.
     /// A cell's count is `local + local8`.
     local8: Vec<u8>,
+    /// The slice path's gap counts (see [`FastCount::gap_first`]), added at the end.
+    gaps: Vec<u32>,
     minmax: Vec<u64>,
     min: Vec<u64>,
     max: Vec<u64>,
@@ -1381,6 +1416,7 @@ impl<'p> Tally<'p> {
                 counts: Vec::new(),
                 local: vec![0; plan.cells],
                 local8: vec![0; plan.cells],
+                gaps: vec![0; plan.fast_gaps],
                 minmax,
                 min: vec![u64::MAX; nc],
                 max: vec![0; nc],
@@ -1456,7 +1492,7 @@ impl<'p> Tally<'p> {
     pub fn into_data(self) -> TallyData {
         let mut data = self.data;
         if let TallyData::Count(d) = &mut data {
-            d.flush();
+            d.flush(self.plan);
         }
         data
     }
@@ -1581,16 +1617,28 @@ impl CountData {
             }
             // Their cells first, then the increments in a tight loop of their own, so
             // that many (cache-missing) increments are in flight at once.
-            for (j, &i) in inside[..m].iter().enumerate() {
-                let v = chunk[i as usize];
-                let k = order_key(v);
-                let w = &wins[(code[i as usize] >> 1) as usize];
-                let b = w.bin_inside(v, k);
-                cell[j] = w.off + b;
-                if w.minmax != usize::MAX {
-                    let mm = w.minmax + 2 * b;
-                    self.minmax[mm] = self.minmax[mm].min(k);
-                    self.minmax[mm + 1] = self.minmax[mm + 1].max(k);
+            if f.simple {
+                for (j, &i) in inside[..m].iter().enumerate() {
+                    let v = chunk[i as usize];
+                    let w = (code[i as usize] >> 1) as usize & (FAST_WINDOWS - 1);
+                    // As HotWin::bin: the same expression for a linear window (whose
+                    // product is in 0..≈bins, where this cast and the saturating one
+                    // agree); a one-bin window has last = 0.
+                    let x = (v - f.map_lo[w]) * f.map_inv[w];
+                    cell[j] = f.off[w] + (x as i64 as usize).min(f.last[w]);
+                }
+            } else {
+                for (j, &i) in inside[..m].iter().enumerate() {
+                    let v = chunk[i as usize];
+                    let k = order_key(v);
+                    let w = &wins[(code[i as usize] >> 1) as usize];
+                    let b = w.bin_inside(v, k);
+                    cell[j] = w.off + b;
+                    if w.minmax != usize::MAX {
+                        let mm = w.minmax + 2 * b;
+                        self.minmax[mm] = self.minmax[mm].min(k);
+                        self.minmax[mm + 1] = self.minmax[mm + 1].max(k);
+                    }
                 }
             }
             for &at in &cell[..m] {
@@ -1603,7 +1651,7 @@ impl CountData {
         }
         for g in 0..=h.nw {
             let n: u32 = (0..4).map(|q| per_code[q << 6 | 2 * g]).sum();
-            self.local[h.gap_off + g] += n + gaps[g];
+            self.gaps[f.gap_first + g] += n + gaps[g];
         }
     }
 
@@ -1684,11 +1732,13 @@ impl CountData {
         let mut before = 0u64;
         let nw = c.windows.len();
         let l = |i: usize| self.local[i] + self.local8[i] as u32;
+        let fast = plan.fast_count[col];
+        let gap = |g: usize| l(c.gap_off + g) + fast.map_or(0, |f| self.gaps[f.gap_first + g]);
         for g in 0..=nw {
             // Gap g: kept whole if this worker has seen at most KEEP_GAP values in it (the
             // tails beyond the extreme brackets), else a lower end here starts at window
             // g and an upper end ends at window g − 1.
-            let in_gap = l(c.gap_off + g) as u64;
+            let in_gap = gap(g) as u64;
             before += in_gap;
             let small = in_gap <= KEEP_GAP;
             let first = if g == 0 { 0 } else { c.windows[g - 1].hi_k + 1 };
@@ -1739,10 +1789,10 @@ impl CountData {
         // A range reaching the worker's min (max) reaches the column's, wherever that
         // lands later: extend it through the small tail gap to the end of the key space.
         for &(lr, i, upper) in &q {
-            if !upper && lr == 0 && l(c.gap_off) as u64 <= KEEP_GAP {
+            if !upper && lr == 0 && gap(0) as u64 <= KEEP_GAP {
                 out[i].0 = 0;
             }
-            if upper && lr + 1 >= m && l(c.gap_off + nw) as u64 <= KEEP_GAP {
+            if upper && lr + 1 >= m && gap(nw) as u64 <= KEEP_GAP {
                 out[i].1 = u64::MAX;
             }
         }
@@ -1785,7 +1835,7 @@ impl CountData {
     }
 
     /// Move the worker's u32 counts into u64 (checking none overflowed).
-    fn flush(&mut self) {
+    fn flush(&mut self, plan: &Plan) {
         assert!(
             self.seen.iter().all(|&s| s <= u32::MAX as u64),
             "a worker pushed more than u32::MAX values of one column in one tally"
@@ -1798,8 +1848,16 @@ impl CountData {
                 *c += x as u64 + y as u64;
             }
         }
+        for (c, f) in plan.cols.iter().zip(&plan.fast_count) {
+            if let Some(f) = f {
+                for g in 0..=f.nw {
+                    self.counts[c.gap_off + g] += self.gaps[f.gap_first + g] as u64;
+                }
+            }
+        }
         self.local = Vec::new();
         self.local8 = Vec::new();
+        self.gaps = Vec::new();
     }
 }
 
