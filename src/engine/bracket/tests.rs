@@ -919,3 +919,33 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn portable_and_native_slice_paths_give_identical_data() {
+    // The count pass's slice path runs an AVX2 build where the CPU has it: the portable
+    // build (forced on this thread) must give the same data, and both that of `push`.
+    let n = 3000;
+    let (cols, pilots) = adversarial_columns(n, 21);
+    let ranks = ranks_for(n as u64, &PROBS, &[]);
+    let specs: Vec<Column> = cols.iter().map(|_| col(n, ranks.clone(), vec![])).collect();
+    let lens = [512, 1, 300, 599, 64];
+    for opts in [
+        Options::default(),
+        Options {
+            bins: 16,
+            cap: 8,
+            ..Options::default()
+        },
+    ] {
+        let (native, _) = slices_against_pushes(&specs, &pilots, &cols, opts, &lens).unwrap();
+        PORTABLE_ONLY.with(|p| p.set(true));
+        let portable = slices_against_pushes(&specs, &pilots, &cols, opts, &lens);
+        PORTABLE_ONLY.with(|p| p.set(false));
+        let (portable, _) = portable.unwrap();
+        for (c, v) in cols.iter().enumerate() {
+            let a = answers(&native, c, &ranks);
+            assert_eq!(a, answers(&portable, c, &ranks));
+            check(&a, v).unwrap();
+        }
+    }
+}
