@@ -1641,10 +1641,20 @@ impl CountData {
             let mut m = 0;
             // (m ≤ i < FAST_CHUNK: the mask only spares the bounds check.)
             if W < 8 {
-                // At most 8 gaps: one byte each of a u64 (a chunk has < 256 values).
+                // At most 8 gaps: one byte each of a u64 (a chunk has < 256 values); the
+                // increment of code t from a table (0 for a window's odd code).
+                const INC: [u64; 32] = {
+                    let mut inc = [0u64; 32];
+                    let mut t = 0;
+                    while t < 16 {
+                        inc[t] = if t % 2 == 0 { 1 << (t / 2 * 8) } else { 0 };
+                        t += 1;
+                    }
+                    inc
+                };
                 let mut packed = 0u64;
                 for (i, &t) in code[..chunk.len()].iter().enumerate() {
-                    packed += ((t & 1) ^ 1) << ((t >> 1 << 3) & 63);
+                    packed += INC[t as usize & 31];
                     inside[m & (FAST_CHUNK - 1)] = i as u16;
                     m += (t & 1) as usize;
                 }
