@@ -1663,7 +1663,7 @@ impl CountData {
                 }
             } else {
                 for (i, &t) in code[..chunk.len()].iter().enumerate() {
-                    per_code[(i & 3) << 6 | (t as usize & 63)] += 1;
+                    per_code[((i & 3) << 6) | (t as usize & 63)] += 1;
                     inside[m & (FAST_CHUNK - 1)] = i as u16;
                     m += (t & 1) as usize;
                 }
@@ -1703,7 +1703,7 @@ impl CountData {
             }
         }
         for g in 0..=h.nw {
-            let n: u32 = (0..4).map(|q| per_code[q << 6 | 2 * g]).sum();
+            let n: u32 = (0..4).map(|q| per_code[(q << 6) | (2 * g)]).sum();
             self.gaps[f.gap_first + g] += n + gaps[g];
         }
     }

@@ -754,7 +754,10 @@ fn adversarial_columns(n: usize, seed: u64) -> (Vec<Vec<f64>>, Vec<Vec<f64>>) {
                 6 => match g.u64() % 50 {
                     0 => f64::INFINITY,
                     1 => f64::NEG_INFINITY,
-                    _ => (g.normal() * 3.0).exp() * if g.u64() % 2 == 0 { 1.0 } else { -1.0 },
+                    _ => {
+                        (g.normal() * 3.0).exp()
+                            * if g.u64().is_multiple_of(2) { 1.0 } else { -1.0 }
+                    }
                 },
                 _ => q20(g.normal() * 100.0),
             })
