@@ -81,10 +81,11 @@
 //!
 //! # Memory (independent of n)
 //!
-//! Per worker in a count pass: `4 · Σ_col (W_col · (B + 1) + 1)` bytes of `u32` counts
-//! (twice that again for the `u64` copy made when the worker's tally is detached) plus
-//! `24` bytes per column (min, max, count), `W_col` the merged windows of a column. For 360
-//! columns × 5 windows × `B = 1024`: 7.4 MB. Per worker in a collect pass: the located
+//! Per worker in a count pass: `5 · Σ_col (W_col · (B + 1) + 1)` bytes of counts (`u32`,
+//! and the slice path's `u8` bin counts) (8 bytes a cell again for the `u64` copy made
+//! when the worker's tally is detached) plus `24` bytes per column (min, max, count),
+//! `W_col` the merged windows of a column. For 360 columns × 5 windows × `B = 1024`:
+//! 9.2 MB. Per worker in a collect pass: the located
 //! cells' counts of `f64`s (reserved from the merged counts, so no allocation per value),
 //! plus 600 bytes per ES rank.
 //!
@@ -92,9 +93,22 @@
 //!
 //! [`Tally::push`] takes one value; [`Tally::push_slice`] a block of one column's values
 //! (e.g. 512 paths of one metric in one period), which keeps the column's windows and
-//! counts in L1 and is 2–3× cheaper per value (see `examples/bracket_cost.rs` and
-//! BENCHMARKS.md). Values the pilot holds more than once (a cap, a 0/1 flag, a year) get
-//! one-key windows of their own, so a rank inside a tie run resolves in the first pass.
+//! counts in cache and is several times cheaper per value (see `examples/bracket_cost.rs`
+//! and BENCHMARKS.md). Values the pilot holds more than once (a cap, a 0/1 flag, a year)
+//! get one-key windows of their own, so a rank inside a tie run resolves in the first pass.
+//!
+//! A slice of at least 8 values (`FAST_MIN`) takes the *slice paths*, which give exactly the
+//! data of one `push` per value (tested on adversarial slices):
+//! - count pass ([`FastCount`], up to 16 windows; more take the per-value path): each
+//!   value's cell *code* `Σ_j (v ≥ lo_j) + (v > hi_j)` by f64 compares against the
+//!   column's window ends, vectorised across values (the compares agree with the key order
+//!   but for signed zeros, whose exact codes are precomputed); gap cells (most values) are
+//!   tallied from the codes, and only values inside a window get a bin, counted in `u8`
+//!   cells that carry into the `u32` ones (a quarter of the cache footprint). On x86-64 with
+//!   AVX2 the same source runs as an AVX2 build (runtime check), else as SSE2;
+//! - collect pass ([`FastCollect`], up to 8 targets): an f64 prefilter over groups of 16
+//!   values that lets through every value the exact key test keeps (and, for signed
+//!   zeros, perhaps a few more); a group with a candidate takes the exact test.
 //!
 //! Collected values: a window covers about `w = 2(z·√(p(1 − p)/n_p) + margin/n_p)` of the
 //! probability, so one bin holds about `n·w / B` values. With `z = 5`, `n_p = 4096`,
