@@ -1596,7 +1596,8 @@ impl CountData {
     /// same counts (f64 compares and the one product per value are exact IEEE operations
     /// whatever the instructions), with the window compares four values at a time and
     /// three-operand instructions (SSE2's compares overwrite an operand, so each costs a
-    /// copy). Measured: the compare loop is the largest part of the slice path.
+    /// copy). Measured (BENCHMARKS.md, "Bracket passes per value, after i15-count"):
+    /// ~2.3 ns per value against ~2.75 for the SSE2 build, 1M × 360 blocked.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     fn count_fast_avx2(&mut self, plan: &Plan, h: &Hot, f: &FastCount, values: &[f64]) {
