@@ -23,6 +23,8 @@
 //!   path by path / blocked, locate and the answers from the kept values included; the
 //!   collect pass is run (untimed) only if some column fell back. Reported: the columns
 //!   answered in one pass and the values kept.
+//!
+//! `BRACKET_COST_BLOCKS=1` runs only `gen`, `pass1 block` and `pass2 block` (quicker).
 
 #[path = "support/floor.rs"]
 mod floor_support;
@@ -171,6 +173,8 @@ fn main() {
     let (mut k1, mut kb) = (vec![], vec![]);
     let (mut one_cols, mut kept1) = (0usize, 0usize);
     let keep_opts = Options { keep: 6.0, ..opts };
+    // BRACKET_COST_BLOCKS=1: only `gen`, `pass1 block` and `pass2 block` (quicker).
+    let blocks_only = std::env::var("BRACKET_COST_BLOCKS").is_ok_and(|v| v == "1");
     for _ in 0..repeats {
         g.push(gen_secs(paths, cols));
         if let Some(l) = &loaded {
@@ -180,6 +184,20 @@ fn main() {
                 floor_support::floor(sc, paths as u64, sc.simulation.seed, 1).expect("thread pool");
             black_box(check);
             fl.push(t0.elapsed().as_secs_f64());
+        }
+        if blocks_only {
+            let mut blocked = Plan::new(&spec, &pilots, opts);
+            b1.push(pass_secs(&mut blocked, paths, cols, BLOCK));
+            assert_eq!(blocked.pass(), Pass::Collect, "a bracket missed");
+            b2.push(pass_secs(&mut blocked, paths, cols, BLOCK));
+            passes = blocked.count_passes + 1;
+            kept = blocked.collected_len();
+            let mut col: Vec<f64> = (0..paths).map(|i| value(cols / 2, i)).collect();
+            col.sort_by(f64::total_cmp);
+            for &r in &want {
+                assert_eq!(blocked.value(cols / 2, r), col[r as usize]);
+            }
+            continue;
         }
         s.push(store_select_secs(paths, cols, &want_usize, &mut bufs));
         let mut blocked = Plan::new(&spec, &pilots, opts);
@@ -231,12 +249,14 @@ fn main() {
         want.len(),
         opts.bins
     );
-    println!(
-        "one pass (keep = 6, blocked, last repeat): {one_cols} of {cols} columns answered from \
-         kept values, {kept1} values kept ({:.0} per column = {:.1} sqrt(n))",
-        kept1 as f64 / cols as f64,
-        kept1 as f64 / cols as f64 / (paths as f64).sqrt()
-    );
+    if !blocks_only {
+        println!(
+            "one pass (keep = 6, blocked, last repeat): {one_cols} of {cols} columns answered \
+             from kept values, {kept1} values kept ({:.0} per column = {:.1} sqrt(n))",
+            kept1 as f64 / cols as f64,
+            kept1 as f64 / cols as f64 / (paths as f64).sqrt()
+        );
+    }
     println!("variant        total s min/med/max         ns/value min/med/max (gen subtracted, per repeat)");
     for (name, v) in [
         ("gen", &g),
@@ -248,6 +268,9 @@ fn main() {
         ("keep1", &k1),
         ("keep1 block", &kb),
     ] {
+        if v.is_empty() {
+            continue;
+        }
         let (a, b, c) = stats(v.clone());
         let net: Vec<f64> = v.iter().zip(&g).map(|(x, y)| per(x - y)).collect();
         let (na, nb, nc) = if name == "gen" {

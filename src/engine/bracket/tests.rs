@@ -606,3 +606,349 @@ proptest! {
         one_and_many_agree_with_a_sort(&spec, &pilot, &v, &ranks, &es, opts, &cuts)?;
     }
 }
+
+// ---- The slice paths (`push_slice`) against per-value `push`: identical data, pass by pass.
+
+/// Bit-for-bit equality of two workers' data (counts, min/max, kept and collected values
+/// in order, exact sums).
+fn same_data(a: &TallyData, b: &TallyData) -> Result<(), String> {
+    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    match (a, b) {
+        (TallyData::Count(a), TallyData::Count(b)) => {
+            let checks = [
+                ("counts", a.counts == b.counts),
+                ("minmax", a.minmax == b.minmax),
+                ("min", a.min == b.min),
+                ("max", a.max == b.max),
+                ("seen", a.seen == b.seen),
+                ("kept", a.kept.len() == b.kept.len()),
+            ];
+            if let Some((what, _)) = checks.iter().find(|c| !c.1) {
+                return Err(format!("count pass: {what} differ"));
+            }
+            for (x, y) in a.kept.iter().zip(&b.kept) {
+                if bits(x) != bits(y) {
+                    return Err("count pass: kept values differ".into());
+                }
+            }
+        }
+        (TallyData::Collect(a), TallyData::Collect(b)) => {
+            for (x, y) in a.values.iter().zip(&b.values) {
+                if x.len() != y.len() || x.iter().zip(y).any(|(u, w)| bits(u) != bits(w)) {
+                    return Err("collect pass: collected values differ".into());
+                }
+            }
+            for (x, y) in a.sums.iter().zip(&b.sums) {
+                let same = x.len() == y.len()
+                    && x.iter().zip(y).all(|(u, w)| {
+                        u.limbs == w.limbs && u.pos_inf == w.pos_inf && u.neg_inf == w.neg_inf
+                    });
+                if !same {
+                    return Err("collect pass: ES sums differ".into());
+                }
+            }
+        }
+        _ => return Err("different passes".into()),
+    }
+    Ok(())
+}
+
+/// Drive two plans to the end, one by `push` per value (path-major), one by `push_slice`
+/// of blocks of paths whose lengths cycle through `lens` (each column's values in the
+/// same order), checking after every pass that the two workers' data are identical.
+fn slices_against_pushes(
+    specs: &[Column],
+    pilots: &[Vec<f64>],
+    cols: &[Vec<f64>],
+    opts: Options,
+    lens: &[usize],
+) -> Result<(Plan, usize), String> {
+    let n = cols[0].len();
+    let mut each = Plan::new(specs, pilots, opts);
+    let mut sliced = Plan::new(specs, pilots, opts);
+    let mut passes = 0;
+    while each.pass() != Pass::Done {
+        passes += 1;
+        if passes > 40 {
+            return Err("too many passes".into());
+        }
+        if sliced.pass() != each.pass() {
+            return Err(format!("pass {passes}: the plans disagree on the pass"));
+        }
+        let mut t = each.tally();
+        for i in 0..n {
+            for (c, col) in cols.iter().enumerate() {
+                t.push(c, col[i]);
+            }
+        }
+        let a = t.into_data();
+        let mut t = sliced.tally();
+        let (mut start, mut j) = (0, 0);
+        while start < n {
+            let len = lens[j % lens.len()].clamp(1, n - start);
+            j += 1;
+            for (c, col) in cols.iter().enumerate() {
+                t.push_slice(c, &col[start..start + len]);
+            }
+            start += len;
+        }
+        let b = t.into_data();
+        same_data(&a, &b).map_err(|e| format!("pass {passes}: {e}"))?;
+        each.finish(a);
+        sliced.finish(b);
+    }
+    if sliced.pass() != Pass::Done {
+        return Err("the sliced plan is not done".into());
+    }
+    Ok((sliced, passes))
+}
+
+/// Columns whose values sit exactly on their windows' bounds: values drawn from the
+/// pilot itself (window ends are pilot values), ±0.0 both ways round, ±∞, ±huge,
+/// subnormals, tie runs, the neighbours of every pilot value.
+fn adversarial_columns(n: usize, seed: u64) -> (Vec<Vec<f64>>, Vec<Vec<f64>>) {
+    let mut g = Gen(seed);
+    let specials = [
+        0.0,
+        -0.0,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        1e300,
+        -1e300,
+        5e-324,
+        -5e-324,
+        f64::MIN_POSITIVE,
+        1.0,
+        -1.0,
+    ];
+    let mut cols = Vec::new();
+    let mut pilots = Vec::new();
+    for shape in 0..8u64 {
+        let base: Vec<f64> = (0..n)
+            .map(|_| match shape {
+                // Normal with signed zeros and specials mixed in.
+                0 => match g.u64() % 8 {
+                    0 => specials[(g.u64() % specials.len() as u64) as usize],
+                    _ => g.normal(),
+                },
+                // Mostly zeros of both signs (atoms at 0.0 and -0.0), a continuous rest.
+                1 => match g.u64() % 4 {
+                    0 => 0.0,
+                    1 => -0.0,
+                    _ => g.normal(),
+                },
+                // Zeros of one sign only, the rest positive (a window may end at 0.0).
+                2 => match g.u64() % 3 {
+                    0 => -0.0,
+                    _ => g.unit(),
+                },
+                3 => match g.u64() % 3 {
+                    0 => 0.0,
+                    _ => -g.unit(),
+                },
+                // Many small integers (many one-key windows: more than the slice path's
+                // window limit, and just under it).
+                4 => (g.u64() % 40) as f64 - 20.0,
+                5 => (g.u64() % 9) as f64 * 0.5,
+                // Heavy tail and infinities.
+                6 => match g.u64() % 50 {
+                    0 => f64::INFINITY,
+                    1 => f64::NEG_INFINITY,
+                    _ => {
+                        (g.normal() * 3.0).exp()
+                            * if g.u64().is_multiple_of(2) { 1.0 } else { -1.0 }
+                    }
+                },
+                _ => q20(g.normal() * 100.0),
+            })
+            .collect();
+        let pilot: Vec<f64> = base[..(n / 5).max(1)].to_vec();
+        // Replace a third of the values by pilot values and their neighbours (values on
+        // and next to every window end and bin edge the pilot makes).
+        let col: Vec<f64> = base
+            .iter()
+            .map(|&v| match g.u64() % 6 {
+                0 => pilot[(g.u64() % pilot.len() as u64) as usize],
+                1 => pilot[(g.u64() % pilot.len() as u64) as usize].next_up(),
+                2 => pilot[(g.u64() % pilot.len() as u64) as usize].next_down(),
+                _ => v,
+            })
+            .map(|v: f64| if v.is_nan() { 0.0 } else { v })
+            .collect();
+        cols.push(col);
+        pilots.push(pilot);
+    }
+    (cols, pilots)
+}
+
+#[test]
+fn slices_and_single_pushes_give_identical_data_on_adversarial_values() {
+    let n = 5000;
+    // Slice lengths 1..600, in an order that leaves every remainder.
+    let lens: Vec<usize> = (1..=600)
+        .rev()
+        .step_by(7)
+        .chain([1, 2, 7, 8, 9, 600])
+        .collect();
+    for seed in [1u64, 2, 3] {
+        let (cols, pilots) = adversarial_columns(n, seed);
+        let ranks = ranks_for(n as u64, &PROBS, &[17, n as u64 / 3, n as u64 - 40]);
+        let specs: Vec<Column> = cols
+            .iter()
+            .enumerate()
+            .map(|(c, _)| {
+                // ES ranks on the quantised column (exact sums in the collect pass).
+                let es = if c == 7 {
+                    vec![ranks[2], ranks[5]]
+                } else {
+                    vec![]
+                };
+                col(n, ranks.clone(), es)
+            })
+            .collect();
+        for opts in [
+            Options::default(),
+            // Small bins and caps: refinement passes (key-space windows with min/max).
+            Options {
+                bins: 16,
+                cap: 8,
+                ..Options::default()
+            },
+            Options {
+                bins: 3,
+                cap: 1,
+                ..Options::default()
+            },
+        ] {
+            let (plan, passes) = slices_against_pushes(&specs, &pilots, &cols, opts, &lens)
+                .unwrap_or_else(|e| panic!("seed {seed} {opts:?}: {e}"));
+            assert!(passes >= 2);
+            for (c, v) in cols.iter().enumerate() {
+                check(&answers(&plan, c, &ranks), v)
+                    .unwrap_or_else(|e| panic!("seed {seed} column {c}: {e}"));
+            }
+        }
+    }
+}
+
+#[test]
+fn slice_path_codes_match_the_key_order_at_every_bound() {
+    // Every window end of every column, its neighbours, and the zeros and infinities:
+    // the f64 code (with the zero fix) is the cell the keys give.
+    let n = 5000;
+    let (cols, pilots) = adversarial_columns(n, 9);
+    let ranks = ranks_for(n as u64, &PROBS, &[]);
+    let specs: Vec<Column> = cols.iter().map(|_| col(n, ranks.clone(), vec![])).collect();
+    let plan = Plan::new(&specs, &pilots, Options::default());
+    let mut fast_columns = 0;
+    for (c, column) in plan.cols.iter().enumerate() {
+        let ws = &column.windows;
+        let Some(f) = plan.fast_count[c] else {
+            assert!(ws.is_empty() || ws.len() > FAST_WINDOWS, "column {c}");
+            continue;
+        };
+        fast_columns += 1;
+        let mut probes = vec![0.0, -0.0, f64::INFINITY, f64::NEG_INFINITY, 5e-324, -5e-324];
+        for w in ws {
+            for k in [w.lo_k, w.hi_k] {
+                let v = from_order_key(k);
+                probes.extend([v, v.next_up(), v.next_down()]);
+            }
+        }
+        for v in probes.into_iter().filter(|v| !v.is_nan()) {
+            let k = order_key(v);
+            let want: u64 = ws
+                .iter()
+                .map(|w| (k >= w.lo_k) as u64 + (k > w.hi_k) as u64)
+                .sum();
+            let got = match (f.zero_fix, v == 0.0, v.is_sign_negative()) {
+                (true, true, true) => f.code_neg_zero,
+                (true, true, false) => f.code_pos_zero,
+                _ => f.code(v),
+            };
+            assert_eq!(got, want, "column {c}: value {v:e}");
+        }
+    }
+    assert!(fast_columns >= 6, "{fast_columns}");
+    // Columns for both tallies of the slice path (under 8 windows, 8 to 16).
+    let nws: Vec<usize> = plan.cols.iter().map(|c| c.windows.len()).collect();
+    assert!(nws.iter().any(|&w| w < 8) && nws.iter().any(|&w| (8..=16).contains(&w)));
+    // Some column has windows with a bound at a signed zero that f64 compares get wrong.
+    assert!(plan.fast_count.iter().flatten().any(|f| f.zero_fix));
+    // And one has more windows than the slice path takes (per-value path).
+    assert!(plan.fast_count.iter().any(|f| f.is_none()));
+}
+
+#[test]
+fn min_max_keys_are_the_exact_key_extremes() {
+    let cases: [&[f64]; 7] = [
+        &[0.0, -0.0],
+        &[-0.0, 0.0, 0.0],
+        &[0.0, 0.0, 1.0, 2.0, 3.0],
+        &[-0.0, -1.0, -0.0, -0.0, -0.0],
+        &[f64::INFINITY, f64::INFINITY, f64::INFINITY],
+        &[f64::NEG_INFINITY, 0.0, -0.0, 5e-324, -5e-324],
+        &[3.0, -0.0, 2.0, 1.0, 0.5, 0.25, 0.0, 7.0, -0.0],
+    ];
+    for v in cases {
+        let want = (
+            v.iter().map(|&x| order_key(x)).min().unwrap(),
+            v.iter().map(|&x| order_key(x)).max().unwrap(),
+        );
+        assert_eq!(min_max_keys(v), want, "{v:?}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn slices_and_pushes_agree_any_shape_any_lengths(
+        n in 1usize..2500,
+        seed in any::<u64>(),
+        bins in prop::sample::select(vec![2usize, 16, 1024]),
+        cap in prop::sample::select(vec![1u64, 40, 1 << 16]),
+        lens in prop::collection::vec(1usize..600, 1..6),
+    ) {
+        let (cols, pilots) = adversarial_columns(n, seed);
+        let ranks = ranks_for(n as u64, &PROBS, &[]);
+        let specs: Vec<Column> = cols.iter().map(|_| col(n, ranks.clone(), vec![])).collect();
+        let opts = Options { bins, cap, ..Options::default() };
+        let (plan, _) = slices_against_pushes(&specs, &pilots, &cols, opts, &lens)
+            .map_err(TestCaseError::fail)?;
+        for (c, v) in cols.iter().enumerate() {
+            let a = answers(&plan, c, &ranks);
+            prop_assert!(check(&a, v).is_ok(), "column {}: {:?}", c, check(&a, v));
+        }
+    }
+}
+
+#[test]
+fn portable_and_native_slice_paths_give_identical_data() {
+    // The count pass's slice path runs an AVX2 build where the CPU has it: the portable
+    // build (forced on this thread) must give the same data, and both that of `push`.
+    let n = 3000;
+    let (cols, pilots) = adversarial_columns(n, 21);
+    let ranks = ranks_for(n as u64, &PROBS, &[]);
+    let specs: Vec<Column> = cols.iter().map(|_| col(n, ranks.clone(), vec![])).collect();
+    let lens = [512, 1, 300, 599, 64];
+    for opts in [
+        Options::default(),
+        Options {
+            bins: 16,
+            cap: 8,
+            ..Options::default()
+        },
+    ] {
+        let (native, _) = slices_against_pushes(&specs, &pilots, &cols, opts, &lens).unwrap();
+        PORTABLE_ONLY.with(|p| p.set(true));
+        let portable = slices_against_pushes(&specs, &pilots, &cols, opts, &lens);
+        PORTABLE_ONLY.with(|p| p.set(false));
+        let (portable, _) = portable.unwrap();
+        for (c, v) in cols.iter().enumerate() {
+            let a = answers(&native, c, &ranks);
+            assert_eq!(a, answers(&portable, c, &ranks));
+            check(&a, v).unwrap();
+        }
+    }
+}
