@@ -110,14 +110,14 @@ impl RunShape {
 
     /// Peak bytes of a path-major run (`engine::pathmajor`) without kept paths: per path,
     /// its result row and two years, and at the summary one result column and the two
-    /// year lists; per worker, a tally of every column (`u32` counts of at most
+    /// year lists; per worker, a tally of every column (`u32` and `u8` counts of at most
     /// `BRACKET_WINDOWS` windows of `BINS + 1` cells) and its block scratch; the `u64` copies
     /// made when tallies are detached and merged; before all that, the pilot's values.
     pub fn path_major_bytes(&self) -> u128 {
         let n = u128::from(self.paths);
         let per_path = self.path_major_bytes_per_path();
         let counts = self.columns()
-            * (BRACKET_WINDOWS * (crate::engine::pathmajor::BINS as u128 + 1) * 4 + 28);
+            * (BRACKET_WINDOWS * (crate::engine::pathmajor::BINS as u128 + 1) * 5 + 28);
         let scratch = self.columns() * 8 * crate::engine::pathmajor::BLOCK as u128;
         let pilot = self.columns() * 8 * n.min(crate::engine::CHUNK as u128);
         // Measured (tests/memory_estimate.rs): about one tally's `u32` counts per worker
