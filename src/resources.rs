@@ -30,7 +30,7 @@ use std::mem::size_of;
 
 use crate::model::{PathResults, PathState};
 use crate::scenario::Scenario;
-use crate::summary::{ResultMetric, SeriesMetric, N_RESULTS};
+use crate::summary::{ResultMetric, SeriesMetric, N_RESULTS, PERCENTILES};
 
 /// Peak RSS of a run of one path without charts (binary, C runtime, thread pool, the
 /// scenario and summaries): measured about 5 MiB (`validate` alone: 4.3 MiB).
@@ -61,7 +61,7 @@ pub const PATH_MAJOR_BUDGET: u64 = 256 << 20;
 
 /// Most windows a bracketed column has (`engine::bracket`: one per type-7 percentile of
 /// timeseries.csv, merged when they overlap).
-const BRACKET_WINDOWS: u128 = 5;
+const BRACKET_WINDOWS: u128 = PERCENTILES.len() as u128;
 
 /// What a command will simulate: the shape of one scenario's run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,7 +137,10 @@ impl RunShape {
     pub fn path_major_bytes_per_path(&self) -> u128 {
         let row = size_of::<[f64; N_RESULTS]>() as u128 + 8 + 8 + 16;
         let bins = crate::engine::pathmajor::BINS as u128;
-        row + self.columns() * 10 * 16 * 8 / (100 * bins)
+        // Two ranks per percentile, each collecting ~8 % of the paths over its window's
+        // bins, 16 bytes a value (the worker's copy and the merged one).
+        let ranks = 2 * PERCENTILES.len() as u128;
+        row + self.columns() * ranks * 16 * 8 / (100 * bins)
     }
 
     /// Peak bytes of the time-major run's engine (`engine::block`), `keep`: with kept

@@ -37,7 +37,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use crate::model::{Model, Period};
 use crate::risk::{RiskSummary, Target};
 use crate::scenario::Scenario;
-use crate::summary::{PeriodSummary, RunSummary, SeriesMetric};
+use crate::summary::{PeriodSummary, ResultMetric, RunSummary, SeriesMetric};
 
 pub use aggregate::PeriodAccumulator;
 pub(crate) use block::PathBlock;
@@ -160,17 +160,15 @@ fn run_in_pool(
             checkpoint(opts, "aggregate")?;
             let periods = std::mem::take(&mut pm.periods);
             let column = |m| pm.column(m);
-            let (summary, risk) = aggregate::run_summary(
+            let (summary, risk) = summarise(
                 sc,
                 &model,
                 opts,
                 targets,
                 &column,
-                &pm.cap_years(),
-                &pm.renegotiation_years(),
+                (&pm.cap_years()[..], &pm.renegotiation_years()[..]),
                 periods,
-            )
-            .map_err(|stop| summary_error(sc, sc.simulation.seed, stop))?;
+            )?;
             checkpoint(opts, "aggregate")?;
             return Ok(RunOutput {
                 summary,
@@ -189,7 +187,14 @@ fn run_in_pool(
     let periods = simulate(sc, &model, opts, &mut block, &mut annual)?;
     checkpoint(opts, "aggregate")?;
 
-    let (summary, risk) = summarise(sc, &model, opts, targets, &block, periods)?;
+    // Computed here, before the summary asks for columns in parallel: a worker inside
+    // its first computation could otherwise steal another column's request and wait on
+    // itself (see `PathBlock::pv_stakes`).
+    block.pv_stakes(&model);
+    let column = |m| block.column(&model, m);
+    let (cap, renegotiation) = (block.cap_years(), block.renegotiation_years());
+    let years = (&cap[..], &renegotiation[..]);
+    let (summary, risk) = summarise(sc, &model, opts, targets, &column, years, periods)?;
     checkpoint(opts, "aggregate")?;
 
     let paths = opts.keep_paths.then(|| {
@@ -224,28 +229,25 @@ fn simulate(
 }
 
 /// The run's summary and risk answers from the periods' summaries and the paths' results
-/// (one result column at a time, so no paths x results table is held for this).
+/// (`column(m)`: result m of every path, in path order; each path's cap-hit and
+/// renegotiation years), whichever engine produced them.
 fn summarise(
     sc: &Scenario,
     model: &Model,
     opts: &RunOptions,
     targets: &[Target],
-    block: &PathBlock,
+    column: &(dyn Fn(ResultMetric) -> Vec<f64> + Sync),
+    (cap_years, renegotiation_years): (&[Option<i32>], &[Option<i32>]),
     periods: Vec<PeriodSummary>,
 ) -> Result<(RunSummary, RiskSummary), EngineError> {
-    // Computed here, before the summary asks for columns in parallel: a worker inside
-    // its first computation could otherwise steal another column's request and wait on
-    // itself (see `PathBlock::pv_stakes`).
-    block.pv_stakes(model);
-    let column = |m| block.column(model, m);
     aggregate::run_summary(
         sc,
         model,
         opts,
         targets,
-        &column,
-        &block.cap_years(),
-        &block.renegotiation_years(),
+        column,
+        cap_years,
+        renegotiation_years,
         periods,
     )
     .map_err(|stop| summary_error(sc, sc.simulation.seed, stop))

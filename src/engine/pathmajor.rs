@@ -96,7 +96,7 @@ struct Ctx<'a> {
 }
 
 /// What the first pass keeps of one chunk: its per-period accumulators, its paths'
-/// result rows and years.
+/// results and years.
 struct Keep<'a> {
     partials: &'a mut [PeriodAccumulator],
     /// The chunk's stretch of each result column.
