@@ -16,8 +16,9 @@
 //!
 //! That is the time-major engine, which runs whenever paths are kept. A plain run goes
 //! path by path (`engine::pathmajor`) when [`RunShape::path_major`] says so: then per path
-//! only its results and two years are held, beside fixed bracketing tallies that grow
-//! with periods and threads ([`RunShape::path_major_bytes`]).
+//! at most its results are held (in a temporary file above 1.29M paths), beside fixed
+//! bracketing tallies that grow with periods and threads, and the values collected near
+//! each percentile ([`RunShape::path_major_bytes`]).
 //!
 //! Kept paths (`--paths-csv`, and every member of `compare`) hold results, draws and
 //! annual cash flows. Sizes come from `size_of` of the real types and from the engine's
@@ -108,14 +109,20 @@ impl RunShape {
         u128::from(self.periods) * SeriesMetric::ALL.len() as u128
     }
 
-    /// Peak bytes of a path-major run (`engine::pathmajor`) without kept paths: per path,
-    /// its result row and two years, and at the summary one result column and the two
-    /// year lists; per worker, a tally of every column (`u32` and `u8` counts of at most
-    /// `BRACKET_WINDOWS` windows of `BINS + 1` cells) and its block scratch; the `u64` copies
-    /// made when tallies are detached and merged; before all that, the pilot's values.
+    /// Peak bytes of a path-major run (`engine::pathmajor`) without kept paths, the
+    /// larger of its two phases:
+    /// - the passes: per worker, a tally of every column (`u32` and `u8` counts of at
+    ///   most `BRACKET_WINDOWS` windows of `BINS + 1` cells) and its block scratch; the
+    ///   `u64` copies made when tallies are detached and merged; each chunk's period
+    ///   sums; per path, the collected
+    ///   values and its result row, unless the rows go to a temporary file
+    ///   (`engine::rows`);
+    /// - the summary, after the tallies are freed: the rows (if in memory) and one result
+    ///   column per worker.
+    ///
+    /// Before all that come the pilot's values.
     pub fn path_major_bytes(&self) -> u128 {
         let n = u128::from(self.paths);
-        let per_path = self.path_major_bytes_per_path();
         let counts = self.columns()
             * (BRACKET_WINDOWS * (crate::engine::pathmajor::BINS as u128 + 1) * 5 + 28);
         let scratch = self.columns() * 8 * crate::engine::pathmajor::BLOCK as u128;
@@ -125,22 +132,44 @@ impl RunShape {
         // coexist.
         let threads = u128::from(self.threads.max(1));
         let tallies = threads * (counts + scratch) + 2 * counts;
+        // Each chunk's sums of every period, merged after the first pass.
+        let chunk = crate::engine::CHUNK as u128;
+        let sums = n.div_ceil(chunk)
+            * u128::from(self.periods)
+            * size_of::<crate::engine::PeriodAccumulator>() as u128;
+        let passes = tallies + sums + n * self.path_major_bytes_per_path();
+        // Measured: a worker's column and about as much again for the selection of its
+        // percentiles and distribution grid (`stats::radix_select` keeps the buckets that
+        // hold wanted ranks: nearly all values for the 201-point grid).
+        let columns = 16 * threads.min(N_RESULTS as u128);
+        // Measured: the tallies' freed memory mostly stays with the process (the
+        // allocator keeps it for reuse), so the summary stands on top of it.
+        let summary = tallies + sums + n * (self.path_major_row_bytes() + columns);
         // The pilot's values and the plan's sorted copy of them are dropped before the
         // tallies and the paths' rows are made.
-        (2 * pilot).max(tallies + n * per_path)
+        (2 * pilot).max(passes).max(summary)
     }
 
-    /// What grows with paths in a path-major run: each path's result row and two years,
-    /// at the summary one result column and the two year lists, and the collected
-    /// values (per wanted rank of every column, a bin's share `0.08 / BINS` of the
-    /// paths, each held by its worker and in the merge).
+    /// A path's result row in memory: 104 bytes, or none when the rows go to a
+    /// temporary file (`engine::rows::spills`).
+    fn path_major_row_bytes(&self) -> u128 {
+        if crate::engine::rows::spills(self.paths) {
+            0
+        } else {
+            size_of::<[f64; N_RESULTS]>() as u128
+        }
+    }
+
+    /// What grows with paths in a path-major run's passes: each path's result row (see
+    /// [`RunShape::path_major_row_bytes`]) and the collected values (per wanted rank of
+    /// every column, a bin's share `0.08 / BINS` of the paths, each held by its worker
+    /// and in the merge).
     pub fn path_major_bytes_per_path(&self) -> u128 {
-        let row = size_of::<[f64; N_RESULTS]>() as u128 + 8 + 8 + 16;
         let bins = crate::engine::pathmajor::BINS as u128;
         // Two ranks per percentile, each collecting ~8 % of the paths over its window's
         // bins, 16 bytes a value (the worker's copy and the merged one).
         let ranks = 2 * PERCENTILES.len() as u128;
-        row + self.columns() * ranks * 16 * 8 / (100 * bins)
+        self.path_major_row_bytes() + self.columns() * ranks * 16 * 8 / (100 * bins)
     }
 
     /// Peak bytes of the time-major run's engine (`engine::block`), `keep`: with kept
@@ -544,13 +573,27 @@ mod tests {
     #[test]
     fn run_estimate_is_linear_in_paths_and_paths_csv_adds() {
         // Path-major (no paths kept): linear beyond the pilot's paths, with a fixed part
-        // for the tallies.
-        let [a, b, c] = [1, 2, 3].map(|m| estimate_run(&shape(m * 1_000_000), false));
-        assert_eq!(c - b, b - a);
-        let per_path = shape(1).path_major_bytes_per_path();
-        assert_eq!(b - a, 1_000_000 * per_path);
-        // The result row, two years, a column and two year lists; collected values.
-        assert!((136..256).contains(&per_path), "{per_path}");
+        // for the tallies; with result rows in memory up to 1.29M paths (1M), in a
+        // temporary file above.
+        let m = 1_000_000;
+        let at = |paths: u64| estimate_run(&shape(paths), false);
+        // Linear up to one chunk's period sums (chunks are whole).
+        let chunk_sums = 40 * size_of::<crate::engine::PeriodAccumulator>() as u128;
+        let slope = |a: u64, b: u64| {
+            let (d1, d2) = (at(a + b) - at(a), at(a + 2 * b) - at(a + b));
+            assert!(d1.abs_diff(d2) <= chunk_sums, "{a}: {d1} {d2}");
+            d1 / u128::from(b)
+        };
+        // In memory: the result row and, at the summary, two workers' column and scratch,
+        // and each chunk's period sums (under 3 bytes a path).
+        let sums = chunk_sums.div_ceil(crate::engine::CHUNK as u128);
+        let in_memory = slope(m, 100_000);
+        assert!((136..=136 + sums).contains(&in_memory), "{in_memory}");
+        // In a file: only the two workers' columns and scratch, and the sums.
+        let spilled = slope(2 * m, m);
+        assert!((32..=32 + sums).contains(&spilled), "{spilled}");
+        // 10M paths within the 512 MiB.
+        assert!(at(10 * m) < 512 << 20, "{}", at(10 * m));
         // Time-major with paths.csv: linear through the origin's fixed bytes.
         let [a, b] = [1, 2].map(|m| estimate_run(&shape(m * 1_000_000), true));
         assert_eq!(b - a, a - shape(1).fixed_bytes());

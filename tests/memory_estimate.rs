@@ -128,6 +128,14 @@ fn the_memory_estimate_is_within_25_percent_of_measured_peak_rss() {
     let mut cases = vec![
         run_case("base, quarterly, 200k paths", &base, &[], 200_000, false),
         run_case("base, --paths-csv, 200k paths", &base, &[], 200_000, true),
+        // Above 1.29M paths the result rows go to a temporary file (`engine::rows`).
+        run_case(
+            "base, 1.4M paths (rows in a file)",
+            &base,
+            &[],
+            1_400_000,
+            false,
+        ),
         run_case(
             "3000 rounds (constant), 20k paths",
             &const_rounds,

@@ -306,6 +306,68 @@ pub enum SummaryStop {
     Cancelled,
 }
 
+/// How many paths first hit the cap, and how many were renegotiated, in each calendar
+/// year of the horizon: all the summary needs of the paths' years. Integer counts, so
+/// paths may be counted in any order and the counts merged in any order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YearCounts {
+    pub paths: usize,
+    pub start_year: i32,
+    pub cap_hits: Vec<u64>,
+    pub renegotiations: Vec<u64>,
+}
+
+impl YearCounts {
+    /// No paths yet, over the years `start_year..=end_year`.
+    pub fn new(start_year: i32, end_year: i32) -> YearCounts {
+        let years = (end_year - start_year + 1) as usize;
+        YearCounts {
+            paths: 0,
+            start_year,
+            cap_hits: vec![0; years],
+            renegotiations: vec![0; years],
+        }
+    }
+
+    /// One path, with the year it first hit the cap and the year of its renegotiation
+    /// (0: never).
+    #[inline]
+    pub fn add(&mut self, cap_hit_year: i32, renegotiation_year: i32) {
+        self.paths += 1;
+        if cap_hit_year != 0 {
+            self.cap_hits[(cap_hit_year - self.start_year) as usize] += 1;
+        }
+        if renegotiation_year != 0 {
+            self.renegotiations[(renegotiation_year - self.start_year) as usize] += 1;
+        }
+    }
+
+    /// Add another set of paths' counts.
+    pub fn merge(&mut self, other: &YearCounts) {
+        self.paths += other.paths;
+        for (a, b) in self.cap_hits.iter_mut().zip(&other.cap_hits) {
+            *a += b;
+        }
+        for (a, b) in self.renegotiations.iter_mut().zip(&other.renegotiations) {
+            *a += b;
+        }
+    }
+
+    /// The counts of every path's years (`None`: never), under `model`'s horizon.
+    pub fn of(
+        model: &Model,
+        cap_years: &[Option<i32>],
+        renegotiation_years: &[Option<i32>],
+    ) -> YearCounts {
+        debug_assert_eq!(cap_years.len(), renegotiation_years.len());
+        let mut c = YearCounts::new(model.grid.start_year, model.grid.end_year);
+        for (a, b) in cap_years.iter().zip(renegotiation_years) {
+            c.add(a.unwrap_or(0), b.unwrap_or(0));
+        }
+        c
+    }
+}
+
 /// Assemble the run summary from the per-path results (`column(m)`: result m of every
 /// path, in path order), each path's cap-hit year, and the period summaries; with the
 /// risk answers (`targets`: the `--target`s) from the same columns; or the first result
@@ -318,11 +380,10 @@ pub fn run_summary(
     opts: &RunOptions,
     targets: &[Target],
     column: &(dyn Fn(ResultMetric) -> Vec<f64> + Sync),
-    cap_years: &[Option<i32>],
-    renegotiation_years: &[Option<i32>],
+    years: &YearCounts,
     periods: Vec<PeriodSummary>,
 ) -> Result<(RunSummary, RiskSummary), SummaryStop> {
-    let n = cap_years.len();
+    let n = years.paths;
     let mut risk = RiskBuilder::new(n, targets);
     risk.sampler = model.sampler;
     // Each result column on its own (in parallel: one column per worker at a time, so
@@ -372,14 +433,11 @@ pub fn run_summary(
     }
 
     let (y0, y1) = (model.grid.start_year, model.grid.end_year);
-    let mut first_hits = vec![0u64; (y1 - y0 + 1) as usize];
-    for y in cap_years.iter().flatten() {
-        first_hits[(y - y0) as usize] += 1;
-    }
-    let mut renegotiations = vec![0u64; first_hits.len()];
-    for y in renegotiation_years.iter().flatten() {
-        renegotiations[(y - y0) as usize] += 1;
-    }
+    debug_assert_eq!(
+        (years.start_year, years.cap_hits.len()),
+        (y0, (y1 - y0 + 1) as usize)
+    );
+    let (first_hits, renegotiations) = (&years.cap_hits, &years.renegotiations);
     let renegotiation_by_year = renegotiations
         .iter()
         .map(|&c| c as f64 / n as f64)

@@ -26,6 +26,7 @@ pub(crate) mod pathmajor;
 mod qmc;
 pub mod risk;
 pub mod rng;
+pub mod rows;
 pub mod shard;
 pub mod stats;
 mod table;
@@ -101,6 +102,9 @@ pub enum EngineError {
     /// Writing what a shard hands out failed (its part file).
     #[error("cannot write the shard's output: {0}")]
     Output(String),
+    /// The temporary file of a large run's per-path results failed (`rows`).
+    #[error("{0}")]
+    Scratch(String),
 }
 
 /// Words and round amounts stored per path for `sc` (see `CompactParams`).
@@ -159,16 +163,21 @@ fn run_in_pool(
         if let Some(mut pm) = pathmajor::run(sc, &model, opts)? {
             checkpoint(opts, "aggregate")?;
             let periods = std::mem::take(&mut pm.periods);
-            let column = |m| pm.column(m);
-            let (summary, risk) = summarise(
-                sc,
-                &model,
-                opts,
-                targets,
-                &column,
-                (&pm.cap_years()[..], &pm.renegotiation_years()[..]),
-                periods,
-            )?;
+            // `column` cannot fail by signature: a read error of the rows' temporary
+            // file is kept and reported after the summary.
+            let failed: std::sync::Mutex<Option<std::io::Error>> = Default::default();
+            let column = |m| {
+                pm.rows.column(m).unwrap_or_else(|e| {
+                    let mut f = failed.lock().unwrap_or_else(|e| e.into_inner());
+                    f.get_or_insert(e);
+                    vec![0.0; sc.simulation.paths as usize]
+                })
+            };
+            let summarised = summarise(sc, &model, opts, targets, &column, &pm.years, periods);
+            if let Some(e) = failed.into_inner().unwrap_or_else(|e| e.into_inner()) {
+                return Err(EngineError::Scratch(rows::read_error(e)));
+            }
+            let (summary, risk) = summarised?;
             checkpoint(opts, "aggregate")?;
             return Ok(RunOutput {
                 summary,
@@ -192,9 +201,8 @@ fn run_in_pool(
     // itself (see `PathBlock::pv_stakes`).
     block.pv_stakes(&model);
     let column = |m| block.column(&model, m);
-    let (cap, renegotiation) = (block.cap_years(), block.renegotiation_years());
-    let years = (&cap[..], &renegotiation[..]);
-    let (summary, risk) = summarise(sc, &model, opts, targets, &column, years, periods)?;
+    let years = aggregate::YearCounts::of(&model, &block.cap_years(), &block.renegotiation_years());
+    let (summary, risk) = summarise(sc, &model, opts, targets, &column, &years, periods)?;
     checkpoint(opts, "aggregate")?;
 
     let paths = opts.keep_paths.then(|| {
@@ -237,20 +245,11 @@ fn summarise(
     opts: &RunOptions,
     targets: &[Target],
     column: &(dyn Fn(ResultMetric) -> Vec<f64> + Sync),
-    (cap_years, renegotiation_years): (&[Option<i32>], &[Option<i32>]),
+    years: &aggregate::YearCounts,
     periods: Vec<PeriodSummary>,
 ) -> Result<(RunSummary, RiskSummary), EngineError> {
-    aggregate::run_summary(
-        sc,
-        model,
-        opts,
-        targets,
-        column,
-        cap_years,
-        renegotiation_years,
-        periods,
-    )
-    .map_err(|stop| summary_error(sc, sc.simulation.seed, stop))
+    aggregate::run_summary(sc, model, opts, targets, column, years, periods)
+        .map_err(|stop| summary_error(sc, sc.simulation.seed, stop))
 }
 
 /// Period `per`'s summary from its chunk partials (chunk order) and value buffers (path

@@ -11,11 +11,13 @@
 //!   the paths (their streams are counter-based, so a path is recomputed exactly) to keep
 //!   only the values near it. The same exact order statistics, the same type-7 formula
 //!   (`stats::type7_from`).
-//! - **Per-path results**: kept, one row of 13 per path (104 bytes), and summarised by the
-//!   same `aggregate::run_summary` as before.
+//! - **Per-path results**: kept, one row of 13 per path (104 bytes), in memory or, for a
+//!   large run, in a temporary file (`engine::rows`), and summarised by the same
+//!   `aggregate::run_summary` as before; of the paths' cap-hit and renegotiation years
+//!   only the counts per year are kept.
 //!
-//! So a run holds per path only its result row and two years, not its state, parameters
-//! and a value per metric between periods, and each worker walks its paths in cache.
+//! So a run holds per path at most its result row, not its state, parameters and a value
+//! per metric between periods, and each worker walks its paths in cache.
 //! Used when the caller keeps no paths (paths.csv, comparisons and sensitivity need the
 //! recorded draws and annual flows) and the sampler is not Sobol (whose per-path normals
 //! are precomputed); anything else, and any run where some value is not carried (whose
@@ -27,14 +29,15 @@ use std::sync::Mutex;
 
 use rayon::prelude::*;
 
-use super::aggregate::{self, PeriodAccumulator};
+use super::aggregate::{self, PeriodAccumulator, YearCounts};
 use super::bracket::{Column, Options, Pass, Plan, Tally, TallyData};
+use super::rows::{self, Blocks, Rows, Writer, BLOCK_LEN};
 use super::stats::{type7_from, type7_ranks};
 use super::{rng, EngineError, RunOptions, CHUNK};
 use crate::model::sampler::Sampler;
 use crate::model::Model;
 use crate::scenario::Scenario;
-use crate::summary::{PeriodSummary, ResultMetric, N_RESULTS, N_SERIES, PERCENTILES};
+use crate::summary::{PeriodSummary, N_SERIES, PERCENTILES};
 
 /// Paths stepped one after another before their values go to the tallies: the block's
 /// values of every column (`periods x 9 x BLOCK` f64, 360 KiB at 40 periods) stay in L2,
@@ -55,35 +58,12 @@ pub(super) fn eligible(sc: &Scenario, opts: &RunOptions, model: &Model) -> bool 
         && crate::resources::RunShape::of(sc).path_major(false)
 }
 
-/// What the path-major run hands back: the period summaries and, per path, its results
-/// (`ResultMetric::ALL` order) and its cap-hit and renegotiation years (0: none).
+/// What the path-major run hands back: the period summaries, every path's results
+/// (`ResultMetric::ALL` order) and the counts of its cap-hit and renegotiation years.
 pub(super) struct PathMajor {
     pub periods: Vec<PeriodSummary>,
-    /// Column-major: result `m` of path `i` at `m * n + i`, so a column is one copy.
-    results: Vec<f64>,
-    years: Vec<(i32, i32)>,
-}
-
-impl PathMajor {
-    /// Result `m` of every path, in path order.
-    pub fn column(&self, m: ResultMetric) -> Vec<f64> {
-        let n = self.years.len();
-        self.results[m.index() * n..(m.index() + 1) * n].to_vec()
-    }
-
-    pub fn cap_years(&self) -> Vec<Option<i32>> {
-        self.years
-            .iter()
-            .map(|&(y, _)| (y != 0).then_some(y))
-            .collect()
-    }
-
-    pub fn renegotiation_years(&self) -> Vec<Option<i32>> {
-        self.years
-            .iter()
-            .map(|&(_, y)| (y != 0).then_some(y))
-            .collect()
-    }
+    pub rows: Rows,
+    pub years: YearCounts,
 }
 
 /// The run's constants for stepping any path.
@@ -96,12 +76,21 @@ struct Ctx<'a> {
 }
 
 /// What the first pass keeps of one chunk: its per-period accumulators, its paths'
-/// results and years.
+/// results and the counts of their years.
 struct Keep<'a> {
     partials: &'a mut [PeriodAccumulator],
-    /// The chunk's stretch of each result column.
-    results: [&'a mut [f64]; N_RESULTS],
-    years: &'a mut [(i32, i32)],
+    /// The chunk's block of result rows (`engine::rows`): result `m` of its `i`-th path
+    /// at `m * CHUNK + i`.
+    results: &'a mut [f64],
+    years: &'a mut YearCounts,
+}
+
+/// A first-pass work item's chunk: [`Keep`] with the chunk's block of rows in place, or
+/// `None` when the rows go to a file (the worker's own block is then used and written).
+struct KeepIn<'a> {
+    partials: &'a mut [PeriodAccumulator],
+    results: Option<&'a mut [f64]>,
+    years: &'a mut YearCounts,
 }
 
 /// Number of columns: nine metrics in each period, period-major.
@@ -145,14 +134,10 @@ fn simulate(
             }
             if let Some(keep) = keep.as_mut() {
                 let i = b + j - first;
-                for (col, r) in keep
-                    .results
-                    .iter_mut()
-                    .zip(p.results(model, &st).as_array())
-                {
-                    col[i] = r;
+                for (m, r) in p.results(model, &st).as_array().into_iter().enumerate() {
+                    keep.results[m * CHUNK + i] = r;
                 }
-                keep.years[i] = (st.cap_hit_year, st.renegotiation_year);
+                keep.years.add(st.cap_hit_year, st.renegotiation_year);
             }
         }
         for col in 0..cols {
@@ -167,6 +152,16 @@ pub(super) fn run(
     sc: &Scenario,
     model: &Model,
     opts: &RunOptions,
+) -> Result<Option<PathMajor>, EngineError> {
+    run_rows(sc, model, opts, rows::spills(sc.simulation.paths))
+}
+
+/// [`run`] with the result rows in a temporary file when `to_file`.
+fn run_rows(
+    sc: &Scenario,
+    model: &Model,
+    opts: &RunOptions,
+    to_file: bool,
 ) -> Result<Option<PathMajor>, EngineError> {
     let n = sc.simulation.paths as usize;
     let cx = Ctx {
@@ -217,31 +212,37 @@ pub(super) fn run(
     super::checkpoint(opts, "simulate")?;
 
     // The first pass: every path, its sums and results kept, its values counted.
-    let mut results = vec![0.0; N_RESULTS * n];
-    let mut years = vec![(0, 0); n];
+    let mut rows = Rows::new(n, to_file);
+    let mut chunk_years =
+        vec![YearCounts::new(model.grid.start_year, model.grid.end_year); nchunks];
     let mut partials = vec![PeriodAccumulator::default(); nchunks * k_periods];
     let counting = plan.pass() == Pass::Count;
     let data = {
-        // Each chunk's stretch of every result column, in chunk order.
-        let mut columns: Vec<_> = results.chunks_mut(n).map(|c| c.chunks_mut(CHUNK)).collect();
-        let stretches: Vec<[&mut [f64]; N_RESULTS]> = (0..nchunks)
-            .map(|_| std::array::from_fn(|m| columns[m].next().expect("one stretch per chunk")))
-            .collect();
-        let work = stretches
+        // Each chunk's block of rows in place, in chunk order (none: they go to a file).
+        let (blocks, writer): (Vec<Option<&mut [f64]>>, _) = match rows.blocks() {
+            Blocks::InPlace(b) => (b.map(Some).collect(), None),
+            Blocks::ToFile(w) => ((0..nchunks).map(|_| None).collect(), Some(w)),
+        };
+        let work = blocks
             .into_par_iter()
-            .zip(years.par_chunks_mut(CHUNK))
+            .zip(chunk_years.par_iter_mut())
             .zip(partials.par_chunks_mut(k_periods))
             .enumerate()
             .map(|(c, ((r, y), acc))| {
-                let keep = Keep {
+                let keep = KeepIn {
                     partials: acc,
                     results: r,
                     years: y,
                 };
                 (c, Some(keep))
             });
-        pass(&cx, &plan, counting, &progress, opts, work)?
+        pass(&cx, &plan, counting, &progress, opts, writer, work)?
     };
+    let mut years = YearCounts::new(model.grid.start_year, model.grid.end_year);
+    for y in &chunk_years {
+        years.merge(y);
+    }
+    drop(chunk_years);
     // Period sums in chunk order, as the time-major engine merges them; a value not
     // carried ends the path-major attempt before any percentile is looked at.
     let totals: Vec<PeriodAccumulator> = (0..k_periods)
@@ -263,7 +264,7 @@ pub(super) fn run(
     while plan.pass() != Pass::Done {
         super::checkpoint(opts, "simulate")?;
         let work = (0..nchunks).into_par_iter().map(|c| (c, None));
-        let data = pass(&cx, &plan, true, &progress, opts, work)?;
+        let data = pass(&cx, &plan, true, &progress, opts, None, work)?;
         plan.finish(data.expect("a tally for a pass that is not done"));
     }
     progress.done();
@@ -281,26 +282,33 @@ pub(super) fn run(
     }
     Ok(Some(PathMajor {
         periods,
-        results,
+        rows,
         years,
     }))
 }
 
 /// One pass over every chunk of paths (`work`, each item naming its chunk and, in the
-/// first pass, where to keep its sums and results), the values into per-worker tallies
-/// of `plan`'s current pass (when `tally`), merged. `Err(Cancelled)` on a signal.
+/// first pass, where to keep its sums and results; rows that go to a file are written to
+/// `rows`), the values into per-worker tallies of `plan`'s current pass (when `tally`),
+/// merged. `Err(Cancelled)` on a signal.
+// The pass's whole input, each part distinct.
+#[allow(clippy::too_many_arguments)]
 fn pass<'k, 'p, I>(
     cx: &Ctx,
     plan: &'p Plan,
     tally: bool,
     progress: &Progress,
     opts: &RunOptions,
+    rows: Option<Writer>,
     work: I,
 ) -> Result<Option<TallyData>, EngineError>
 where
-    I: ParallelIterator<Item = (usize, Option<Keep<'k>>)>,
+    I: ParallelIterator<Item = (usize, Option<KeepIn<'k>>)>,
 {
     let cols = columns(cx.model);
+    // The first failed write of rows to their file: the pass then stops as on a signal.
+    let failed: Mutex<Option<std::io::Error>> = Mutex::new(None);
+    let write_failed = || failed.lock().map_or(true, |f| f.is_some());
     let cancelled = || opts.cancel.is_some_and(|c| c.load(Ordering::Relaxed));
     // One tally and one scratch per worker thread, whichever chunks it takes: a tally
     // holds every column's counts, so their number is the pool's, not the splits'.
@@ -308,7 +316,7 @@ where
         .map(|_| Mutex::new(None))
         .collect();
     work.for_each(|(c, keep)| {
-        if cancelled() {
+        if cancelled() || write_failed() {
             return;
         }
         // `simulate` makes no rayon calls, so a worker never takes another chunk while it
@@ -318,15 +326,36 @@ where
         let slot = slot.get_or_insert_with(|| Slot {
             tally: tally.then(|| plan.tally()),
             vals: vec![0.0; BLOCK * cols],
+            rows: Vec::new(),
         });
         let (first, end) = (c * CHUNK, ((c + 1) * CHUNK).min(cx.n));
-        let tally = &mut slot.tally;
+        let Slot {
+            tally,
+            vals,
+            rows: own,
+        } = slot;
         let mut sink = |col: usize, v: &[f64]| {
             if let Some(t) = tally.as_mut() {
                 t.push_slice(col, v);
             }
         };
-        simulate(cx, first, end, &mut slot.vals, &mut sink, keep);
+        let to_file = keep.as_ref().is_some_and(|k| k.results.is_none());
+        if to_file && own.is_empty() {
+            own.resize(BLOCK_LEN, 0.0);
+        }
+        let keep = keep.map(|k| Keep {
+            partials: k.partials,
+            results: k.results.unwrap_or(&mut own[..]),
+            years: k.years,
+        });
+        simulate(cx, first, end, vals, &mut sink, keep);
+        if to_file {
+            let written = rows.map_or(Ok(()), |r| r.write(c, own));
+            if let Err(e) = written {
+                let mut f = failed.lock().unwrap_or_else(|e| e.into_inner());
+                f.get_or_insert(e);
+            }
+        }
         progress.chunk();
     });
     // Integer counts and collected values: the merge does not depend on which worker
@@ -342,6 +371,9 @@ where
             }
         }
     }
+    if let Some(e) = failed.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        return Err(EngineError::Scratch(rows::write_error(e, cx.n)));
+    }
     if cancelled() {
         return Err(EngineError::Cancelled);
     }
@@ -352,6 +384,8 @@ where
 struct Slot<'p> {
     tally: Option<Tally<'p>>,
     vals: Vec<f64>,
+    /// A chunk's block of rows when they go to a file (empty until then).
+    rows: Vec<f64>,
 }
 
 /// The run's progress in periods' worth of work: two passes over every chunk expected
@@ -385,6 +419,61 @@ impl<'a> Progress<'a> {
     fn done(&self) {
         if let Some(cb) = self.opts.progress {
             cb(self.periods, self.periods);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::summary::ResultMetric;
+
+    fn scenario(file: &str, paths: u64) -> Scenario {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+        let mut sc = crate::scenario::load(&path, &[]).expect(file).scenario;
+        sc.simulation.paths = paths;
+        sc
+    }
+
+    /// Rows kept in a temporary file give the summary exactly what rows in memory give:
+    /// every column bit for bit, and the same periods and year counts, on 1 and 2
+    /// threads, with a partial last chunk.
+    #[test]
+    fn rows_in_a_file_are_the_rows_in_memory() {
+        for file in ["scenarios/base.toml", "bench/stress.toml"] {
+            let sc = scenario(file, 3 * CHUNK as u64 + 905);
+            let model = Model::new(&sc);
+            let run = |threads: usize, to_file: bool| {
+                let opts = RunOptions {
+                    threads,
+                    keep_paths: false,
+                    progress: None,
+                    cancel: None,
+                };
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .unwrap();
+                let pm = pool
+                    .install(|| run_rows(&sc, &model, &opts, to_file))
+                    .unwrap()
+                    .expect("carried");
+                assert_eq!(pm.rows.in_file(), to_file && cfg!(unix));
+                pm
+            };
+            let mem = run(2, false);
+            for (threads, to_file) in [(1, true), (2, true)] {
+                let other = run(threads, to_file);
+                assert_eq!(format!("{:?}", other.periods), format!("{:?}", mem.periods));
+                assert_eq!(other.years, mem.years);
+                assert_eq!(other.years.paths, sc.simulation.paths as usize);
+                for m in ResultMetric::ALL {
+                    let (a, b) = (other.rows.column(m).unwrap(), mem.rows.column(m).unwrap());
+                    assert_eq!(a.len(), sc.simulation.paths as usize);
+                    let same = a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits());
+                    assert!(same, "{file}: {m:?} differs ({threads} threads)");
+                }
+            }
         }
     }
 }

@@ -117,8 +117,7 @@ pub fn merge<E: From<EngineError>>(
         opts,
         &[],
         column,
-        cap_years,
-        renegotiation_years,
+        &aggregate::YearCounts::of(&model, cap_years, renegotiation_years),
         periods,
     )
     .map_err(|stop| super::summary_error(sc, seed, stop).into())
