@@ -26,12 +26,12 @@ use crate::summary::{ResultMetric, N_RESULTS};
 /// Values in one chunk's block: every result of each of its paths.
 pub(crate) const BLOCK_LEN: usize = N_RESULTS * CHUNK;
 
-/// Most bytes of result rows kept in memory (up to 161k paths). Above it the file is
-/// also faster: fresh memory costs a page fault per 4 KiB on first touch (~18 µs each on
-/// the benchmark VM), a page-cache write much less; measured at 1M paths on base.toml,
-/// 2 threads, 5 runs each: median 6.14 s with the rows in a file against 6.81 s in
-/// memory, and 39 against 144 MiB of peak RSS. Shared with `resources`, whose estimate
-/// follows the same choice.
+/// Most bytes of result rows kept in memory (up to 161k paths). Above it the file costs
+/// no time that shows: the rows are written once and read once, and fresh memory costs a
+/// page fault per 4 KiB on first touch anyway. Measured at 1M paths on base.toml, 2
+/// threads, runs of the two stores interleaved: median 6.14 s in a file against 6.81 s
+/// in memory (5 each), then 8.0 s against 8.0 s on a busier host (8 each); peak RSS 38
+/// against 139 MiB. Shared with `resources`, whose estimate follows the same choice.
 pub const IN_MEMORY_MAX: u64 = 16 << 20;
 
 /// Whether `n` paths' rows would go to a temporary file (where the platform has one).
