@@ -164,7 +164,7 @@ impl RunShape {
     /// [`RunShape::path_major_row_bytes`]) and the collected values (per wanted rank of
     /// every column, a bin's share `0.08 / BINS` of the paths, each held by its worker
     /// and in the merge).
-    pub fn path_major_bytes_per_path(&self) -> u128 {
+    fn path_major_bytes_per_path(&self) -> u128 {
         let bins = crate::engine::pathmajor::BINS as u128;
         // Two ranks per percentile, each collecting ~8 % of the paths over its window's
         // bins, 16 bytes a value (the worker's copy and the merged one).

@@ -350,7 +350,10 @@ where
         });
         simulate(cx, first, end, vals, &mut sink, keep);
         if to_file {
-            let written = rows.map_or(Ok(()), |r| r.write(c, own));
+            // A chunk without its block in place exists only when the rows go to a file:
+            // skipping the write would leave that chunk's results silently zero.
+            let writer = rows.expect("rows not kept in place go to a file");
+            let written = writer.write(c, own);
             if let Err(e) = written {
                 let mut f = failed.lock().unwrap_or_else(|e| e.into_inner());
                 f.get_or_insert(e);
