@@ -37,7 +37,8 @@
 //! column, the values whose key lies in a *keep range* around each wanted rank's running
 //! estimate: for `p = r / (n − 1)` and the `m` values of the column the worker has seen,
 //! the bins of the pilot windows holding the worker's local ranks
-//! `p·m ± (keep·√(m p (1 − p)) + 8)` (from its own counts), overlapping ranges merged. The
+//! `p·m ± (keep·√(m p (1 − p)(1 − m/n)) + 8)` (from its own counts; `1 − m/n` the
+//! finite-population correction: its first `m` values are a random `m` of the `n`), overlapping ranges merged. The
 //! first 1024 values of a column are all kept; the ranges are then re-derived each time
 //! `m` grows by a quarter, so they narrow like `1/√m` as a fraction. A gap between windows
 //! (or a tail beyond them) is kept whole only while it holds at most 4096 of the worker's
@@ -53,6 +54,15 @@
 //! input (a running estimate that is biased all along), an unrepresentative pilot, or a
 //! rank that needs a refinement pass fail the test and take the usual passes; so do
 //! columns with ES ranks (the collect pass gives their sums).
+//!
+//! When the ranges narrow, kept values outside them are dropped (once the kept set has
+//! doubled since the last pruning), so a worker holds about one set of current ranges'
+//! worth, at most twice that, rather than the sum of all earlier, wider ones. Keys of
+//! one-key windows (atoms: a cap, a zero payment) are never kept: a rank there resolves
+//! from the counts, and a tie run holding most of a column would exhaust its budget. The
+//! keep test compares values with the ranges' f64 bounds, which may keep a signed zero
+//! more than the key ranges say; any extra kept value is harmless (the test above counts
+//! kept values by key).
 //!
 //! Memory of keeping, per worker and column: a range keeps the fraction
 //! `2·keep·√(p(1 − p)/m)` of the values arriving at `m`, so a randomly ordered column
@@ -597,7 +607,13 @@ impl Plan {
             return;
         }
         for (ci, c) in self.cols.iter_mut().enumerate() {
+            // This column's kept values of every worker, gathered only now: one column
+            // at a time is all the extra memory the merge takes.
             let mut kept = std::mem::take(&mut t.kept[ci]);
+            kept.reserve_exact(t.others.iter().map(|o| o[ci].len()).sum());
+            for o in &mut t.others {
+                kept.extend(std::mem::take(&mut o[ci]));
+            }
             c.kept = kept.len();
             // ES columns need the sums below the cell: the collect pass gives them.
             if kept.is_empty() || !c.es.is_empty() {
@@ -1074,6 +1090,75 @@ fn sum_le_of(values: impl Iterator<Item = f64>, t: f64) -> (f64, u64) {
     (s.to_f64(), n)
 }
 
+/// Kept values a column may gain before its first pruning, and the room left beyond the
+/// next pruning (a block's slice of values, `pathmajor::BLOCK`, with margin).
+const KEEP_SLACK: usize = 256;
+
+/// Values whose keep test runs range by range together (`CountData::keep_values`).
+const KEEP_GROUP: usize = 64;
+
+/// Copy to the front of `out` the values of `values` that lie in some `lo <= v <= hi` of
+/// `bounds`, in order; returns how many. `out` has room for `values.len()`.
+#[inline(always)]
+fn keep_filter(values: &[f64], bounds: &[(f64, f64)], out: &mut [f64]) -> usize {
+    let mut j = 0;
+    for group in values.chunks(KEEP_GROUP) {
+        // Range by range over the whole group (compares the compiler vectorises), then a
+        // branch-free store: write every value, advance past it only if kept (a few % are,
+        // at random: a branch would mispredict).
+        // u64 flags: as wide as the compares' lanes, so no packing between them.
+        let mut hit = [0u64; KEEP_GROUP];
+        for &(lo, hi) in bounds {
+            for (h, &v) in hit.iter_mut().zip(group) {
+                *h |= ((v >= lo) & (v <= hi)) as u64;
+            }
+        }
+        for (&h, &v) in hit.iter().zip(group) {
+            out[j] = v;
+            j += h as usize;
+        }
+    }
+    j
+}
+
+/// [`keep_filter`] compiled for AVX2 (the same source, so the same values: f64 compares
+/// are exact whatever the instructions), four compares at a time.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn keep_filter_avx2(values: &[f64], bounds: &[(f64, f64)], out: &mut [f64]) -> usize {
+    keep_filter(values, bounds, out)
+}
+
+/// The f64 bounds `(lo, hi)` of the keys `a..=z` for a keep test `lo <= v <= hi`: every
+/// non-NaN value with a key in `a..=z` passes (but -0.0 when the range ends there), and
+/// at most a -0.0 more (when it starts at +0.0). Ends in the
+/// NaN parts of the key space go to ±∞, or to NaN (no value passes) when the range holds
+/// no non-NaN key.
+fn keep_bounds(a: u64, z: u64) -> (f64, f64) {
+    let (lo_inf, hi_inf) = (order_key(f64::NEG_INFINITY), order_key(f64::INFINITY));
+    let lo = if a <= lo_inf {
+        f64::NEG_INFINITY
+    } else if a > hi_inf {
+        f64::NAN
+    } else {
+        from_order_key(a)
+    };
+    let hi = if z >= hi_inf {
+        f64::INFINITY
+    } else if z < lo_inf {
+        f64::NAN
+    } else if z == order_key(-0.0) {
+        // A range ending at -0.0 (one split off below a +0.0 atom: a zero payment) must
+        // not pass +0.0, which `v <= -0.0` would: end it at the least negative value
+        // instead. Only -0.0 itself then goes unkept, and a cell holding it falls back to
+        // the collect pass (the kept count falls short), as exact as ever.
+        -f64::from_bits(1)
+    } else {
+        from_order_key(z)
+    };
+    (lo, hi)
+}
+
 /// Slices shorter than this take the per-value paths.
 const FAST_MIN: usize = 8;
 /// Values per chunk of the count pass's slice path (codes held on the stack).
@@ -1301,10 +1386,16 @@ pub struct CountData {
     /// the kept values, the keep ranges (one per rank, `a > z` when empty) and the
     /// column's value count at which the ranges are next narrowed.
     kept: Vec<Vec<f64>>,
+    /// Other workers' `kept` merged into this one (`TallyData::merge`), per worker.
+    others: Vec<Vec<Vec<f64>>>,
     keep: Vec<Vec<(u64, u64)>>,
     next: Vec<u64>,
+    /// Per column, how many values were kept after the last pruning (`keep_values`).
+    pruned: Vec<usize>,
     budget: Vec<usize>,
     scratch: Vec<f64>,
+    /// The current column's keep ranges as f64 bounds (`keep_values`' scratch).
+    bounds: Vec<(f64, f64)>,
 }
 
 /// Collect pass: per column, per target, the values in it; per ES interval, exact sums.
@@ -1437,6 +1528,7 @@ impl<'p> Tally<'p> {
         } else {
             (Vec::new(), Vec::new(), Vec::new())
         };
+        let pruned = vec![0; next.len()];
         let budget = plan
             .cols
             .iter()
@@ -1454,10 +1546,13 @@ impl<'p> Tally<'p> {
                 max: vec![0; nc],
                 seen: vec![0; nc],
                 kept,
+                others: Vec::new(),
                 keep,
                 next,
+                pruned,
                 budget,
                 scratch: Vec::new(),
+                bounds: Vec::new(),
             }),
         }
     }
@@ -1744,21 +1839,25 @@ impl CountData {
     /// One-pass keeping: keep the values in the column's keep ranges, and narrow the
     /// ranges when the column has seen `next` values.
     fn keep_values(&mut self, plan: &Plan, col: usize, values: &[f64]) {
-        let ranges = &self.keep[col];
+        // The ranges as f64 bounds: `lo <= v <= hi` in f64 holds for every key in
+        // `a..=z` (the key order is f64's but for -0.0 < 0.0, which f64 calls equal), and
+        // for at most a signed zero more. Keeping a value more is harmless: the kept
+        // values stay a sub-multiset of the column, and `answer_kept` counts them by key.
+        let bounds = &mut self.bounds;
+        bounds.clear();
+        bounds.extend(self.keep[col].iter().map(|&(a, z)| keep_bounds(a, z)));
         let kept = &mut self.kept[col];
-        // Branch-free: write every value, advance past it only if it is kept (about 5 %
-        // are, at random: a branch would mispredict).
         let scratch = &mut self.scratch;
         scratch.resize(values.len().max(scratch.len()), 0.0);
-        let mut j = 0;
-        for &v in values {
-            let k = order_key(v);
-            let hit = ranges
-                .iter()
-                .fold(false, |f, &(a, z)| f | ((a <= k) & (k <= z)));
-            scratch[j] = v;
-            j += hit as usize;
-        }
+        #[cfg(target_arch = "x86_64")]
+        let j = if avx2() {
+            // SAFETY: the CPU has AVX2 (checked at run time just above).
+            unsafe { keep_filter_avx2(values, bounds, scratch) }
+        } else {
+            keep_filter(values, bounds, scratch)
+        };
+        #[cfg(not(target_arch = "x86_64"))]
+        let j = keep_filter(values, bounds, scratch);
         kept.extend_from_slice(&scratch[..j]);
         if kept.len() > self.budget[col] {
             // Memory bound: give up keeping this column (its cells then fail the test).
@@ -1771,10 +1870,39 @@ impl CountData {
             self.next[col] = m + m / 4;
             self.keep[col] = self.keep_ranges(plan, col, m);
         }
+        // Drop what the current ranges no longer hold once the kept values have grown by
+        // half since the last pruning, so a worker holds at most 1.5 times one set of
+        // ranges' worth (~2·keep·√(m p (1 − p)(1 − m/n)) a rank), not the sum of all
+        // earlier, wider ranges; each pruning rescans what is kept, about three times the
+        // final set in all. Safe for exactness: the kept values stay a sub-multiset of the
+        // column, and `answer_kept` trusts only a cell whose kept count equals its merged
+        // count.
+        let kept = &mut self.kept[col];
+        let pruned = self.pruned[col];
+        if kept.len() >= pruned + pruned / 2 + KEEP_SLACK {
+            let bounds = &mut self.bounds;
+            bounds.clear();
+            bounds.extend(self.keep[col].iter().map(|&(a, z)| keep_bounds(a, z)));
+            kept.retain(|&v| {
+                bounds
+                    .iter()
+                    .fold(false, |f, &(lo, hi)| f | ((v >= lo) & (v <= hi)))
+            });
+            let len = kept.len();
+            self.pruned[col] = len;
+            // Exactly the room to grow to the next pruning and one more slice: a doubling
+            // `Vec` would hold up to twice that.
+            let want = len + len / 2 + 2 * KEEP_SLACK;
+            if kept.capacity() > want {
+                kept.shrink_to(want);
+            } else {
+                kept.reserve_exact(want - len);
+            }
+        }
     }
 
     /// Keep ranges from this worker's own counts of `m` values: for each rank with
-    /// probability `p`, the bins holding the local ranks `p·m ± (keep·√(m p (1 − p)) +
+    /// probability `p`, the bins holding the local ranks `p·m ± (keep·√(m p (1 − p)(1 − m/n)) +
     /// KEEP_MARGIN)`, clamped to the windows (a gap or tail only while it is small).
     fn keep_ranges(&self, plan: &Plan, col: usize, m: u64) -> Vec<(u64, u64)> {
         let c = &plan.cols[col];
@@ -1788,7 +1916,12 @@ impl CountData {
                 0.5
             };
             let centre = p * (mf - 1.0);
-            let half = plan.opts.keep * (mf * p * (1.0 - p)).sqrt() + KEEP_MARGIN;
+            // The worker's first m values are a random m of the column's n (paths are
+            // exchangeable), so its count below the final order statistic is
+            // hypergeometric: variance m·p(1 − p)·(1 − m/n), which narrows to nothing as
+            // m nears n (one worker's local ranks are then the global ones).
+            let fpc = (1.0 - mf / c.n as f64).max(0.0);
+            let half = plan.opts.keep * (mf * p * (1.0 - p) * fpc).sqrt() + KEEP_MARGIN;
             let lo = (centre - half).floor().clamp(0.0, mf - 1.0) as u64;
             let hi = (centre + half).ceil().clamp(0.0, mf - 1.0) as u64;
             q.push((lo, i, false));
@@ -1874,6 +2007,32 @@ impl CountData {
                 _ => merged.push((a, z)),
             }
         }
+        // Not the keys of one-key windows (atoms: a cap, a zero payment, a flag): a rank
+        // there resolves from the counts alone and is never collected, and keeping a tie
+        // run that holds most of the column would exhaust its budget for the other ranks.
+        let mut split: Vec<(u64, u64)> = Vec::with_capacity(merged.len());
+        for (a, z) in merged {
+            let mut from = a;
+            for t in c
+                .windows
+                .iter()
+                .filter(|w| w.lo_k == w.hi_k)
+                .map(|w| w.lo_k)
+            {
+                if t < from || t > z {
+                    continue;
+                }
+                if t > from {
+                    split.push((from, t - 1));
+                }
+                // Non-NaN keys are below u64::MAX, so `t + 1` cannot overflow.
+                from = t + 1;
+            }
+            if from <= z {
+                split.push((from, z));
+            }
+        }
+        let mut merged = split;
         if merged.is_empty() {
             // Nothing to keep now, but keep narrowing later: a range no key is in.
             merged.push((1, 0));
@@ -1949,13 +2108,14 @@ impl TallyData {
                     a.max[i] = a.max[i].max(b.max[i]);
                     a.seen[i] += b.seen[i];
                 }
+                // Kept values stay each worker's until `answer_kept` gathers a column:
+                // concatenating them here would reallocate every column at once.
                 if a.kept.is_empty() {
                     a.kept = b.kept;
-                } else {
-                    for (x, y) in a.kept.iter_mut().zip(b.kept) {
-                        x.extend(y);
-                    }
+                } else if !b.kept.is_empty() {
+                    a.others.push(b.kept);
                 }
+                a.others.extend(b.others);
             }
             (TallyData::Collect(a), TallyData::Collect(b)) => {
                 for (x, y) in a.values.iter_mut().zip(b.values) {

@@ -7,10 +7,12 @@
 //!   chunk order, exactly as the time-major engine does (same chunks, same additions).
 //! - **Percentiles** of the nine metrics in every period: exact order statistics by
 //!   bracketing (`engine::bracket`): a pilot (the first chunk's paths) brackets each
-//!   wanted rank, a count pass over all paths locates it, and a collect pass re-simulates
-//!   the paths (their streams are counter-based, so a path is recomputed exactly) to keep
-//!   only the values near it. The same exact order statistics, the same type-7 formula
-//!   (`stats::type7_from`).
+//!   wanted rank, and one pass over all paths counts where every value falls and keeps
+//!   the values near each rank's running estimate ([`KEEP`]), which answers every rank
+//!   in the common case. Only a rank whose cell was not kept whole takes a collect pass,
+//!   which re-simulates the paths (their streams are counter-based, so a path is
+//!   recomputed exactly) to keep the values near it. Either way the same exact order
+//!   statistics, the same type-7 formula (`stats::type7_from`).
 //! - **Per-path results**: kept, one row of 13 per path (104 bytes), in memory or, for a
 //!   large run, in a temporary file (`engine::rows`), and summarised by the same
 //!   `aggregate::run_summary` as before; of the paths' cap-hit and renegotiation years
@@ -49,6 +51,14 @@ pub(crate) const BLOCK: usize = 128;
 /// `n · 0.08 / BINS` values per wanted rank: 3,000 at 10M paths, 24 KiB): measured 25 %
 /// faster than 1024 on base.toml (300k paths, 1 thread), 128 only a little faster still.
 pub(crate) const BINS: usize = 256;
+
+/// Half-width of each wanted rank's keep range in the first pass, in binomial standard
+/// errors of the worker's running estimate (`bracket::Options::keep`): the first pass
+/// keeps the values near every rank, so the percentiles are answered without a second
+/// simulation of every path (a collect pass) unless a rank falls outside (then that pass
+/// runs, and the answer is the same). At 6 a range misses with probability ~2·10⁻⁹ per
+/// narrowing; kept values cost ~12·Σ√(p(1 − p)·n/T) per column and worker.
+pub(crate) const KEEP: f64 = 6.0;
 
 /// Whether a run of `sc` with `opts` under `model`'s sampler goes path by path: no kept
 /// paths, not Sobol, and memory as `resources::RunShape::path_major` decides.
@@ -205,6 +215,7 @@ fn run_rows(
         .collect();
     let opts_b = Options {
         bins: BINS,
+        keep: KEEP,
         ..Options::default()
     };
     let mut plan = Plan::new(&spec, &pilots, opts_b);
@@ -260,6 +271,14 @@ fn run_rows(
     if let Some(d) = data {
         plan.finish(d);
     }
+    // The first pass's kept values (~400 MB at 10M paths) are freed by now; hand the
+    // memory back, or glibc keeps it and the summary's columns stand on top of it.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free heap memory to the OS; no pointer is touched.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+
     // Refinement and collect passes: the values only.
     while plan.pass() != Pass::Done {
         super::checkpoint(opts, "simulate")?;

@@ -952,3 +952,75 @@ fn portable_and_native_slice_paths_give_identical_data() {
         }
     }
 }
+
+#[test]
+fn a_column_mostly_one_value_still_answers_in_one_pass() {
+    // A capped payment: 70 % of the paths pay exactly 0 (an atom the pilot sees), the
+    // rest a continuous amount. Keeping the atom's key would hold 70 % of the column and
+    // exhaust its budget; ranks in the atom resolve from the counts, the others from kept
+    // values, with no second pass, and the kept set stays a small part of the column.
+    let n = 200_000;
+    let mut g = Gen(71);
+    let v: Vec<f64> = (0..n)
+        .map(|_| if g.unit() < 0.7 { 0.0 } else { 1.0 + g.unit() })
+        .collect();
+    let ranks = ranks_for(n as u64, &PROBS, &[]);
+    let pilot = v[..4096].to_vec();
+    let spec = [col(n, ranks.clone(), vec![])];
+    let mut plan = Plan::new(&spec, std::slice::from_ref(&pilot), keep_opts());
+    let done = first_pass(&mut plan, std::slice::from_ref(&v), &[n / 3, 2 * n / 3]);
+    assert!(done, "fell back to a second pass");
+    assert_eq!(plan.collected_len(), 0);
+    check(&answers(&plan, 0, &ranks), &v).unwrap();
+    assert!(
+        plan.one_pass_ranks()[0] > 0,
+        "no rank came from kept values"
+    );
+    assert!(plan.kept_len() < n / 10, "kept {} of {n}", plan.kept_len());
+}
+
+#[test]
+fn keep_bounds_pass_every_key_of_their_range() {
+    use super::super::stats::order_key;
+    let probe = [
+        f64::NEG_INFINITY,
+        -1e300,
+        -1.0,
+        -f64::MIN_POSITIVE,
+        -0.0,
+        0.0,
+        f64::MIN_POSITIVE,
+        1.0,
+        1e300,
+        f64::INFINITY,
+    ];
+    let keys: Vec<u64> = probe.iter().map(|&v| order_key(v)).collect();
+    // Ranges between any two probes, the whole key space, and empty ones.
+    let mut ranges: Vec<(u64, u64)> = vec![(0, u64::MAX), (1, 0), (0, 0), (u64::MAX, u64::MAX)];
+    for &a in &keys {
+        for &z in &keys {
+            ranges.push((a, z));
+        }
+    }
+    for (a, z) in ranges {
+        let (lo, hi) = super::keep_bounds(a, z);
+        for &v in &probe {
+            let k = order_key(v);
+            let passes = v >= lo && v <= hi;
+            if a <= k && k <= z {
+                // All but -0.0 at the very end (so that +0.0 stays out).
+                let ends_at_neg_zero = z == order_key(-0.0) && v == 0.0;
+                assert!(
+                    passes || ends_at_neg_zero,
+                    "{v} (key in {a}..={z}) fails bounds {lo}..={hi}"
+                );
+            } else if passes {
+                // At most a -0.0 more, where the range starts at +0.0.
+                assert!(
+                    v == 0.0 && v.is_sign_negative() && a == order_key(0.0),
+                    "{v} outside {a}..={z} passes {lo}..={hi}"
+                );
+            }
+        }
+    }
+}
